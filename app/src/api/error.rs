@@ -1,0 +1,108 @@
+//! The one error type of every server function, shared by server and browser so the UI can show
+//! field errors beside their fields.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{FieldError, FieldErrors};
+
+/// Each variant's comment names the HTTP status the REST API answers it with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// 401: nobody is signed in.
+    #[error("Please sign in first.")]
+    Unauthenticated,
+    /// 403: signed in, but the role does not allow this.
+    #[error("Your role does not allow this.")]
+    Forbidden,
+    /// 404: does not exist, or the caller may not know it exists.
+    #[error("Not found.")]
+    NotFound,
+    /// 422: some fields are wrong; nothing was saved.
+    #[error("Please correct the marked fields: {0}")]
+    Invalid(FieldErrors),
+    /// 409: someone else changed the ticket since the caller loaded it; nothing was saved.
+    #[error("{0}")]
+    Conflict(String),
+    /// 409: the request is valid but the current state forbids it (e.g. a closed ticket).
+    #[error("{0}")]
+    Refused(String),
+    /// 429: too many attempts.
+    #[error("Too many attempts. Wait a minute and try again.")]
+    RateLimited,
+    /// 500: logged on the server under `reference`; the user gets only the reference.
+    #[error("Something went wrong on our side. If it persists, quote reference {reference}.")]
+    Internal { reference: String },
+    /// The request did not reach the server function or its answer could not be read.
+    #[error("Could not reach Tierline: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    /// One wrong field.
+    pub fn field(field: &str, message: impl Into<String>) -> AppError {
+        AppError::Invalid(FieldErrors(vec![FieldError::new(field, message)]))
+    }
+
+    /// The field errors, if this is a validation error; forms show them beside their fields.
+    pub fn field_errors(&self) -> Option<&FieldErrors> {
+        match self {
+            AppError::Invalid(errors) => Some(errors),
+            _ => None,
+        }
+    }
+
+    pub fn status_code(&self) -> u16 {
+        match self {
+            AppError::Unauthenticated => 401,
+            AppError::Forbidden => 403,
+            AppError::NotFound => 404,
+            AppError::Invalid(_) => 422,
+            AppError::Conflict(_) | AppError::Refused(_) => 409,
+            AppError::RateLimited => 429,
+            AppError::Internal { .. } => 500,
+            AppError::Transport(_) => 502,
+        }
+    }
+
+    /// Logs an internal failure with a fresh reference and returns the error the user sees.
+    #[cfg(feature = "ssr")]
+    pub fn internal(detail: impl std::fmt::Display) -> AppError {
+        let reference = crate::ssr::auth::new_secret_token()[..12].to_string();
+        tracing::error!(%reference, error = %detail, "internal error");
+        AppError::Internal { reference }
+    }
+}
+
+impl From<FieldErrors> for AppError {
+    fn from(errors: FieldErrors) -> Self {
+        AppError::Invalid(errors)
+    }
+}
+
+impl From<crate::domain::ticket::CommandError> for AppError {
+    fn from(error: crate::domain::ticket::CommandError) -> Self {
+        use crate::domain::ticket::CommandError;
+        match error {
+            CommandError::Invalid(errors) => AppError::Invalid(errors),
+            CommandError::StaffOnly => AppError::Forbidden,
+            CommandError::Closed => AppError::Refused(error.to_string()),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<crate::ssr::store::StoreError> for AppError {
+    fn from(error: crate::ssr::store::StoreError) -> Self {
+        AppError::internal(error)
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Transport(value.to_string())
+    }
+}

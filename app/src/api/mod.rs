@@ -1,0 +1,8 @@
+//! Server functions by area, and the types they exchange with the browser. Every server function
+//! authenticates and authorises its caller first (`crate::ssr::auth::require_*`), because each
+//! one is a public HTTP endpoint whatever the UI shows.
+
+pub mod error;
+pub mod session;
+
+pub use error::AppError;

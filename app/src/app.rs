@@ -1,0 +1,61 @@
+//! The HTML shell, the root component and the route table.
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+use crate::components::layout::Layout;
+use crate::domain::{Role, UserSummary};
+use crate::pages;
+use crate::providers::provide_session;
+
+/// The document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // The Content-Security-Policy allows inline scripts only with this response's nonce, which
+    // Leptos puts on its hydration script.
+    #[cfg(feature = "ssr")]
+    crate::ssr::security::provide_nonce_and_policy();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// Where a person lands after signing in.
+pub fn home_path(user: &UserSummary) -> &'static str {
+    match user.role {
+        Role::Customer => "/portal",
+        Role::Agent | Role::Lead | Role::Manager => "/queue",
+        Role::Admin => "/queue",
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_session();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/tierline.css"/>
+        <Title formatter=|title: String| if title.is_empty() { "Tierline".to_string() } else { format!("{title} · Tierline") }/>
+        <Router>
+            <Layout>
+                <Routes fallback=|| view! { <pages::NotFoundPage/> }>
+                    <Route path=path!("/") view=pages::HomePage/>
+                    <Route path=path!("/login") view=pages::LoginPage/>
+                </Routes>
+            </Layout>
+        </Router>
+    }
+}

@@ -1,0 +1,49 @@
+//! How errors appear: a panel for a failed page or action, and a message beside a wrong field.
+
+use leptos::prelude::*;
+
+use crate::api::AppError;
+
+/// A failed page load or action. Field errors are shown beside their fields instead, so this
+/// only summarises them.
+#[component]
+pub fn ErrorPanel(error: AppError) -> impl IntoView {
+    let sign_in = matches!(error, AppError::Unauthenticated);
+    view! {
+        <div class="error-panel" role="alert">
+            <p>{error.to_string()}</p>
+            <Show when=move || sign_in>
+                <p><a href="/login">"Sign in"</a></p>
+            </Show>
+        </div>
+    }
+}
+
+/// The message for `field` from the last result of an action, if that field was wrong.
+pub fn field_error<T: Clone + Send + Sync + 'static>(
+    result: Signal<Option<Result<T, AppError>>>,
+    field: &'static str,
+) -> impl IntoView {
+    move || {
+        result.get().and_then(|outcome| outcome.err()).and_then(|error| {
+            error.field_errors().and_then(|errors| errors.for_field(field).map(str::to_string)).map(
+                |message| view! { <p class="field-error" id=format!("{field}-error")>{message}</p> },
+            )
+        })
+    }
+}
+
+/// The error of the last result of an action that is not about one field, if any.
+pub fn action_error<T: Clone + Send + Sync + 'static>(
+    result: Signal<Option<Result<T, AppError>>>,
+) -> impl IntoView {
+    move || {
+        result.get().and_then(|outcome| outcome.err()).map(|error| match error {
+            AppError::Invalid(_) => view! {
+                <p class="error-panel" role="alert">"Nothing was saved. Please correct the marked fields."</p>
+            }
+            .into_any(),
+            other => view! { <ErrorPanel error=other/> }.into_any(),
+        })
+    }
+}

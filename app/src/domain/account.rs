@@ -1,0 +1,113 @@
+//! People and what their role allows. The checks here are the single source of the role rules;
+//! server functions and API handlers call them, the UI only uses them to hide what would fail.
+
+use serde::{Deserialize, Serialize};
+
+/// What a person may do. Ordered: each staff role may do everything the one before it may.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Opens and follows the tickets of their own organisation.
+    Customer,
+    /// Works tickets.
+    Agent,
+    /// Leads a tier or group: an agent who is also told about its escalations.
+    Lead,
+    /// Watches all tiers, imports history and tunes policies.
+    Manager,
+    /// Configures organisations, tiers, groups, agents, calendars and API tokens.
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [Role::Customer, Role::Agent, Role::Lead, Role::Manager, Role::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Customer => "customer",
+            Role::Agent => "agent",
+            Role::Lead => "lead",
+            Role::Manager => "manager",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|role| role.as_str() == value)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Customer => "Customer",
+            Role::Agent => "Agent",
+            Role::Lead => "Lead",
+            Role::Manager => "Manager",
+            Role::Admin => "Admin",
+        }
+    }
+
+    /// Agents, leads, managers and admins: people who work tickets and see internal notes.
+    pub fn is_staff(self) -> bool {
+        self >= Role::Agent
+    }
+
+    /// Only admins change configuration (organisations, tiers, groups, people, calendars, tokens).
+    pub fn may_configure(self) -> bool {
+        self == Role::Admin
+    }
+}
+
+/// The signed-in person as the UI needs to know them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserSummary {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    /// Set for customers: the only organisation whose tickets they may see.
+    pub organisation_id: Option<i64>,
+}
+
+impl UserSummary {
+    /// Whether this person may see a ticket of `organisation_id` at all. Staff see every ticket;
+    /// a customer only those of their own organisation.
+    pub fn may_see_organisation(&self, organisation_id: i64) -> bool {
+        self.role.is_staff() || self.organisation_id == Some(organisation_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_round_trip_through_their_names() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn only_staff_work_tickets_and_only_admins_configure() {
+        assert!(!Role::Customer.is_staff());
+        assert!(Role::Agent.is_staff() && Role::Admin.is_staff());
+        assert!(!Role::Manager.may_configure());
+        assert!(Role::Admin.may_configure());
+    }
+
+    #[test]
+    fn a_customer_sees_only_their_own_organisation() {
+        let customer = UserSummary {
+            id: 1,
+            email: "c@example.com".into(),
+            display_name: "C".into(),
+            role: Role::Customer,
+            organisation_id: Some(7),
+        };
+        assert!(customer.may_see_organisation(7));
+        assert!(!customer.may_see_organisation(8));
+        let agent = UserSummary { role: Role::Agent, organisation_id: None, ..customer };
+        assert!(agent.may_see_organisation(8));
+    }
+}

@@ -1,0 +1,650 @@
+//! Tickets and their append-only event log.
+//!
+//! The event log is the record: every change to a ticket is an [`EventData`] appended to it, and
+//! the [`Ticket`] row is a projection rebuilt by [`Ticket::apply`]. Commands are decided here as
+//! pure functions from (ticket, actor, input) to the events they append; the store only persists
+//! them. The escalation engine derives its clocks from the same log.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::account::Role;
+use super::validation::{self, FieldErrors};
+
+/// Declares a closed set of names stored as text: `as_str`, `parse`, `label` and `ALL`.
+macro_rules! named_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal, $label:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn parse(value: &str) -> Option<$name> {
+                match value { $($text => Some($name::$variant),)+ _ => None }
+            }
+
+            pub fn label(self) -> &'static str {
+                match self { $($name::$variant => $label),+ }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str(self.label())
+            }
+        }
+    };
+}
+
+named_enum! {
+    /// How urgent a ticket is. Customers may suggest one; agents decide.
+    Priority {
+        Low => "low", "Low",
+        Normal => "normal", "Normal",
+        High => "high", "High",
+        Urgent => "urgent", "Urgent",
+    }
+}
+
+named_enum! {
+    /// Where a ticket stands. `Pending` waits on the customer, `OnHold` on a third party.
+    TicketStatus {
+        New => "new", "New",
+        Open => "open", "Open",
+        Pending => "pending", "Pending (waiting on customer)",
+        OnHold => "on_hold", "On hold (waiting on third party)",
+        Resolved => "resolved", "Resolved",
+        Closed => "closed", "Closed",
+    }
+}
+
+named_enum! {
+    /// How the ticket reached us.
+    Channel {
+        Portal => "portal", "Portal",
+        Email => "email", "E-mail",
+        Phone => "phone", "Phone",
+        Api => "api", "API",
+    }
+}
+
+named_enum! {
+    /// Who may read an event: customers see only public ones.
+    Visibility {
+        Public => "public", "Public",
+        Internal => "internal", "Internal",
+    }
+}
+
+impl TicketStatus {
+    /// Resolved and closed tickets are no longer being worked.
+    pub fn is_done(self) -> bool {
+        matches!(self, TicketStatus::Resolved | TicketStatus::Closed)
+    }
+}
+
+/// Where a ticket sits in the support organisation: tier, group inside it, and agent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignment {
+    pub tier_id: Option<i64>,
+    pub group_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+}
+
+/// The projection of a ticket's event log: its current facts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ticket {
+    pub id: i64,
+    pub subject: String,
+    pub description: String,
+    pub requester_id: i64,
+    pub organisation_id: i64,
+    pub category_id: Option<i64>,
+    pub priority: Priority,
+    pub channel: Channel,
+    pub status: TicketStatus,
+    pub assignment: Assignment,
+    pub tags: Vec<String>,
+    /// Counts changes of the ticket's fields; a field edit must name the version it was based on.
+    /// Messages and notes never conflict and do not bump it.
+    pub version: i64,
+    pub reopen_count: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What happened to a ticket. Stored as JSON tagged by `kind` in the event log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventData {
+    Created {
+        subject: String,
+        description: String,
+        priority: Priority,
+        channel: Channel,
+        category_id: Option<i64>,
+    },
+    CustomerMessage {
+        body: String,
+    },
+    PublicReply {
+        body: String,
+    },
+    InternalNote {
+        body: String,
+    },
+    StatusChanged {
+        from: TicketStatus,
+        to: TicketStatus,
+    },
+    PriorityChanged {
+        from: Priority,
+        to: Priority,
+    },
+    CategoryChanged {
+        from: Option<i64>,
+        to: Option<i64>,
+    },
+    TagsChanged {
+        added: Vec<String>,
+        removed: Vec<String>,
+    },
+    AssignmentChanged {
+        from: Assignment,
+        to: Assignment,
+    },
+}
+
+impl EventData {
+    /// The kind as stored in its own column, so the log can be filtered without parsing JSON.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            EventData::Created { .. } => "created",
+            EventData::CustomerMessage { .. } => "customer_message",
+            EventData::PublicReply { .. } => "public_reply",
+            EventData::InternalNote { .. } => "internal_note",
+            EventData::StatusChanged { .. } => "status_changed",
+            EventData::PriorityChanged { .. } => "priority_changed",
+            EventData::CategoryChanged { .. } => "category_changed",
+            EventData::TagsChanged { .. } => "tags_changed",
+            EventData::AssignmentChanged { .. } => "assignment_changed",
+        }
+    }
+
+    /// Customers see the conversation and the status; notes and internal routing stay inside.
+    pub fn visibility(&self) -> Visibility {
+        match self {
+            EventData::Created { .. }
+            | EventData::CustomerMessage { .. }
+            | EventData::PublicReply { .. }
+            | EventData::StatusChanged { .. } => Visibility::Public,
+            _ => Visibility::Internal,
+        }
+    }
+
+    /// Whether the event changes one of the ticket's fields (and so its version).
+    pub fn changes_fields(&self) -> bool {
+        !matches!(
+            self,
+            EventData::Created { .. }
+                | EventData::CustomerMessage { .. }
+                | EventData::PublicReply { .. }
+                | EventData::InternalNote { .. }
+        )
+    }
+}
+
+/// One entry of a ticket's log as stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketEvent {
+    pub id: i64,
+    pub ticket_id: i64,
+    /// Position in this ticket's log, from 1, without gaps.
+    pub sequence: i64,
+    pub actor_id: Option<i64>,
+    pub at: DateTime<Utc>,
+    pub data: EventData,
+}
+
+/// A new ticket as typed in the portal, the agent form or the API, before validation.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewTicketInput {
+    pub subject: String,
+    pub description: String,
+    /// Empty for "not sure"; otherwise a category id.
+    #[serde(default)]
+    pub category_id: Option<i64>,
+    /// Empty means normal.
+    #[serde(default)]
+    pub priority: String,
+}
+
+/// A validated new ticket.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewTicket {
+    pub subject: String,
+    pub description: String,
+    pub category_id: Option<i64>,
+    pub priority: Priority,
+}
+
+pub const SUBJECT_MAX: usize = 200;
+pub const BODY_MAX: usize = 20_000;
+
+impl NewTicketInput {
+    pub fn validate(&self) -> Result<NewTicket, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let subject = validation::text(&mut errors, "subject", "Subject", &self.subject, 3, SUBJECT_MAX);
+        let description =
+            validation::text(&mut errors, "description", "Description", &self.description, 1, BODY_MAX);
+        let priority = parse_priority(&mut errors, "priority", &self.priority);
+        errors.into_result(NewTicket { subject, description, category_id: self.category_id, priority })
+    }
+}
+
+fn parse_priority(errors: &mut FieldErrors, field: &str, value: &str) -> Priority {
+    if value.trim().is_empty() {
+        return Priority::Normal;
+    }
+    Priority::parse(value.trim()).unwrap_or_else(|| {
+        errors.push(field, format!("\"{value}\" is not a priority; use low, normal, high or urgent."));
+        Priority::Normal
+    })
+}
+
+/// Validates a message or note body.
+pub fn validate_body(field: &str, body: &str) -> Result<String, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let body = validation::text(&mut errors, field, "The message", body, 1, BODY_MAX);
+    errors.into_result(body)
+}
+
+/// Normalises a comma- or space-separated tag list: lowercase, unique, sorted.
+pub fn parse_tags(field: &str, value: &str) -> Result<Vec<String>, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let mut tags: Vec<String> = value
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|part| !part.is_empty())
+        .map(|part| validation::slug(&mut errors, field, "A tag", part))
+        .collect();
+    tags.sort();
+    tags.dedup();
+    if tags.len() > 20 {
+        errors.push(field, "A ticket may carry at most 20 tags.");
+    }
+    errors.into_result(tags)
+}
+
+/// The event that opens a ticket.
+pub fn open(ticket: &NewTicket, channel: Channel) -> EventData {
+    EventData::Created {
+        subject: ticket.subject.clone(),
+        description: ticket.description.clone(),
+        priority: ticket.priority,
+        channel,
+        category_id: ticket.category_id,
+    }
+}
+
+/// Why a command on a ticket was refused, for reasons that are not a wrong field.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CommandError {
+    #[error("{0}")]
+    Invalid(FieldErrors),
+    #[error("This ticket is closed; open a new ticket instead.")]
+    Closed,
+    #[error("Only support staff may do this.")]
+    StaffOnly,
+}
+
+impl From<FieldErrors> for CommandError {
+    fn from(errors: FieldErrors) -> Self {
+        CommandError::Invalid(errors)
+    }
+}
+
+/// A message on the ticket: a customer's message, an agent's public reply, or an internal note.
+/// Returns the events to append. Writing never conflicts with other edits, but it moves the
+/// status where a help desk is expected to: a customer writing on a pending or resolved ticket
+/// puts it back to open (reopening a resolved one), and the first public reply to a new ticket
+/// opens it.
+pub fn write_message(
+    ticket: &Ticket,
+    author_role: Role,
+    visibility: Visibility,
+    body: &str,
+) -> Result<Vec<EventData>, CommandError> {
+    let body = validate_body("body", body)?;
+    if ticket.status == TicketStatus::Closed {
+        return Err(CommandError::Closed);
+    }
+    let mut events = Vec::new();
+    if !author_role.is_staff() {
+        events.push(EventData::CustomerMessage { body });
+        // A reply while on hold does not resume: the ticket still waits on the third party.
+        if matches!(ticket.status, TicketStatus::Pending | TicketStatus::Resolved) {
+            events.push(EventData::StatusChanged { from: ticket.status, to: TicketStatus::Open });
+        }
+        return Ok(events);
+    }
+    match visibility {
+        Visibility::Internal => events.push(EventData::InternalNote { body }),
+        Visibility::Public => {
+            events.push(EventData::PublicReply { body });
+            if ticket.status == TicketStatus::New {
+                events.push(EventData::StatusChanged {
+                    from: TicketStatus::New,
+                    to: TicketStatus::Open,
+                });
+            }
+        }
+    }
+    Ok(events)
+}
+
+/// The field changes of one edit; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketChanges {
+    pub status: Option<TicketStatus>,
+    pub priority: Option<Priority>,
+    pub category_id: Option<Option<i64>>,
+    pub tags: Option<Vec<String>>,
+    pub assignment: Option<Assignment>,
+}
+
+/// Decides the events of a field edit by staff. Only real differences become events, so
+/// submitting an unchanged form appends nothing and keeps the version.
+pub fn change(ticket: &Ticket, role: Role, changes: &TicketChanges) -> Result<Vec<EventData>, CommandError> {
+    if !role.is_staff() {
+        return Err(CommandError::StaffOnly);
+    }
+    let mut errors = FieldErrors::default();
+    let mut events = Vec::new();
+    if let Some(to) = changes.status.filter(|to| *to != ticket.status) {
+        if let Some(message) = status_change_refusal(ticket.status, to) {
+            errors.push("status", message);
+        } else {
+            events.push(EventData::StatusChanged { from: ticket.status, to });
+        }
+    }
+    if ticket.status == TicketStatus::Closed && changes.status.is_none_or(|to| to == TicketStatus::Closed) {
+        let other_change = changes.priority.is_some_and(|p| p != ticket.priority)
+            || changes.category_id.is_some_and(|c| c != ticket.category_id)
+            || changes.tags.as_ref().is_some_and(|t| *t != ticket.tags)
+            || changes.assignment.is_some_and(|a| a != ticket.assignment);
+        if other_change {
+            return Err(CommandError::Closed);
+        }
+    }
+    if let Some(to) = changes.priority.filter(|to| *to != ticket.priority) {
+        events.push(EventData::PriorityChanged { from: ticket.priority, to });
+    }
+    if let Some(to) = changes.category_id.filter(|to| *to != ticket.category_id) {
+        events.push(EventData::CategoryChanged { from: ticket.category_id, to });
+    }
+    if let Some(tags) = &changes.tags {
+        let added: Vec<String> = tags.iter().filter(|t| !ticket.tags.contains(t)).cloned().collect();
+        let removed: Vec<String> = ticket.tags.iter().filter(|t| !tags.contains(t)).cloned().collect();
+        if !added.is_empty() || !removed.is_empty() {
+            events.push(EventData::TagsChanged { added, removed });
+        }
+    }
+    if let Some(to) = changes.assignment.filter(|to| *to != ticket.assignment) {
+        if to.assignee_id.is_some() && to.group_id.is_none() {
+            errors.push("assignee", "Choose the group the agent works in, or leave the agent empty.");
+        }
+        if to.group_id.is_some() && to.tier_id.is_none() {
+            errors.push("group", "Choose the tier the group belongs to.");
+        }
+        events.push(EventData::AssignmentChanged { from: ticket.assignment, to });
+    }
+    if !errors.is_empty() {
+        return Err(CommandError::Invalid(errors));
+    }
+    Ok(events)
+}
+
+/// Why staff may not move a ticket from `from` to `to`, if they may not.
+fn status_change_refusal(from: TicketStatus, to: TicketStatus) -> Option<&'static str> {
+    match (from, to) {
+        (_, TicketStatus::New) => Some("A ticket cannot go back to new."),
+        (TicketStatus::Closed, _) => Some("A closed ticket cannot change; open a new ticket instead."),
+        (status, TicketStatus::Closed) if status != TicketStatus::Resolved => {
+            Some("Resolve the ticket before closing it.")
+        }
+        _ => None,
+    }
+}
+
+/// Whether a customer may reopen this ticket from the portal.
+pub fn customer_may_reopen(ticket: &Ticket) -> bool {
+    ticket.status == TicketStatus::Resolved
+}
+
+impl Ticket {
+    /// The projection of a `Created` event.
+    pub fn from_created(
+        id: i64,
+        requester_id: i64,
+        organisation_id: i64,
+        at: DateTime<Utc>,
+        created: &EventData,
+    ) -> Option<Ticket> {
+        let EventData::Created { subject, description, priority, channel, category_id } = created else {
+            return None;
+        };
+        Some(Ticket {
+            id,
+            subject: subject.clone(),
+            description: description.clone(),
+            requester_id,
+            organisation_id,
+            category_id: *category_id,
+            priority: *priority,
+            channel: *channel,
+            status: TicketStatus::New,
+            assignment: Assignment::default(),
+            tags: Vec::new(),
+            version: 1,
+            reopen_count: 0,
+            created_at: at,
+            updated_at: at,
+        })
+    }
+
+    /// Folds one event into the projection.
+    pub fn apply(&mut self, event: &EventData, at: DateTime<Utc>) {
+        match event {
+            EventData::Created { .. }
+            | EventData::CustomerMessage { .. }
+            | EventData::PublicReply { .. }
+            | EventData::InternalNote { .. } => {}
+            EventData::StatusChanged { from, to } => {
+                if *from == TicketStatus::Resolved && !to.is_done() {
+                    self.reopen_count += 1;
+                }
+                self.status = *to;
+            }
+            EventData::PriorityChanged { to, .. } => self.priority = *to,
+            EventData::CategoryChanged { to, .. } => self.category_id = *to,
+            EventData::TagsChanged { added, removed } => {
+                self.tags.retain(|tag| !removed.contains(tag));
+                self.tags.extend(added.iter().cloned());
+                self.tags.sort();
+                self.tags.dedup();
+            }
+            EventData::AssignmentChanged { to, .. } => self.assignment = *to,
+        }
+        self.updated_at = at;
+    }
+
+    /// Applies a batch appended by one command: the version grows by one if any field changed.
+    pub fn apply_all(&mut self, events: &[EventData], at: DateTime<Utc>) {
+        for event in events {
+            self.apply(event, at);
+        }
+        if events.iter().any(EventData::changes_fields) {
+            self.version += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(minute: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 2, 9, minute, 0).single().expect("valid test instant")
+    }
+
+    fn new_ticket() -> Ticket {
+        let input = NewTicketInput {
+            subject: "VPN drops every hour".into(),
+            description: "Since Monday".into(),
+            category_id: Some(3),
+            priority: "high".into(),
+        };
+        let created = open(&input.validate().expect("valid input"), Channel::Portal);
+        Ticket::from_created(1, 10, 20, at(0), &created).expect("created event")
+    }
+
+    #[test]
+    fn a_new_ticket_starts_new_at_version_one() {
+        let ticket = new_ticket();
+        assert_eq!(ticket.status, TicketStatus::New);
+        assert_eq!(ticket.priority, Priority::High);
+        assert_eq!(ticket.version, 1);
+    }
+
+    #[test]
+    fn invalid_new_ticket_names_every_wrong_field() {
+        let input = NewTicketInput { subject: "a".into(), description: " ".into(), category_id: None, priority: "asap".into() };
+        let errors = input.validate().expect_err("invalid input");
+        assert!(errors.for_field("subject").is_some());
+        assert!(errors.for_field("description").is_some());
+        assert!(errors.for_field("priority").unwrap_or_default().contains("asap"));
+    }
+
+    #[test]
+    fn the_first_public_reply_opens_a_new_ticket_but_a_note_does_not() {
+        let ticket = new_ticket();
+        let note = write_message(&ticket, Role::Agent, Visibility::Internal, "checking logs").expect("note");
+        assert_eq!(note, vec![EventData::InternalNote { body: "checking logs".into() }]);
+        let reply = write_message(&ticket, Role::Agent, Visibility::Public, "On it").expect("reply");
+        assert_eq!(reply[1], EventData::StatusChanged { from: TicketStatus::New, to: TicketStatus::Open });
+    }
+
+    #[test]
+    fn a_customer_message_is_never_internal_and_reopens_a_resolved_ticket() {
+        let mut ticket = new_ticket();
+        ticket.apply_all(&[EventData::StatusChanged { from: TicketStatus::New, to: TicketStatus::Resolved }], at(5));
+        let events = write_message(&ticket, Role::Customer, Visibility::Internal, "still broken").expect("message");
+        assert_eq!(events[0], EventData::CustomerMessage { body: "still broken".into() });
+        ticket.apply_all(&events, at(6));
+        assert_eq!(ticket.status, TicketStatus::Open);
+        assert_eq!(ticket.reopen_count, 1);
+    }
+
+    #[test]
+    fn a_customer_reply_on_hold_keeps_the_ticket_on_hold() {
+        let mut ticket = new_ticket();
+        ticket.apply_all(&[EventData::StatusChanged { from: TicketStatus::New, to: TicketStatus::OnHold }], at(5));
+        let events = write_message(&ticket, Role::Customer, Visibility::Public, "any news?").expect("message");
+        assert_eq!(events.len(), 1);
+    }
+
+    #[test]
+    fn nothing_can_be_written_on_a_closed_ticket() {
+        let mut ticket = new_ticket();
+        ticket.status = TicketStatus::Closed;
+        assert_eq!(write_message(&ticket, Role::Customer, Visibility::Public, "hello"), Err(CommandError::Closed));
+    }
+
+    #[test]
+    fn an_unchanged_form_appends_nothing_and_keeps_the_version() {
+        let mut ticket = new_ticket();
+        let changes = TicketChanges { status: Some(TicketStatus::New), priority: Some(Priority::High), ..Default::default() };
+        let events = change(&ticket, Role::Agent, &changes).expect("no-op edit");
+        assert!(events.is_empty());
+        ticket.apply_all(&events, at(1));
+        assert_eq!(ticket.version, 1);
+    }
+
+    #[test]
+    fn one_edit_bumps_the_version_once_whatever_it_changes() {
+        let mut ticket = new_ticket();
+        let changes = TicketChanges {
+            status: Some(TicketStatus::Open),
+            priority: Some(Priority::Urgent),
+            tags: Some(vec!["vpn".into()]),
+            ..Default::default()
+        };
+        let events = change(&ticket, Role::Agent, &changes).expect("edit");
+        assert_eq!(events.len(), 3);
+        ticket.apply_all(&events, at(1));
+        assert_eq!(ticket.version, 2);
+        assert_eq!(ticket.priority, Priority::Urgent);
+        assert_eq!(ticket.tags, vec!["vpn".to_string()]);
+    }
+
+    #[test]
+    fn customers_cannot_edit_fields_and_closing_needs_resolving_first() {
+        let ticket = new_ticket();
+        let close = TicketChanges { status: Some(TicketStatus::Closed), ..Default::default() };
+        assert_eq!(change(&ticket, Role::Customer, &close), Err(CommandError::StaffOnly));
+        let Err(CommandError::Invalid(errors)) = change(&ticket, Role::Agent, &close) else {
+            panic!("closing an unresolved ticket must be refused");
+        };
+        assert_eq!(errors.for_field("status"), Some("Resolve the ticket before closing it."));
+    }
+
+    #[test]
+    fn an_agent_needs_a_group_and_a_group_needs_a_tier() {
+        let ticket = new_ticket();
+        let changes = TicketChanges {
+            assignment: Some(Assignment { tier_id: None, group_id: Some(2), assignee_id: Some(3) }),
+            ..Default::default()
+        };
+        let Err(CommandError::Invalid(errors)) = change(&ticket, Role::Agent, &changes) else {
+            panic!("an inconsistent assignment must be refused");
+        };
+        assert!(errors.for_field("group").is_some());
+    }
+
+    #[test]
+    fn tags_are_normalised_and_deduplicated() {
+        assert_eq!(parse_tags("tags", "VPN, billing vpn").expect("tags"), vec!["billing", "vpn"]);
+        assert!(parse_tags("tags", "bad/tag").is_err());
+    }
+
+    #[test]
+    fn replaying_the_log_gives_the_projection() {
+        let mut ticket = new_ticket();
+        let created = open(
+            &NewTicket { subject: ticket.subject.clone(), description: ticket.description.clone(), category_id: Some(3), priority: Priority::High },
+            Channel::Portal,
+        );
+        let mut log: Vec<Vec<EventData>> = vec![vec![created]];
+        for changes in [
+            TicketChanges { status: Some(TicketStatus::Pending), ..Default::default() },
+            TicketChanges { priority: Some(Priority::Low), tags: Some(vec!["a".into()]), ..Default::default() },
+        ] {
+            let events = change(&ticket, Role::Lead, &changes).expect("edit");
+            ticket.apply_all(&events, at(2));
+            log.push(events);
+        }
+        let mut replayed = Ticket::from_created(1, 10, 20, at(0), &log[0][0]).expect("created");
+        for batch in &log[1..] {
+            replayed.apply_all(batch, at(2));
+        }
+        assert_eq!(replayed, ticket);
+    }
+}

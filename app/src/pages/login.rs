@@ -1,0 +1,30 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::components::errors::{action_error, field_error};
+use crate::providers::use_session;
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let session = use_session();
+    let result = session.login.value();
+    let next = move || use_query_map().read().get("next").unwrap_or_default();
+    view! {
+        <Title text="Sign in"/>
+        <section class="panel narrow">
+            <h1>"Sign in"</h1>
+            {action_error(result.into())}
+            <ActionForm action=session.login>
+                <input type="hidden" name="next" value=next/>
+                <label for="email">"E-mail"</label>
+                <input id="email" type="email" name="email" autocomplete="username" required/>
+                {field_error(result.into(), "email")}
+                <label for="password">"Password"</label>
+                <input id="password" type="password" name="password" autocomplete="current-password" required/>
+                {field_error(result.into(), "password")}
+                <button type="submit">"Sign in"</button>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,42 @@
+//! Server-only parts of the app crate: the state server functions run with, authentication,
+//! and the store. Compiled only with the `ssr` feature.
+
+pub mod auth;
+pub mod security;
+pub mod store;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+
+use crate::api::AppError;
+pub use store::Store;
+
+/// What every request handler and server function can reach. Provided to server functions as
+/// Leptos context and to axum handlers as router state.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub leptos_options: LeptosOptions,
+    pub login_limiter: Arc<auth::LoginLimiter>,
+    /// Whether cookies get the `Secure` flag (the site is served over TLS, directly or behind a
+    /// proxy).
+    pub secure_cookies: bool,
+}
+
+impl axum::extract::FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// The state inside a server function.
+pub fn app_state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| AppError::internal("application state missing from context"))
+}
+
+/// The current instant; the only place server functions read the clock.
+pub fn now() -> DateTime<Utc> {
+    Utc::now()
+}

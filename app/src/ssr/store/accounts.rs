@@ -1,0 +1,169 @@
+//! People and their sign-in sessions.
+
+use chrono::{DateTime, Duration, Utc};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use super::{get_flag, get_named, to_millis, Store, StoreResult};
+use crate::domain::{Role, UserSummary};
+
+/// A person as the admin pages list them.
+#[derive(Clone, Debug)]
+pub struct UserRecord {
+    pub summary: UserSummary,
+    pub active: bool,
+    pub calendar_id: Option<i64>,
+}
+
+/// A person to create; the password is hashed here and never stored in the clear.
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub role: Role,
+    pub organisation_id: Option<i64>,
+    pub calendar_id: Option<i64>,
+    pub password: &'a str,
+}
+
+const USER_COLUMNS: &str = "id, email, display_name, role, organisation_id, calendar_id, active";
+
+fn user_from_row(row: &AnyRow) -> StoreResult<UserRecord> {
+    Ok(UserRecord {
+        summary: UserSummary {
+            id: row.try_get("id")?,
+            email: row.try_get("email")?,
+            display_name: row.try_get("display_name")?,
+            role: get_named(row, "role", Role::parse)?,
+            organisation_id: row.try_get("organisation_id")?,
+        },
+        active: get_flag(row, "active")?,
+        calendar_id: row.try_get("calendar_id")?,
+    })
+}
+
+impl Store {
+    pub async fn create_user(&self, user: &NewUser<'_>, now: DateTime<Utc>) -> StoreResult<i64> {
+        let hash = crate::ssr::auth::hash_password(user.password);
+        let mut write = self.begin_write().await?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO users (email, display_name, role, organisation_id, calendar_id, password_hash, active, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, 1, $7) RETURNING id",
+        )
+        .bind(user.email)
+        .bind(user.display_name)
+        .bind(user.role.as_str())
+        .bind(user.organisation_id)
+        .bind(user.calendar_id)
+        .bind(hash)
+        .bind(to_millis(now))
+        .fetch_one(&mut *write.tx)
+        .await?
+        .try_get("id")?;
+        write.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn set_user_skills(&self, user_id: i64, skills: &[String]) -> StoreResult<()> {
+        let mut write = self.begin_write().await?;
+        sqlx::query("DELETE FROM user_skills WHERE user_id = $1").bind(user_id).execute(&mut *write.tx).await?;
+        for skill in skills {
+            sqlx::query("INSERT INTO user_skills (user_id, skill) VALUES ($1, $2)")
+                .bind(user_id)
+                .bind(skill)
+                .execute(&mut *write.tx)
+                .await?;
+        }
+        write.commit().await
+    }
+
+    pub async fn user(&self, id: i64) -> StoreResult<Option<UserRecord>> {
+        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    pub async fn users(&self) -> StoreResult<Vec<UserRecord>> {
+        let rows = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY role DESC, display_name"))
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    pub async fn count_users(&self) -> StoreResult<i64> {
+        Ok(sqlx::query("SELECT COUNT(*) AS n FROM users").fetch_one(self.pool()).await?.try_get("n")?)
+    }
+
+    /// The active user with this e-mail address and password, if both match. The password is
+    /// verified even when the address is unknown so that timing does not reveal which addresses
+    /// exist.
+    pub async fn verify_login(&self, email: &str, password: &str) -> StoreResult<Option<UserSummary>> {
+        let row = sqlx::query(&format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = $1"))
+            .bind(email.trim().to_lowercase())
+            .fetch_optional(self.pool())
+            .await?;
+        let Some(row) = row else {
+            crate::ssr::auth::verify_password(password, crate::ssr::auth::dummy_hash());
+            return Ok(None);
+        };
+        let hash: String = row.try_get("password_hash")?;
+        let user = user_from_row(&row)?;
+        let password_matches = crate::ssr::auth::verify_password(password, &hash);
+        Ok((password_matches && user.active).then_some(user.summary))
+    }
+
+    pub async fn set_user_role_and_activity(&self, user_id: i64, role: Role, active: bool) -> StoreResult<()> {
+        let mut write = self.begin_write().await?;
+        sqlx::query("UPDATE users SET role = $1, active = $2 WHERE id = $3")
+            .bind(role.as_str())
+            .bind(i64::from(active))
+            .bind(user_id)
+            .execute(&mut *write.tx)
+            .await?;
+        if !active {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *write.tx).await?;
+        }
+        write.commit().await
+    }
+
+    /// Starts a session for `user_id` and returns the secret token for the cookie.
+    pub async fn create_session(&self, user_id: i64, now: DateTime<Utc>, lifetime: Duration) -> StoreResult<String> {
+        let token = crate::ssr::auth::new_secret_token();
+        let mut write = self.begin_write().await?;
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+            .bind(crate::ssr::auth::hash_token(&token))
+            .bind(user_id)
+            .bind(to_millis(now))
+            .bind(to_millis(now + lifetime))
+            .execute(&mut *write.tx)
+            .await?;
+        // Expired sessions are swept whenever someone signs in; nothing else needs them.
+        sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(to_millis(now)).execute(&mut *write.tx).await?;
+        write.commit().await?;
+        Ok(token)
+    }
+
+    /// The active user a session token belongs to, if the session has not expired.
+    pub async fn session_user(&self, token: &str, now: DateTime<Utc>) -> StoreResult<Option<UserSummary>> {
+        let row = sqlx::query(&format!(
+            "SELECT {} FROM sessions JOIN users u ON u.id = sessions.user_id
+             WHERE sessions.token_hash = $1 AND sessions.expires_at > $2 AND u.active = 1",
+            USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
+        ))
+        .bind(crate::ssr::auth::hash_token(token))
+        .bind(to_millis(now))
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.as_ref().map(user_from_row).transpose()?.map(|user| user.summary))
+    }
+
+    pub async fn delete_session(&self, token: &str) -> StoreResult<()> {
+        let mut write = self.begin_write().await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(crate::ssr::auth::hash_token(token))
+            .execute(&mut *write.tx)
+            .await?;
+        write.commit().await
+    }
+}

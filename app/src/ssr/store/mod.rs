@@ -1,0 +1,189 @@
+//! Persistence: one [`Store`] over SQLite (the default, a file under `data/`) or PostgreSQL,
+//! chosen by the database URL.
+//!
+//! The store talks to both through sqlx's `Any` driver so every query is written once, with
+//! `$N` placeholders, integer instants (epoch milliseconds, UTC) and integer flags — the only
+//! types `Any` carries on both backends. See ARCHITECTURE.md for why.
+//!
+//! Every change to a ticket goes through one write path ([`tickets`]): append the events, update
+//! the projection and write the outbox rows, in one transaction.
+
+pub mod accounts;
+pub mod directory;
+pub mod tickets;
+pub mod tokens;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{Any, AnyPool, Row, Transaction};
+
+/// Which database the store speaks to; the few dialect differences branch on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL {0:?}: use sqlite:PATH or postgres://…")]
+    UnsupportedUrl(String),
+    #[error("could not create the database folder {path}: {source}")]
+    Folder { path: String, source: std::io::Error },
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    /// Whether the error is a unique-constraint violation (a name or e-mail already taken).
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(error)) => error.is_unique_violation(),
+            _ => false,
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    /// SQLite allows one writer at a time and answers a second one with SQLITE_BUSY when a read
+    /// transaction tries to upgrade; serialising write transactions in-process avoids that.
+    /// PostgreSQL instead locks the ticket row (`FOR UPDATE`) so several instances can share it.
+    sqlite_writer: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A write transaction; for SQLite it also holds the writer lock until commit or drop.
+pub struct WriteTx {
+    pub tx: Transaction<'static, Any>,
+    _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> StoreResult<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite:PATH`, `sqlite::memory:` or `postgres://…`). A SQLite file and
+    /// its folder are created when missing and put in WAL mode.
+    pub async fn connect(url: &str) -> StoreResult<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::UnsupportedUrl(url.to_string()));
+        };
+        let url = match backend {
+            Backend::Sqlite => prepare_sqlite_url(url)?,
+            Backend::Postgres => url.to_string(),
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
+            .connect(&url)
+            .await?;
+        if backend == Backend::Sqlite && !url.contains(":memory:") {
+            sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
+        }
+        Ok(Store { pool, backend, sqlite_writer: Arc::new(tokio::sync::Mutex::new(())) })
+    }
+
+    pub async fn migrate(&self) -> StoreResult<()> {
+        match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Whether the database answers; used by the readiness probe.
+    pub async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn begin_write(&self) -> StoreResult<WriteTx> {
+        let writer = match self.backend {
+            Backend::Sqlite => Some(self.sqlite_writer.clone().lock_owned().await),
+            Backend::Postgres => None,
+        };
+        let tx = self.pool.begin().await?;
+        Ok(WriteTx { tx, _writer: writer })
+    }
+
+    /// `FOR UPDATE` where the backend has row locks; SQLite's single writer makes it needless.
+    pub(crate) fn lock_clause(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE",
+        }
+    }
+}
+
+fn prepare_sqlite_url(url: &str) -> StoreResult<String> {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    if rest.starts_with(":memory:") {
+        return Ok(url.to_string());
+    }
+    let path = rest.split('?').next().unwrap_or_default();
+    if let Some(folder) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(folder)
+            .map_err(|source| StoreError::Folder { path: folder.display().to_string(), source })?;
+    }
+    Ok(if url.contains("mode=") {
+        url.to_string()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    })
+}
+
+/// An instant as stored: milliseconds since the Unix epoch.
+pub fn to_millis(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+pub fn from_millis(millis: i64) -> StoreResult<DateTime<Utc>> {
+    Utc.timestamp_millis_opt(millis)
+        .single()
+        .ok_or_else(|| StoreError::Corrupt(format!("instant {millis} is out of range")))
+}
+
+pub(crate) fn get_instant(row: &AnyRow, column: &str) -> StoreResult<DateTime<Utc>> {
+    from_millis(row.try_get::<i64, _>(column)?)
+}
+
+pub(crate) fn get_flag(row: &AnyRow, column: &str) -> StoreResult<bool> {
+    Ok(row.try_get::<i64, _>(column)? != 0)
+}
+
+/// Parses a stored name (`priority`, `status`, `role`, …) back into its enum.
+pub(crate) fn get_named<T>(row: &AnyRow, column: &str, parse: fn(&str) -> Option<T>) -> StoreResult<T> {
+    let text: String = row.try_get(column)?;
+    parse(&text).ok_or_else(|| StoreError::Corrupt(format!("{column} has unknown value {text:?}")))
+}

@@ -1,0 +1,541 @@
+//! Tickets: the one write path for every command, and the reads behind the queue, the portal
+//! and the ticket page.
+//!
+//! [`Store::append`] is how anything changes a ticket: inside one transaction it locks the
+//! ticket, checks the version the caller saw (field edits only), lets the pure domain decide the
+//! events, appends them to the log, rewrites the projection and writes one outbox row per event.
+//! The escalation engine and the notifications hook in here rather than writing on their own.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use super::{get_instant, get_named, to_millis, Store, StoreError, StoreResult, WriteTx};
+use crate::domain::ticket::{Assignment, CommandError};
+use crate::domain::{Channel, EventData, Priority, Ticket, TicketEvent, TicketStatus, UserSummary};
+
+/// Why a command on a ticket was not carried out.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("ticket not found")]
+    NotFound,
+    /// Someone changed the ticket since the caller loaded it; the text says who changed what.
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Command(#[from] CommandError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for WriteError {
+    fn from(error: sqlx::Error) -> Self {
+        WriteError::Store(StoreError::Database(error))
+    }
+}
+
+/// A ticket as the queue and the portal list it, with the names behind its ids.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketListItem {
+    pub ticket: Ticket,
+    pub requester_name: String,
+    pub organisation_name: String,
+    pub category_name: Option<String>,
+    pub tier_name: Option<String>,
+    pub group_name: Option<String>,
+    pub assignee_name: Option<String>,
+}
+
+/// Filters, sorting and page of a ticket list. Every filter is optional.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketFilter {
+    /// Restricts to one organisation; always set for customers.
+    pub organisation_id: Option<i64>,
+    pub statuses: Vec<TicketStatus>,
+    pub tier_id: Option<i64>,
+    pub group_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    /// Only tickets nobody is assigned to.
+    pub unassigned: bool,
+    pub priority: Option<Priority>,
+    pub category_id: Option<i64>,
+    pub tag: Option<String>,
+    /// Matches the subject or description, or the ticket number.
+    pub text: Option<String>,
+    pub sort: TicketSort,
+    /// From 1.
+    pub page: i64,
+    pub per_page: i64,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketSort {
+    #[default]
+    RecentlyUpdated,
+    Oldest,
+    Newest,
+    Priority,
+}
+
+impl TicketSort {
+    pub const ALL: [TicketSort; 4] =
+        [TicketSort::RecentlyUpdated, TicketSort::Priority, TicketSort::Oldest, TicketSort::Newest];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TicketSort::RecentlyUpdated => "updated",
+            TicketSort::Oldest => "oldest",
+            TicketSort::Newest => "newest",
+            TicketSort::Priority => "priority",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<TicketSort> {
+        TicketSort::ALL.into_iter().find(|sort| sort.as_str() == value)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TicketSort::RecentlyUpdated => "Recently updated",
+            TicketSort::Oldest => "Oldest first",
+            TicketSort::Newest => "Newest first",
+            TicketSort::Priority => "Most urgent first",
+        }
+    }
+
+    fn order_by(self) -> &'static str {
+        match self {
+            TicketSort::RecentlyUpdated => "t.updated_at DESC, t.id DESC",
+            TicketSort::Oldest => "t.created_at ASC, t.id ASC",
+            TicketSort::Newest => "t.created_at DESC, t.id DESC",
+            TicketSort::Priority => {
+                "CASE t.priority WHEN 'urgent' THEN 4 WHEN 'high' THEN 3 WHEN 'normal' THEN 2 ELSE 1 END DESC, \
+                 t.created_at ASC, t.id ASC"
+            }
+        }
+    }
+}
+
+/// One page of a ticket list and how many tickets match in all.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketPage {
+    pub items: Vec<TicketListItem>,
+    pub total: i64,
+}
+
+/// A timeline entry with the name of whoever caused it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub event: TicketEvent,
+    pub actor_name: Option<String>,
+}
+
+/// What a successful command did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Appended {
+    pub ticket: Ticket,
+    pub events: Vec<TicketEvent>,
+}
+
+const TICKET_COLUMNS: &str = "t.id, t.subject, t.description, t.requester_id, t.organisation_id, t.category_id, \
+     t.priority, t.channel, t.status, t.tier_id, t.group_id, t.assignee_id, t.tags, t.version, t.reopen_count, \
+     t.created_at, t.updated_at";
+
+fn ticket_from_row(row: &AnyRow) -> StoreResult<Ticket> {
+    let tags: String = row.try_get("tags")?;
+    Ok(Ticket {
+        id: row.try_get("id")?,
+        subject: row.try_get("subject")?,
+        description: row.try_get("description")?,
+        requester_id: row.try_get("requester_id")?,
+        organisation_id: row.try_get("organisation_id")?,
+        category_id: row.try_get("category_id")?,
+        priority: get_named(row, "priority", Priority::parse)?,
+        channel: get_named(row, "channel", Channel::parse)?,
+        status: get_named(row, "status", TicketStatus::parse)?,
+        assignment: Assignment {
+            tier_id: row.try_get("tier_id")?,
+            group_id: row.try_get("group_id")?,
+            assignee_id: row.try_get("assignee_id")?,
+        },
+        tags: tags.split_whitespace().map(str::to_string).collect(),
+        version: row.try_get("version")?,
+        reopen_count: row.try_get("reopen_count")?,
+        created_at: get_instant(row, "created_at")?,
+        updated_at: get_instant(row, "updated_at")?,
+    })
+}
+
+fn event_from_row(row: &AnyRow) -> StoreResult<TicketEvent> {
+    let data: String = row.try_get("data")?;
+    Ok(TicketEvent {
+        id: row.try_get("id")?,
+        ticket_id: row.try_get("ticket_id")?,
+        sequence: row.try_get("sequence")?,
+        actor_id: row.try_get("actor_id")?,
+        at: get_instant(row, "at")?,
+        data: serde_json::from_str(&data).map_err(|error| StoreError::Corrupt(format!("event data: {error}")))?,
+    })
+}
+
+/// A value bound to a dynamically built query.
+enum Bind {
+    Int(i64),
+    Text(String),
+}
+
+impl Store {
+    /// Opens a ticket: writes its `Created` event, the projection and the outbox row.
+    pub async fn create_ticket(
+        &self,
+        requester_id: i64,
+        organisation_id: i64,
+        actor_id: i64,
+        created: EventData,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Appended> {
+        let mut write = self.begin_write().await?;
+        let provisional = Ticket::from_created(0, requester_id, organisation_id, at, &created)
+            .ok_or_else(|| StoreError::Corrupt("a ticket must start with a Created event".into()))?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO tickets (subject, description, requester_id, organisation_id, category_id, priority, channel,
+                 status, tags, version, reopen_count, last_sequence, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', $9, 0, 0, $10, $11) RETURNING id",
+        )
+        .bind(&provisional.subject)
+        .bind(&provisional.description)
+        .bind(requester_id)
+        .bind(organisation_id)
+        .bind(provisional.category_id)
+        .bind(provisional.priority.as_str())
+        .bind(provisional.channel.as_str())
+        .bind(provisional.status.as_str())
+        .bind(provisional.version)
+        .bind(to_millis(at))
+        .bind(to_millis(at))
+        .fetch_one(&mut *write.tx)
+        .await?
+        .try_get("id")?;
+        let ticket = Ticket { id, ..provisional };
+        let events = append_events(&mut write, &ticket, 0, Some(actor_id), &[created], at).await?;
+        write.commit().await?;
+        Ok(Appended { ticket, events })
+    }
+
+    /// Runs one command on a ticket through the write path.
+    ///
+    /// `expected_version` is the version the caller saw, for field edits; a different current
+    /// version refuses the command with a description of the changes made since. Messages and
+    /// notes pass `None` and never conflict. `decide` is the pure domain rule that turns the
+    /// current ticket into the events to append.
+    pub async fn append(
+        &self,
+        ticket_id: i64,
+        actor: &UserSummary,
+        expected_version: Option<i64>,
+        at: DateTime<Utc>,
+        decide: impl FnOnce(&Ticket) -> Result<Vec<EventData>, CommandError>,
+    ) -> Result<Appended, WriteError> {
+        let mut write = self.begin_write().await?;
+        let row = sqlx::query(&format!(
+            "SELECT {TICKET_COLUMNS}, t.last_sequence FROM tickets t WHERE t.id = $1{}",
+            self.lock_clause()
+        ))
+        .bind(ticket_id)
+        .fetch_optional(&mut *write.tx)
+        .await?;
+        let Some(row) = row else {
+            return Err(WriteError::NotFound);
+        };
+        let mut ticket = ticket_from_row(&row)?;
+        let last_sequence: i64 = row.try_get("last_sequence")?;
+        if let Some(seen) = expected_version.filter(|seen| *seen != ticket.version) {
+            return Err(WriteError::Conflict(self.describe_changes_since(&mut write, ticket_id, seen).await?));
+        }
+        let data = decide(&ticket)?;
+        if data.is_empty() {
+            return Ok(Appended { ticket, events: Vec::new() });
+        }
+        ticket.apply_all(&data, at);
+        let events = append_events(&mut write, &ticket, last_sequence, Some(actor.id), &data, at).await?;
+        sqlx::query(
+            "UPDATE tickets SET category_id = $1, priority = $2, status = $3, tier_id = $4, group_id = $5,
+                 assignee_id = $6, tags = $7, version = $8, reopen_count = $9, updated_at = $10
+             WHERE id = $11",
+        )
+        .bind(ticket.category_id)
+        .bind(ticket.priority.as_str())
+        .bind(ticket.status.as_str())
+        .bind(ticket.assignment.tier_id)
+        .bind(ticket.assignment.group_id)
+        .bind(ticket.assignment.assignee_id)
+        .bind(ticket.tags.join(" "))
+        .bind(ticket.version)
+        .bind(ticket.reopen_count)
+        .bind(to_millis(at))
+        .bind(ticket.id)
+        .execute(&mut *write.tx)
+        .await?;
+        write.commit().await?;
+        Ok(Appended { ticket, events })
+    }
+
+    /// "Ada Lovelace changed the priority (Normal → High) at 14:02 UTC" for every field edit
+    /// after version `seen`.
+    async fn describe_changes_since(&self, write: &mut WriteTx, ticket_id: i64, seen: i64) -> StoreResult<String> {
+        let rows = sqlx::query(
+            "SELECT e.id, e.ticket_id, e.sequence, e.actor_id, e.at, e.data, u.display_name
+             FROM ticket_events e LEFT JOIN users u ON u.id = e.actor_id
+             WHERE e.ticket_id = $1 AND e.version_after > $2 ORDER BY e.sequence",
+        )
+        .bind(ticket_id)
+        .bind(seen)
+        .fetch_all(&mut *write.tx)
+        .await?;
+        let mut changes = Vec::new();
+        for row in &rows {
+            let event = event_from_row(row)?;
+            if !event.data.changes_fields() {
+                continue;
+            }
+            let who: Option<String> = row.try_get("display_name")?;
+            changes.push(format!(
+                "{} changed {} at {}",
+                who.unwrap_or_else(|| "Tierline".into()),
+                describe_field_change(&event.data),
+                event.at.format("%H:%M UTC on %Y-%m-%d")
+            ));
+        }
+        Ok(format!(
+            "Someone changed this ticket while you were editing it: {}. Nothing was saved; reload the ticket and make \
+             your change again.",
+            if changes.is_empty() { "its fields were updated".to_string() } else { changes.join("; ") }
+        ))
+    }
+
+    pub async fn ticket(&self, id: i64) -> StoreResult<Option<Ticket>> {
+        let row = sqlx::query(&format!("SELECT {TICKET_COLUMNS} FROM tickets t WHERE t.id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(ticket_from_row).transpose()
+    }
+
+    /// The ticket's log in order, with actor names; internal events only when asked for.
+    pub async fn timeline(&self, ticket_id: i64, include_internal: bool) -> StoreResult<Vec<TimelineEntry>> {
+        let rows = sqlx::query(
+            "SELECT e.id, e.ticket_id, e.sequence, e.actor_id, e.at, e.data, u.display_name
+             FROM ticket_events e LEFT JOIN users u ON u.id = e.actor_id
+             WHERE e.ticket_id = $1 AND (e.visibility = 'public' OR $2 = 1) ORDER BY e.sequence",
+        )
+        .bind(ticket_id)
+        .bind(i64::from(include_internal))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| Ok(TimelineEntry { event: event_from_row(row)?, actor_name: row.try_get("display_name")? }))
+            .collect()
+    }
+
+    pub async fn list_tickets(&self, filter: &TicketFilter) -> StoreResult<TicketPage> {
+        let mut conditions = Vec::new();
+        let mut binds = Vec::new();
+        // `?` in a condition becomes the number of the value bound for it.
+        let add = |condition: &str, bind: Bind, binds: &mut Vec<Bind>, conditions: &mut Vec<String>| {
+            binds.push(bind);
+            conditions.push(condition.replace('?', &format!("${}", binds.len())));
+        };
+        if let Some(id) = filter.organisation_id {
+            add("t.organisation_id = ?", Bind::Int(id), &mut binds, &mut conditions);
+        }
+        if !filter.statuses.is_empty() {
+            let mut names = Vec::new();
+            for status in &filter.statuses {
+                binds.push(Bind::Text(status.as_str().to_string()));
+                names.push(format!("${}", binds.len()));
+            }
+            conditions.push(format!("t.status IN ({})", names.join(", ")));
+        }
+        if let Some(id) = filter.tier_id {
+            add("t.tier_id = ?", Bind::Int(id), &mut binds, &mut conditions);
+        }
+        if let Some(id) = filter.group_id {
+            add("t.group_id = ?", Bind::Int(id), &mut binds, &mut conditions);
+        }
+        if let Some(id) = filter.assignee_id {
+            add("t.assignee_id = ?", Bind::Int(id), &mut binds, &mut conditions);
+        }
+        if filter.unassigned {
+            conditions.push("t.assignee_id IS NULL".into());
+        }
+        if let Some(priority) = filter.priority {
+            add("t.priority = ?", Bind::Text(priority.as_str().into()), &mut binds, &mut conditions);
+        }
+        if let Some(id) = filter.category_id {
+            add("t.category_id = ?", Bind::Int(id), &mut binds, &mut conditions);
+        }
+        if let Some(tag) = &filter.tag {
+            add("(' ' || t.tags || ' ') LIKE ? ESCAPE '\\'", Bind::Text(format!("% {} %", escape_like(tag))), &mut binds, &mut conditions);
+        }
+        if let Some(text) = filter.text.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
+            let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
+            let number = text.trim_start_matches('#').parse::<i64>().unwrap_or(-1);
+            binds.push(Bind::Text(pattern.clone()));
+            let subject = binds.len();
+            binds.push(Bind::Text(pattern));
+            let description = binds.len();
+            binds.push(Bind::Int(number));
+            let id = binds.len();
+            conditions.push(format!(
+                "(LOWER(t.subject) LIKE ${subject} ESCAPE '\\' OR LOWER(t.description) LIKE ${description} ESCAPE '\\' \
+                 OR t.id = ${id})"
+            ));
+        }
+        let where_clause =
+            if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
+        let count_sql = format!("SELECT COUNT(*) AS n FROM tickets t {where_clause}");
+        let mut count_query = sqlx::query(&count_sql);
+        for bind in &binds {
+            count_query = match bind {
+                Bind::Int(value) => count_query.bind(*value),
+                Bind::Text(value) => count_query.bind(value.clone()),
+            };
+        }
+        let total: i64 = count_query.fetch_one(self.pool()).await?.try_get("n")?;
+
+        let per_page = filter.per_page.clamp(1, 200);
+        let offset = (filter.page.max(1) - 1) * per_page;
+        let list_sql = format!(
+            "SELECT {TICKET_COLUMNS}, r.display_name AS requester_name, o.name AS organisation_name,
+                 c.name AS category_name, tr.name AS tier_name, g.name AS group_name, a.display_name AS assignee_name
+             FROM tickets t
+             JOIN users r ON r.id = t.requester_id
+             JOIN organisations o ON o.id = t.organisation_id
+             LEFT JOIN categories c ON c.id = t.category_id
+             LEFT JOIN tiers tr ON tr.id = t.tier_id
+             LEFT JOIN agent_groups g ON g.id = t.group_id
+             LEFT JOIN users a ON a.id = t.assignee_id
+             {where_clause} ORDER BY {} LIMIT {per_page} OFFSET {offset}",
+            filter.sort.order_by()
+        );
+        let mut list_query = sqlx::query(&list_sql);
+        for bind in binds {
+            list_query = match bind {
+                Bind::Int(value) => list_query.bind(value),
+                Bind::Text(value) => list_query.bind(value),
+            };
+        }
+        let rows = list_query.fetch_all(self.pool()).await?;
+        let items = rows
+            .iter()
+            .map(|row| {
+                Ok(TicketListItem {
+                    ticket: ticket_from_row(row)?,
+                    requester_name: row.try_get("requester_name")?,
+                    organisation_name: row.try_get("organisation_name")?,
+                    category_name: row.try_get("category_name")?,
+                    tier_name: row.try_get("tier_name")?,
+                    group_name: row.try_get("group_name")?,
+                    assignee_name: row.try_get("assignee_name")?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(TicketPage { items, total })
+    }
+
+    pub async fn count_tickets(&self) -> StoreResult<i64> {
+        Ok(sqlx::query("SELECT COUNT(*) AS n FROM tickets").fetch_one(self.pool()).await?.try_get("n")?)
+    }
+
+    /// The number of events in a ticket's log; used by tests to show nothing was written.
+    pub async fn count_events(&self, ticket_id: i64) -> StoreResult<i64> {
+        Ok(sqlx::query("SELECT COUNT(*) AS n FROM ticket_events WHERE ticket_id = $1")
+            .bind(ticket_id)
+            .fetch_one(self.pool())
+            .await?
+            .try_get("n")?)
+    }
+
+    /// Unprocessed outbox rows, oldest first: (topic, payload).
+    pub async fn pending_outbox(&self, limit: i64) -> StoreResult<Vec<(String, String)>> {
+        let rows = sqlx::query("SELECT topic, payload FROM outbox WHERE processed_at IS NULL ORDER BY id LIMIT $1")
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(|row| Ok((row.try_get("topic")?, row.try_get("payload")?))).collect()
+    }
+}
+
+/// Appends `data` after `last_sequence` with one outbox row per event, in the caller's
+/// transaction. `ticket` is the projection after the events, so its version is each event's
+/// `version_after`.
+async fn append_events(
+    write: &mut WriteTx,
+    ticket: &Ticket,
+    last_sequence: i64,
+    actor_id: Option<i64>,
+    data: &[EventData],
+    at: DateTime<Utc>,
+) -> StoreResult<Vec<TicketEvent>> {
+    let mut events = Vec::with_capacity(data.len());
+    for (offset, event) in data.iter().enumerate() {
+        let sequence = last_sequence + 1 + offset as i64;
+        let json = serde_json::to_string(event).map_err(|error| StoreError::Corrupt(error.to_string()))?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO ticket_events (ticket_id, sequence, kind, visibility, actor_id, data, version_after, at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(ticket.id)
+        .bind(sequence)
+        .bind(event.kind())
+        .bind(event.visibility().as_str())
+        .bind(actor_id)
+        .bind(json)
+        .bind(ticket.version)
+        .bind(to_millis(at))
+        .fetch_one(&mut *write.tx)
+        .await?
+        .try_get("id")?;
+        let payload = serde_json::json!({
+            "ticket_id": ticket.id,
+            "event_id": id,
+            "sequence": sequence,
+            "kind": event.kind(),
+            "visibility": event.visibility().as_str(),
+            "actor_id": actor_id,
+        });
+        sqlx::query("INSERT INTO outbox (ticket_id, event_id, topic, payload, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(ticket.id)
+            .bind(id)
+            .bind(format!("ticket.{}", event.kind()))
+            .bind(payload.to_string())
+            .bind(to_millis(at))
+            .execute(&mut *write.tx)
+            .await?;
+        events.push(TicketEvent { id, ticket_id: ticket.id, sequence, actor_id, at, data: event.clone() });
+    }
+    sqlx::query("UPDATE tickets SET last_sequence = $1 WHERE id = $2")
+        .bind(last_sequence + data.len() as i64)
+        .bind(ticket.id)
+        .execute(&mut *write.tx)
+        .await?;
+    Ok(events)
+}
+
+fn describe_field_change(data: &EventData) -> String {
+    match data {
+        EventData::StatusChanged { from, to } => format!("the status ({} → {})", from.label(), to.label()),
+        EventData::PriorityChanged { from, to } => format!("the priority ({} → {})", from.label(), to.label()),
+        EventData::CategoryChanged { .. } => "the category".into(),
+        EventData::TagsChanged { .. } => "the tags".into(),
+        EventData::AssignmentChanged { .. } => "the assignment".into(),
+        other => other.kind().replace('_', " "),
+    }
+}
+
+/// Escapes `%`, `_` and `\` so user text matches literally inside a LIKE pattern.
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}

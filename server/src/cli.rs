@@ -1,0 +1,186 @@
+//! The command line: `tierline [serve]`, `migrate`, `user create`, `demo load`.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use app::domain::Role;
+use app::ssr::store::accounts::NewUser;
+use app::ssr::Store;
+use clap::{Parser, Subcommand};
+
+use crate::config::Settings;
+
+#[derive(Parser, Debug)]
+#[command(name = "tierline", version, about = "Tierline: ticket escalation workflow")]
+pub struct Cli {
+    /// Settings file (TOML); defaults to tierline.toml in the working folder when it exists.
+    #[arg(long, global = true, env = "TIERLINE_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the web application (the default when no command is given).
+    Serve,
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Manage people.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Demo data.
+    Demo {
+        #[command(subcommand)]
+        command: DemoCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create a person who can sign in. Prints the password when none was given.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// customer, agent, lead, manager or admin
+        #[arg(long)]
+        role: String,
+        /// The organisation's name; required for customers.
+        #[arg(long)]
+        organisation: Option<String>,
+        /// The password; taken from TIERLINE_PASSWORD when not given, generated when neither is.
+        #[arg(long, env = "TIERLINE_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DemoCommand {
+    /// Load the demo organisations, people and tickets into an empty database.
+    Load,
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::load(cli.config.as_deref()).context("reading the settings")?;
+    crate::telemetry::init(&settings.log_format);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings).await,
+        Command::Migrate => {
+            open_store(&settings).await?;
+            println!("Migrations applied to {}", settings.redacted_database_url());
+            Ok(())
+        }
+        Command::User { command: UserCommand::Create { email, name, role, organisation, password } } => {
+            let store = open_store(&settings).await?;
+            create_user(&store, &email, name.as_deref(), &role, organisation.as_deref(), password).await
+        }
+        Command::Demo { command: DemoCommand::Load } => {
+            let store = open_store(&settings).await?;
+            if store.count_users().await? > 0 {
+                bail!("the database already has people in it; demo data is loaded only into an empty database");
+            }
+            let logins = crate::demo::load(&store, chrono::Utc::now()).await?;
+            crate::demo::print_logins(&logins);
+            Ok(())
+        }
+    }
+}
+
+async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    let store = Store::connect(&settings.database_url)
+        .await
+        .with_context(|| format!("connecting to {}", settings.redacted_database_url()))?;
+    store.migrate().await.context("migrating the database")?;
+    Ok(store)
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let configuration = leptos::config::get_configuration(None).context("reading the Leptos configuration")?;
+    let leptos_options = configuration.leptos_options;
+    let address = leptos_options.site_addr;
+    let state = crate::build_state(&settings, leptos_options).await?;
+    tracing::info!(database = %settings.redacted_database_url(), "database ready");
+    if settings.demo_on_first_start && state.store.count_users().await? == 0 {
+        let logins = crate::demo::load(&state.store, chrono::Utc::now()).await?;
+        crate::demo::print_logins(&logins);
+    }
+    let listener =
+        tokio::net::TcpListener::bind(address).await.with_context(|| format!("listening on {address}"))?;
+    let bound = listener.local_addr()?;
+    tracing::info!("Tierline is serving on http://{bound}");
+    println!("Tierline is serving on http://{bound}");
+    crate::serve(state, listener, shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+async fn create_user(
+    store: &Store,
+    email: &str,
+    name: Option<&str>,
+    role: &str,
+    organisation: Option<&str>,
+    password: Option<String>,
+) -> anyhow::Result<()> {
+    let Some(role) = Role::parse(role) else {
+        bail!("--role: {role:?} is not a role; use customer, agent, lead, manager or admin");
+    };
+    let mut errors = app::domain::FieldErrors::default();
+    let email = app::domain::validation::email(&mut errors, "--email", email);
+    if let Some(error) = errors.0.first() {
+        bail!("{error}");
+    }
+    let organisation_id = match (role, organisation) {
+        (Role::Customer, None) => bail!("--organisation: a customer belongs to an organisation; name it"),
+        (_, None) => None,
+        (_, Some(name)) => {
+            let found = store.organisations().await?.into_iter().find(|o| o.name == name);
+            match found {
+                Some(organisation) => Some(organisation.id),
+                None => bail!("--organisation: there is no organisation called {name:?}"),
+            }
+        }
+    };
+    let generated = password.is_none();
+    let password = password.unwrap_or_else(|| app::ssr::auth::new_secret_token()[..16].to_string());
+    if password.chars().count() < 10 {
+        bail!("--password: use at least 10 characters");
+    }
+    let display_name = name.map(str::to_string).unwrap_or_else(|| email.split('@').next().unwrap_or("").to_string());
+    let user = NewUser { email: &email, display_name: &display_name, role, organisation_id, calendar_id: None, password: &password };
+    match store.create_user(&user, chrono::Utc::now()).await {
+        Ok(id) => {
+            println!("Created {} {email} (id {id})", role.as_str());
+            if generated {
+                println!("Password: {password}");
+            }
+            Ok(())
+        }
+        Err(error) if error.is_unique_violation() => bail!("--email: {email} is already taken"),
+        Err(error) => Err(error.into()),
+    }
+}

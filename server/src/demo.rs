@@ -1,0 +1,284 @@
+//! Demo data: a support organisation with three tiers, skilled agents, customers on different
+//! plans and a few dozen tickets with believable timelines. Loaded on first start into an empty
+//! database (and by `tierline demo load`), so the product can be tried at once.
+
+use app::domain::ticket::{self, Assignment, NewTicket, TicketChanges};
+use app::domain::{Channel, Priority, Role, TicketStatus, UserSummary, Visibility};
+use app::ssr::store::accounts::NewUser;
+use app::ssr::store::directory::Group;
+use app::ssr::Store;
+use chrono::{DateTime, Duration, Utc};
+
+/// Every demo account's password.
+pub const DEMO_PASSWORD: &str = "tierline-demo";
+
+/// A demo account worth printing: (role, e-mail).
+pub type Login = (Role, String);
+
+const CALENDAR_OFFICE: &str = r#"timezone = "Europe/Berlin"
+holidays = ["2026-12-25", "2026-12-26", "2027-01-01"]
+
+[hours]
+mon = ["08:00-18:00"]
+tue = ["08:00-18:00"]
+wed = ["08:00-18:00"]
+thu = ["08:00-18:00"]
+fri = ["08:00-16:00"]
+
+[overrides]
+"2026-12-24" = ["08:00-12:00"]
+"#;
+
+const CALENDAR_ALWAYS: &str = r#"timezone = "UTC"
+
+[hours]
+mon = ["00:00-24:00"]
+tue = ["00:00-24:00"]
+wed = ["00:00-24:00"]
+thu = ["00:00-24:00"]
+fri = ["00:00-24:00"]
+sat = ["00:00-24:00"]
+sun = ["00:00-24:00"]
+"#;
+
+struct Person {
+    email: &'static str,
+    name: &'static str,
+    role: Role,
+    skills: &'static [&'static str],
+}
+
+const STAFF: &[Person] = &[
+    Person { email: "admin@tierline.example", name: "Alex Admin", role: Role::Admin, skills: &[] },
+    Person { email: "maria.manager@tierline.example", name: "Maria Okafor", role: Role::Manager, skills: &[] },
+    Person { email: "lena.lead@tierline.example", name: "Lena Fischer", role: Role::Lead, skills: &["triage"] },
+    Person { email: "sam.agent@tierline.example", name: "Sam Patel", role: Role::Agent, skills: &["triage", "billing"] },
+    Person { email: "kim.agent@tierline.example", name: "Kim Nguyen", role: Role::Agent, skills: &["triage", "access"] },
+    Person { email: "omar.lead@tierline.example", name: "Omar Haddad", role: Role::Lead, skills: &["networking"] },
+    Person { email: "nina.agent@tierline.example", name: "Nina Kowalski", role: Role::Agent, skills: &["networking", "vpn"] },
+    Person { email: "raj.agent@tierline.example", name: "Raj Iyer", role: Role::Agent, skills: &["billing", "invoicing"] },
+    Person { email: "eva.lead@tierline.example", name: "Eva Lindqvist", role: Role::Lead, skills: &["engineering"] },
+    Person { email: "tom.engineer@tierline.example", name: "Tom Becker", role: Role::Agent, skills: &["engineering", "api"] },
+    Person { email: "ines.security@tierline.example", name: "Ines Duarte", role: Role::Agent, skills: &["security", "sso"] },
+];
+
+const ORGANISATIONS: &[(&str, &str, &[(&str, &str)])] = &[
+    ("Acme Logistics", "enterprise", &[("carla@acme.example", "Carla Reyes"), ("ben@acme.example", "Ben Walker")]),
+    ("Globex Retail", "premium", &[("dana@globex.example", "Dana Whitfield")]),
+    ("Initech Software", "standard", &[("peter@initech.example", "Peter Gibbons"), ("joanna@initech.example", "Joanna Lee")]),
+];
+
+const CATEGORIES: &[&str] = &["Access & accounts", "Billing", "Hardware", "Integrations & API", "Network & VPN", "Security"];
+
+/// (subject, description, category index, priority, channel)
+const SUBJECTS: &[(&str, &str, usize, Priority, Channel)] = &[
+    ("Cannot sign in after password reset", "The reset link worked but the new password is refused on the login page.", 0, Priority::Normal, Channel::Portal),
+    ("Invoice for October charged twice", "Our card was charged twice for invoice 2026-10-118. Please refund one charge.", 1, Priority::High, Channel::Email),
+    ("VPN drops every hour at the Hamburg warehouse", "Since Monday the site-to-site VPN reconnects every 60 minutes and scanners lose their session.", 4, Priority::Urgent, Channel::Phone),
+    ("Webhook deliveries failing with 401", "Our endpoint started returning 401 for your webhook calls yesterday; nothing changed on our side.", 3, Priority::High, Channel::Api),
+    ("New starter needs access to the reporting module", "Please give jan@acme.example the same permissions as Carla.", 0, Priority::Low, Channel::Portal),
+    ("Label printer shows error E-204", "The Zebra printer at dock 3 stops after every 20 labels with E-204.", 2, Priority::Normal, Channel::Portal),
+    ("Suspicious login attempts on admin account", "We received alerts of sign-in attempts from an unknown country on our admin account.", 5, Priority::Urgent, Channel::Email),
+    ("Export to CSV times out for large date ranges", "Exporting a quarter of shipments fails after two minutes.", 3, Priority::Normal, Channel::Portal),
+    ("Change billing contact", "Please send invoices to accounts@globex.example from now on.", 1, Priority::Low, Channel::Email),
+    ("SSO with Azure AD stopped working", "Users get 'invalid audience' since this morning.", 5, Priority::High, Channel::Portal),
+    ("Slow dashboard in the afternoon", "Between 14:00 and 16:00 the dashboard takes 20 seconds to load.", 3, Priority::Normal, Channel::Portal),
+    ("Replacement handheld scanner", "One handheld (serial HS-22817) no longer charges.", 2, Priority::Low, Channel::Phone),
+    ("API rate limit too low for nightly sync", "Our nightly sync hits the rate limit at about 2,000 requests.", 3, Priority::Normal, Channel::Api),
+    ("VAT number missing on invoices", "Our VAT number DE812345678 is not printed on the invoices.", 1, Priority::Normal, Channel::Portal),
+    ("Two-factor codes not arriving by SMS", "Several users do not receive their SMS codes.", 0, Priority::High, Channel::Portal),
+];
+
+pub async fn load(store: &Store, now: DateTime<Utc>) -> anyhow::Result<Vec<Login>> {
+    let office = store.save_calendar("Office hours (Berlin)", CALENDAR_OFFICE, now).await?;
+    store.save_calendar("Around the clock", CALENDAR_ALWAYS, now).await?;
+
+    let mut staff = Vec::new();
+    for person in STAFF {
+        let id = store
+            .create_user(
+                &NewUser {
+                    email: person.email,
+                    display_name: person.name,
+                    role: person.role,
+                    organisation_id: None,
+                    calendar_id: Some(office),
+                    password: DEMO_PASSWORD,
+                },
+                now,
+            )
+            .await?;
+        let skills: Vec<String> = person.skills.iter().map(|s| s.to_string()).collect();
+        store.set_user_skills(id, &skills).await?;
+        staff.push(UserSummary {
+            id,
+            email: person.email.into(),
+            display_name: person.name.into(),
+            role: person.role,
+            organisation_id: None,
+        });
+    }
+    let by_email = |email: &str| staff.iter().find(|p| p.email == email).map(|p| p.id);
+
+    let l1 = store
+        .create_tier("L1 Service Desk", 1, "Owns every new ticket. Before escalating: reproduce the problem, check the known-issues list, collect screenshots, logs and the exact time it happened.")
+        .await?;
+    let l2 = store
+        .create_tier("L2 Specialists", 2, "Owns problems that need product or infrastructure knowledge. Before escalating to engineering: rule out configuration, and write down the steps that reproduce the fault.")
+        .await?;
+    let l3 = store
+        .create_tier("L3 Engineering", 3, "Owns defects, outages and security incidents. Keep the customer updated at every checkpoint; hand back to L2 once a workaround is in place.")
+        .await?;
+    for (tier, lead) in [(l1, "lena.lead@tierline.example"), (l2, "omar.lead@tierline.example"), (l3, "eva.lead@tierline.example")] {
+        let mut tiers = store.tiers().await?;
+        if let Some(record) = tiers.iter_mut().find(|t| t.id == tier) {
+            record.lead_id = by_email(lead);
+            store.update_tier(record).await?;
+        }
+    }
+    let group = |tier_id: i64, name: &str, lead: &str, skills: &[&str], members: &[&str]| Group {
+        id: 0,
+        tier_id,
+        name: name.into(),
+        lead_id: by_email(lead),
+        skills: skills.iter().map(|s| s.to_string()).collect(),
+        member_ids: members.iter().filter_map(|m| by_email(m)).collect(),
+    };
+    let service_desk = store
+        .save_group(&group(l1, "Service Desk", "lena.lead@tierline.example", &["triage"], &["lena.lead@tierline.example", "sam.agent@tierline.example", "kim.agent@tierline.example"]))
+        .await?;
+    let network = store
+        .save_group(&group(l2, "Network", "omar.lead@tierline.example", &["networking", "vpn"], &["omar.lead@tierline.example", "nina.agent@tierline.example"]))
+        .await?;
+    let billing = store
+        .save_group(&group(l2, "Billing & Accounts", "omar.lead@tierline.example", &["billing", "invoicing"], &["raj.agent@tierline.example", "sam.agent@tierline.example"]))
+        .await?;
+    let engineering = store
+        .save_group(&group(l3, "Engineering", "eva.lead@tierline.example", &["engineering", "api"], &["eva.lead@tierline.example", "tom.engineer@tierline.example"]))
+        .await?;
+    let security = store
+        .save_group(&group(l3, "Security", "eva.lead@tierline.example", &["security", "sso"], &["ines.security@tierline.example"]))
+        .await?;
+
+    let mut categories = Vec::new();
+    for name in CATEGORIES {
+        categories.push(store.create_category(name).await?);
+    }
+
+    let mut customers = Vec::new();
+    for (name, plan, people) in ORGANISATIONS {
+        let organisation = store.create_organisation(name, plan, now).await?;
+        for (email, display_name) in *people {
+            let id = store
+                .create_user(
+                    &NewUser { email, display_name, role: Role::Customer, organisation_id: Some(organisation), calendar_id: None, password: DEMO_PASSWORD },
+                    now,
+                )
+                .await?;
+            customers.push(UserSummary { id, email: email.to_string(), display_name: display_name.to_string(), role: Role::Customer, organisation_id: Some(organisation) });
+        }
+    }
+
+    // Each ticket follows a script chosen by its index, so the demo has every status and a mix of
+    // tiers, with times spread over the last ten days.
+    let agent = |email: &str| staff.iter().find(|p| p.email == email).cloned().expect("demo agent exists");
+    let routes = [
+        (l1, service_desk, "sam.agent@tierline.example"),
+        (l1, service_desk, "kim.agent@tierline.example"),
+        (l2, network, "nina.agent@tierline.example"),
+        (l2, billing, "raj.agent@tierline.example"),
+        (l3, engineering, "tom.engineer@tierline.example"),
+        (l3, security, "ines.security@tierline.example"),
+    ];
+    let endings = [
+        TicketStatus::New,
+        TicketStatus::Open,
+        TicketStatus::Pending,
+        TicketStatus::Open,
+        TicketStatus::OnHold,
+        TicketStatus::Resolved,
+        TicketStatus::Closed,
+        TicketStatus::Open,
+    ];
+    for index in 0..36usize {
+        let (subject, description, category, priority, channel) = SUBJECTS[index % SUBJECTS.len()];
+        let customer = &customers[index % customers.len()];
+        let organisation_id = customer.organisation_id.expect("customers have an organisation");
+        let mut at = now - Duration::hours(240 - (index as i64) * 6);
+        let subject = if index < SUBJECTS.len() { subject.to_string() } else { format!("{subject} (again)") };
+        let created = ticket::open(
+            &NewTicket { subject, description: description.into(), category_id: Some(categories[category]), priority },
+            channel,
+        );
+        let ticket_id = store.create_ticket(customer.id, organisation_id, customer.id, created, at).await?.ticket.id;
+        let ending = endings[index % endings.len()];
+        if ending == TicketStatus::New {
+            continue;
+        }
+        let (tier, group_id, agent_email) = routes[index % routes.len()];
+        let worker = agent(agent_email);
+        at += Duration::minutes(20 + (index as i64 % 5) * 7);
+        let assignment = Assignment { tier_id: Some(l1), group_id: Some(service_desk), assignee_id: Some(agent("sam.agent@tierline.example").id) };
+        let triage = agent("sam.agent@tierline.example");
+        store
+            .append(ticket_id, &triage, None, at, |t| ticket::change(t, triage.role, &TicketChanges { assignment: Some(assignment), status: Some(TicketStatus::Open), ..Default::default() }))
+            .await?;
+        at += Duration::minutes(12);
+        store
+            .append(ticket_id, &triage, None, at, |t| ticket::write_message(t, triage.role, Visibility::Public, "Thanks for reporting this. I am looking into it and will update you shortly."))
+            .await?;
+        if tier != l1 {
+            at += Duration::hours(2);
+            store
+                .append(ticket_id, &triage, None, at, |t| ticket::write_message(t, triage.role, Visibility::Internal, "Reproduced; this needs a specialist. Customer impact confirmed, logs attached to the previous reply."))
+                .await?;
+            let assignment = Assignment { tier_id: Some(tier), group_id: Some(group_id), assignee_id: Some(worker.id) };
+            store
+                .append(ticket_id, &triage, None, at, |t| ticket::change(t, triage.role, &TicketChanges { assignment: Some(assignment), ..Default::default() }))
+                .await?;
+        }
+        at += Duration::hours(1);
+        store
+            .append(ticket_id, customer, None, at, |t| ticket::write_message(t, Role::Customer, Visibility::Public, "Thank you. It happened again this morning at 09:40, in case that helps."))
+            .await?;
+        if ending == TicketStatus::Open {
+            continue;
+        }
+        at += Duration::hours(3);
+        let reply = match ending {
+            TicketStatus::Pending => "Could you send us the exact error message and a screenshot? We will continue as soon as we have it.",
+            TicketStatus::OnHold => "We have raised this with the carrier and are waiting for their engineers.",
+            _ => "We found the cause and applied a fix. Please let us know if anything still looks wrong.",
+        };
+        store.append(ticket_id, &worker, None, at, |t| ticket::write_message(t, worker.role, Visibility::Public, reply)).await?;
+        let status = if ending == TicketStatus::Closed { TicketStatus::Resolved } else { ending };
+        store
+            .append(ticket_id, &worker, None, at, |t| ticket::change(t, worker.role, &TicketChanges { status: Some(status), ..Default::default() }))
+            .await?;
+        if ending == TicketStatus::Closed {
+            at += Duration::hours(24);
+            store
+                .append(ticket_id, &worker, None, at, |t| ticket::change(t, worker.role, &TicketChanges { status: Some(TicketStatus::Closed), ..Default::default() }))
+                .await?;
+        }
+    }
+
+    Ok(vec![
+        (Role::Admin, "admin@tierline.example".into()),
+        (Role::Manager, "maria.manager@tierline.example".into()),
+        (Role::Lead, "lena.lead@tierline.example".into()),
+        (Role::Agent, "sam.agent@tierline.example".into()),
+        (Role::Agent, "nina.agent@tierline.example".into()),
+        (Role::Customer, "carla@acme.example".into()),
+        (Role::Customer, "dana@globex.example".into()),
+    ])
+}
+
+pub fn print_logins(logins: &[Login]) {
+    println!();
+    println!("Demo data loaded. Sign in with any of these (password: {DEMO_PASSWORD}):");
+    for (role, email) in logins {
+        println!("  {:<9} {email}", role.label());
+    }
+    println!();
+}

@@ -1,0 +1,12 @@
+//! The Tierline server: configuration, start-up, the HTTP router with its security layers, the
+//! REST API and the command-line tool. The application itself (pages, server functions, store,
+//! domain) lives in the `app` crate.
+
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod security;
+pub mod startup;
+pub mod telemetry;
+
+pub use startup::{build_state, router, serve};

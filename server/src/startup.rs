@@ -1,0 +1,76 @@
+//! Building the application state and the router, and serving it.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use app::ssr::auth::LoginLimiter;
+use app::ssr::{AppState, Store};
+use app::{shell, App};
+use axum::extract::State;
+use axum::routing::get;
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::compression::CompressionLayer;
+
+use crate::config::Settings;
+
+/// Connects to the database, migrates it and assembles the state.
+pub async fn build_state(settings: &Settings, leptos_options: LeptosOptions) -> anyhow::Result<AppState> {
+    let store = Store::connect(&settings.database_url).await?;
+    store.migrate().await?;
+    Ok(AppState {
+        store,
+        leptos_options,
+        login_limiter: Arc::new(LoginLimiter::new(settings.login_attempts_per_minute)),
+        secure_cookies: settings.secure_cookies,
+    })
+}
+
+/// The whole HTTP surface: pages, server functions, health probes and static files, behind the
+/// security and compression layers.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let context_state = state.clone();
+    let shell_options = state.leptos_options.clone();
+    let fallback_state = state.clone();
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(context_state.clone()),
+            move || shell(shell_options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            move || provide_context(fallback_state.clone()),
+            shell,
+        ))
+        .layer(axum::middleware::from_fn(crate::security::refuse_cross_site))
+        .layer(axum::middleware::from_fn(crate::security::security_headers))
+        .layer(CompressionLayer::new())
+        .with_state(state)
+}
+
+/// Ready when the database answers.
+async fn readyz(State(state): State<AppState>) -> (http::StatusCode, &'static str) {
+    match state.store.ping().await {
+        Ok(()) => (http::StatusCode::OK, "ready"),
+        Err(error) => {
+            tracing::warn!(%error, "not ready");
+            (http::StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
+}
+
+/// Serves until `shutdown` completes, then finishes the requests in flight.
+pub async fn serve(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}
