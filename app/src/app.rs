@@ -54,6 +54,11 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <pages::NotFoundPage/> }>
                     <Route path=path!("/") view=pages::HomePage/>
                     <Route path=path!("/login") view=pages::LoginPage/>
+                    <Route path=path!("/portal") view=pages::PortalPage/>
+                    <Route path=path!("/portal/new") view=|| view! { <pages::NewTicketPage staff=false/> }/>
+                    <Route path=path!("/queue") view=pages::QueuePage/>
+                    <Route path=path!("/tickets/new") view=|| view! { <pages::NewTicketPage staff=true/> }/>
+                    <Route path=path!("/tickets/:id") view=pages::TicketPage/>
                 </Routes>
             </Layout>
         </Router>

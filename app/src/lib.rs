@@ -2,6 +2,8 @@
 //! It compiles twice — with `ssr` into the server binary and with `hydrate` into the browser
 //! bundle — and never with both features at once.
 
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod app;
 pub mod components;

@@ -81,7 +81,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo { command: DemoCommand::Load } => {
             let store = open_store(&settings).await?;
             if store.count_users().await? > 0 {
-                bail!("the database already has people in it; demo data is loaded only into an empty database");
+                bail!(
+                    "the database already has people in it; demo data is loaded only into an empty database"
+                );
             }
             let logins = crate::demo::load(&store, chrono::Utc::now()).await?;
             crate::demo::print_logins(&logins);
@@ -99,7 +101,8 @@ async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
-    let configuration = leptos::config::get_configuration(None).context("reading the Leptos configuration")?;
+    let configuration =
+        leptos::config::get_configuration(None).context("reading the Leptos configuration")?;
     let leptos_options = configuration.leptos_options;
     let address = leptos_options.site_addr;
     let state = crate::build_state(&settings, leptos_options).await?;
@@ -170,8 +173,16 @@ async fn create_user(
     if password.chars().count() < 10 {
         bail!("--password: use at least 10 characters");
     }
-    let display_name = name.map(str::to_string).unwrap_or_else(|| email.split('@').next().unwrap_or("").to_string());
-    let user = NewUser { email: &email, display_name: &display_name, role, organisation_id, calendar_id: None, password: &password };
+    let display_name =
+        name.map(str::to_string).unwrap_or_else(|| email.split('@').next().unwrap_or("").to_string());
+    let user = NewUser {
+        email: &email,
+        display_name: &display_name,
+        role,
+        organisation_id,
+        calendar_id: None,
+        password: &password,
+    };
     match store.create_user(&user, chrono::Utc::now()).await {
         Ok(id) => {
             println!("Created {} {email} (id {id})", role.as_str());

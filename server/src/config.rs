@@ -70,7 +70,8 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted_from_the_database_url() {
-        let settings = Settings { database_url: "postgres://tl:secret@db:5432/tierline".into(), ..Settings::default() };
+        let settings =
+            Settings { database_url: "postgres://tl:secret@db:5432/tierline".into(), ..Settings::default() };
         assert_eq!(settings.redacted_database_url(), "postgres://tl:***@db:5432/tierline");
         let plain = Settings::default();
         assert_eq!(plain.redacted_database_url(), "sqlite:data/tierline.db");

@@ -2,10 +2,10 @@
 //! plans and a few dozen tickets with believable timelines. Loaded on first start into an empty
 //! database (and by `tierline demo load`), so the product can be tried at once.
 
+use app::domain::directory::Group;
 use app::domain::ticket::{self, Assignment, NewTicket, TicketChanges};
 use app::domain::{Channel, Priority, Role, TicketStatus, UserSummary, Visibility};
 use app::ssr::store::accounts::NewUser;
-use app::ssr::store::directory::Group;
 use app::ssr::Store;
 use chrono::{DateTime, Duration, Utc};
 
@@ -50,43 +50,192 @@ struct Person {
 
 const STAFF: &[Person] = &[
     Person { email: "admin@tierline.example", name: "Alex Admin", role: Role::Admin, skills: &[] },
-    Person { email: "maria.manager@tierline.example", name: "Maria Okafor", role: Role::Manager, skills: &[] },
-    Person { email: "lena.lead@tierline.example", name: "Lena Fischer", role: Role::Lead, skills: &["triage"] },
-    Person { email: "sam.agent@tierline.example", name: "Sam Patel", role: Role::Agent, skills: &["triage", "billing"] },
-    Person { email: "kim.agent@tierline.example", name: "Kim Nguyen", role: Role::Agent, skills: &["triage", "access"] },
-    Person { email: "omar.lead@tierline.example", name: "Omar Haddad", role: Role::Lead, skills: &["networking"] },
-    Person { email: "nina.agent@tierline.example", name: "Nina Kowalski", role: Role::Agent, skills: &["networking", "vpn"] },
-    Person { email: "raj.agent@tierline.example", name: "Raj Iyer", role: Role::Agent, skills: &["billing", "invoicing"] },
-    Person { email: "eva.lead@tierline.example", name: "Eva Lindqvist", role: Role::Lead, skills: &["engineering"] },
-    Person { email: "tom.engineer@tierline.example", name: "Tom Becker", role: Role::Agent, skills: &["engineering", "api"] },
-    Person { email: "ines.security@tierline.example", name: "Ines Duarte", role: Role::Agent, skills: &["security", "sso"] },
+    Person {
+        email: "maria.manager@tierline.example",
+        name: "Maria Okafor",
+        role: Role::Manager,
+        skills: &[],
+    },
+    Person {
+        email: "lena.lead@tierline.example",
+        name: "Lena Fischer",
+        role: Role::Lead,
+        skills: &["triage"],
+    },
+    Person {
+        email: "sam.agent@tierline.example",
+        name: "Sam Patel",
+        role: Role::Agent,
+        skills: &["triage", "billing"],
+    },
+    Person {
+        email: "kim.agent@tierline.example",
+        name: "Kim Nguyen",
+        role: Role::Agent,
+        skills: &["triage", "access"],
+    },
+    Person {
+        email: "omar.lead@tierline.example",
+        name: "Omar Haddad",
+        role: Role::Lead,
+        skills: &["networking"],
+    },
+    Person {
+        email: "nina.agent@tierline.example",
+        name: "Nina Kowalski",
+        role: Role::Agent,
+        skills: &["networking", "vpn"],
+    },
+    Person {
+        email: "raj.agent@tierline.example",
+        name: "Raj Iyer",
+        role: Role::Agent,
+        skills: &["billing", "invoicing"],
+    },
+    Person {
+        email: "eva.lead@tierline.example",
+        name: "Eva Lindqvist",
+        role: Role::Lead,
+        skills: &["engineering"],
+    },
+    Person {
+        email: "tom.engineer@tierline.example",
+        name: "Tom Becker",
+        role: Role::Agent,
+        skills: &["engineering", "api"],
+    },
+    Person {
+        email: "ines.security@tierline.example",
+        name: "Ines Duarte",
+        role: Role::Agent,
+        skills: &["security", "sso"],
+    },
 ];
 
 const ORGANISATIONS: &[(&str, &str, &[(&str, &str)])] = &[
-    ("Acme Logistics", "enterprise", &[("carla@acme.example", "Carla Reyes"), ("ben@acme.example", "Ben Walker")]),
+    (
+        "Acme Logistics",
+        "enterprise",
+        &[("carla@acme.example", "Carla Reyes"), ("ben@acme.example", "Ben Walker")],
+    ),
     ("Globex Retail", "premium", &[("dana@globex.example", "Dana Whitfield")]),
-    ("Initech Software", "standard", &[("peter@initech.example", "Peter Gibbons"), ("joanna@initech.example", "Joanna Lee")]),
+    (
+        "Initech Software",
+        "standard",
+        &[("peter@initech.example", "Peter Gibbons"), ("joanna@initech.example", "Joanna Lee")],
+    ),
 ];
 
-const CATEGORIES: &[&str] = &["Access & accounts", "Billing", "Hardware", "Integrations & API", "Network & VPN", "Security"];
+const CATEGORIES: &[&str] =
+    &["Access & accounts", "Billing", "Hardware", "Integrations & API", "Network & VPN", "Security"];
 
 /// (subject, description, category index, priority, channel)
 const SUBJECTS: &[(&str, &str, usize, Priority, Channel)] = &[
-    ("Cannot sign in after password reset", "The reset link worked but the new password is refused on the login page.", 0, Priority::Normal, Channel::Portal),
-    ("Invoice for October charged twice", "Our card was charged twice for invoice 2026-10-118. Please refund one charge.", 1, Priority::High, Channel::Email),
-    ("VPN drops every hour at the Hamburg warehouse", "Since Monday the site-to-site VPN reconnects every 60 minutes and scanners lose their session.", 4, Priority::Urgent, Channel::Phone),
-    ("Webhook deliveries failing with 401", "Our endpoint started returning 401 for your webhook calls yesterday; nothing changed on our side.", 3, Priority::High, Channel::Api),
-    ("New starter needs access to the reporting module", "Please give jan@acme.example the same permissions as Carla.", 0, Priority::Low, Channel::Portal),
-    ("Label printer shows error E-204", "The Zebra printer at dock 3 stops after every 20 labels with E-204.", 2, Priority::Normal, Channel::Portal),
-    ("Suspicious login attempts on admin account", "We received alerts of sign-in attempts from an unknown country on our admin account.", 5, Priority::Urgent, Channel::Email),
-    ("Export to CSV times out for large date ranges", "Exporting a quarter of shipments fails after two minutes.", 3, Priority::Normal, Channel::Portal),
-    ("Change billing contact", "Please send invoices to accounts@globex.example from now on.", 1, Priority::Low, Channel::Email),
-    ("SSO with Azure AD stopped working", "Users get 'invalid audience' since this morning.", 5, Priority::High, Channel::Portal),
-    ("Slow dashboard in the afternoon", "Between 14:00 and 16:00 the dashboard takes 20 seconds to load.", 3, Priority::Normal, Channel::Portal),
-    ("Replacement handheld scanner", "One handheld (serial HS-22817) no longer charges.", 2, Priority::Low, Channel::Phone),
-    ("API rate limit too low for nightly sync", "Our nightly sync hits the rate limit at about 2,000 requests.", 3, Priority::Normal, Channel::Api),
-    ("VAT number missing on invoices", "Our VAT number DE812345678 is not printed on the invoices.", 1, Priority::Normal, Channel::Portal),
-    ("Two-factor codes not arriving by SMS", "Several users do not receive their SMS codes.", 0, Priority::High, Channel::Portal),
+    (
+        "Cannot sign in after password reset",
+        "The reset link worked but the new password is refused on the login page.",
+        0,
+        Priority::Normal,
+        Channel::Portal,
+    ),
+    (
+        "Invoice for October charged twice",
+        "Our card was charged twice for invoice 2026-10-118. Please refund one charge.",
+        1,
+        Priority::High,
+        Channel::Email,
+    ),
+    (
+        "VPN drops every hour at the Hamburg warehouse",
+        "Since Monday the site-to-site VPN reconnects every 60 minutes and scanners lose their session.",
+        4,
+        Priority::Urgent,
+        Channel::Phone,
+    ),
+    (
+        "Webhook deliveries failing with 401",
+        "Our endpoint started returning 401 for your webhook calls yesterday; nothing changed on our side.",
+        3,
+        Priority::High,
+        Channel::Api,
+    ),
+    (
+        "New starter needs access to the reporting module",
+        "Please give jan@acme.example the same permissions as Carla.",
+        0,
+        Priority::Low,
+        Channel::Portal,
+    ),
+    (
+        "Label printer shows error E-204",
+        "The Zebra printer at dock 3 stops after every 20 labels with E-204.",
+        2,
+        Priority::Normal,
+        Channel::Portal,
+    ),
+    (
+        "Suspicious login attempts on admin account",
+        "We received alerts of sign-in attempts from an unknown country on our admin account.",
+        5,
+        Priority::Urgent,
+        Channel::Email,
+    ),
+    (
+        "Export to CSV times out for large date ranges",
+        "Exporting a quarter of shipments fails after two minutes.",
+        3,
+        Priority::Normal,
+        Channel::Portal,
+    ),
+    (
+        "Change billing contact",
+        "Please send invoices to accounts@globex.example from now on.",
+        1,
+        Priority::Low,
+        Channel::Email,
+    ),
+    (
+        "SSO with Azure AD stopped working",
+        "Users get 'invalid audience' since this morning.",
+        5,
+        Priority::High,
+        Channel::Portal,
+    ),
+    (
+        "Slow dashboard in the afternoon",
+        "Between 14:00 and 16:00 the dashboard takes 20 seconds to load.",
+        3,
+        Priority::Normal,
+        Channel::Portal,
+    ),
+    (
+        "Replacement handheld scanner",
+        "One handheld (serial HS-22817) no longer charges.",
+        2,
+        Priority::Low,
+        Channel::Phone,
+    ),
+    (
+        "API rate limit too low for nightly sync",
+        "Our nightly sync hits the rate limit at about 2,000 requests.",
+        3,
+        Priority::Normal,
+        Channel::Api,
+    ),
+    (
+        "VAT number missing on invoices",
+        "Our VAT number DE812345678 is not printed on the invoices.",
+        1,
+        Priority::Normal,
+        Channel::Portal,
+    ),
+    (
+        "Two-factor codes not arriving by SMS",
+        "Several users do not receive their SMS codes.",
+        0,
+        Priority::High,
+        Channel::Portal,
+    ),
 ];
 
 pub async fn load(store: &Store, now: DateTime<Utc>) -> anyhow::Result<Vec<Login>> {
@@ -129,7 +278,11 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> anyhow::Result<Vec<Login
     let l3 = store
         .create_tier("L3 Engineering", 3, "Owns defects, outages and security incidents. Keep the customer updated at every checkpoint; hand back to L2 once a workaround is in place.")
         .await?;
-    for (tier, lead) in [(l1, "lena.lead@tierline.example"), (l2, "omar.lead@tierline.example"), (l3, "eva.lead@tierline.example")] {
+    for (tier, lead) in [
+        (l1, "lena.lead@tierline.example"),
+        (l2, "omar.lead@tierline.example"),
+        (l3, "eva.lead@tierline.example"),
+    ] {
         let mut tiers = store.tiers().await?;
         if let Some(record) = tiers.iter_mut().find(|t| t.id == tier) {
             record.lead_id = by_email(lead);
@@ -145,19 +298,49 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> anyhow::Result<Vec<Login
         member_ids: members.iter().filter_map(|m| by_email(m)).collect(),
     };
     let service_desk = store
-        .save_group(&group(l1, "Service Desk", "lena.lead@tierline.example", &["triage"], &["lena.lead@tierline.example", "sam.agent@tierline.example", "kim.agent@tierline.example"]))
+        .save_group(&group(
+            l1,
+            "Service Desk",
+            "lena.lead@tierline.example",
+            &["triage"],
+            &["lena.lead@tierline.example", "sam.agent@tierline.example", "kim.agent@tierline.example"],
+        ))
         .await?;
     let network = store
-        .save_group(&group(l2, "Network", "omar.lead@tierline.example", &["networking", "vpn"], &["omar.lead@tierline.example", "nina.agent@tierline.example"]))
+        .save_group(&group(
+            l2,
+            "Network",
+            "omar.lead@tierline.example",
+            &["networking", "vpn"],
+            &["omar.lead@tierline.example", "nina.agent@tierline.example"],
+        ))
         .await?;
     let billing = store
-        .save_group(&group(l2, "Billing & Accounts", "omar.lead@tierline.example", &["billing", "invoicing"], &["raj.agent@tierline.example", "sam.agent@tierline.example"]))
+        .save_group(&group(
+            l2,
+            "Billing & Accounts",
+            "omar.lead@tierline.example",
+            &["billing", "invoicing"],
+            &["raj.agent@tierline.example", "sam.agent@tierline.example"],
+        ))
         .await?;
     let engineering = store
-        .save_group(&group(l3, "Engineering", "eva.lead@tierline.example", &["engineering", "api"], &["eva.lead@tierline.example", "tom.engineer@tierline.example"]))
+        .save_group(&group(
+            l3,
+            "Engineering",
+            "eva.lead@tierline.example",
+            &["engineering", "api"],
+            &["eva.lead@tierline.example", "tom.engineer@tierline.example"],
+        ))
         .await?;
     let security = store
-        .save_group(&group(l3, "Security", "eva.lead@tierline.example", &["security", "sso"], &["ines.security@tierline.example"]))
+        .save_group(&group(
+            l3,
+            "Security",
+            "eva.lead@tierline.example",
+            &["security", "sso"],
+            &["ines.security@tierline.example"],
+        ))
         .await?;
 
     let mut categories = Vec::new();
@@ -171,11 +354,24 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> anyhow::Result<Vec<Login
         for (email, display_name) in *people {
             let id = store
                 .create_user(
-                    &NewUser { email, display_name, role: Role::Customer, organisation_id: Some(organisation), calendar_id: None, password: DEMO_PASSWORD },
+                    &NewUser {
+                        email,
+                        display_name,
+                        role: Role::Customer,
+                        organisation_id: Some(organisation),
+                        calendar_id: None,
+                        password: DEMO_PASSWORD,
+                    },
                     now,
                 )
                 .await?;
-            customers.push(UserSummary { id, email: email.to_string(), display_name: display_name.to_string(), role: Role::Customer, organisation_id: Some(organisation) });
+            customers.push(UserSummary {
+                id,
+                email: email.to_string(),
+                display_name: display_name.to_string(),
+                role: Role::Customer,
+                organisation_id: Some(organisation),
+            });
         }
     }
 
@@ -207,10 +403,16 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> anyhow::Result<Vec<Login
         let mut at = now - Duration::hours(240 - (index as i64) * 6);
         let subject = if index < SUBJECTS.len() { subject.to_string() } else { format!("{subject} (again)") };
         let created = ticket::open(
-            &NewTicket { subject, description: description.into(), category_id: Some(categories[category]), priority },
+            &NewTicket {
+                subject,
+                description: description.into(),
+                category_id: Some(categories[category]),
+                priority,
+            },
             channel,
         );
-        let ticket_id = store.create_ticket(customer.id, organisation_id, customer.id, created, at).await?.ticket.id;
+        let ticket_id =
+            store.create_ticket(customer.id, organisation_id, customer.id, created, at).await?.ticket.id;
         let ending = endings[index % endings.len()];
         if ending == TicketStatus::New {
             continue;
@@ -218,28 +420,63 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> anyhow::Result<Vec<Login
         let (tier, group_id, agent_email) = routes[index % routes.len()];
         let worker = agent(agent_email);
         at += Duration::minutes(20 + (index as i64 % 5) * 7);
-        let assignment = Assignment { tier_id: Some(l1), group_id: Some(service_desk), assignee_id: Some(agent("sam.agent@tierline.example").id) };
+        let assignment = Assignment {
+            tier_id: Some(l1),
+            group_id: Some(service_desk),
+            assignee_id: Some(agent("sam.agent@tierline.example").id),
+        };
         let triage = agent("sam.agent@tierline.example");
         store
-            .append(ticket_id, &triage, None, at, |t| ticket::change(t, triage.role, &TicketChanges { assignment: Some(assignment), status: Some(TicketStatus::Open), ..Default::default() }))
+            .append(ticket_id, &triage, None, at, |t| {
+                ticket::change(
+                    t,
+                    triage.role,
+                    &TicketChanges {
+                        assignment: Some(assignment),
+                        status: Some(TicketStatus::Open),
+                        ..Default::default()
+                    },
+                )
+            })
             .await?;
         at += Duration::minutes(12);
         store
-            .append(ticket_id, &triage, None, at, |t| ticket::write_message(t, triage.role, Visibility::Public, "Thanks for reporting this. I am looking into it and will update you shortly."))
+            .append(ticket_id, &triage, None, at, |t| {
+                ticket::write_message(
+                    t,
+                    triage.role,
+                    Visibility::Public,
+                    "Thanks for reporting this. I am looking into it and will update you shortly.",
+                )
+            })
             .await?;
         if tier != l1 {
             at += Duration::hours(2);
             store
                 .append(ticket_id, &triage, None, at, |t| ticket::write_message(t, triage.role, Visibility::Internal, "Reproduced; this needs a specialist. Customer impact confirmed, logs attached to the previous reply."))
                 .await?;
-            let assignment = Assignment { tier_id: Some(tier), group_id: Some(group_id), assignee_id: Some(worker.id) };
+            let assignment =
+                Assignment { tier_id: Some(tier), group_id: Some(group_id), assignee_id: Some(worker.id) };
             store
-                .append(ticket_id, &triage, None, at, |t| ticket::change(t, triage.role, &TicketChanges { assignment: Some(assignment), ..Default::default() }))
+                .append(ticket_id, &triage, None, at, |t| {
+                    ticket::change(
+                        t,
+                        triage.role,
+                        &TicketChanges { assignment: Some(assignment), ..Default::default() },
+                    )
+                })
                 .await?;
         }
         at += Duration::hours(1);
         store
-            .append(ticket_id, customer, None, at, |t| ticket::write_message(t, Role::Customer, Visibility::Public, "Thank you. It happened again this morning at 09:40, in case that helps."))
+            .append(ticket_id, customer, None, at, |t| {
+                ticket::write_message(
+                    t,
+                    Role::Customer,
+                    Visibility::Public,
+                    "Thank you. It happened again this morning at 09:40, in case that helps.",
+                )
+            })
             .await?;
         if ending == TicketStatus::Open {
             continue;
@@ -250,15 +487,27 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> anyhow::Result<Vec<Login
             TicketStatus::OnHold => "We have raised this with the carrier and are waiting for their engineers.",
             _ => "We found the cause and applied a fix. Please let us know if anything still looks wrong.",
         };
-        store.append(ticket_id, &worker, None, at, |t| ticket::write_message(t, worker.role, Visibility::Public, reply)).await?;
+        store
+            .append(ticket_id, &worker, None, at, |t| {
+                ticket::write_message(t, worker.role, Visibility::Public, reply)
+            })
+            .await?;
         let status = if ending == TicketStatus::Closed { TicketStatus::Resolved } else { ending };
         store
-            .append(ticket_id, &worker, None, at, |t| ticket::change(t, worker.role, &TicketChanges { status: Some(status), ..Default::default() }))
+            .append(ticket_id, &worker, None, at, |t| {
+                ticket::change(t, worker.role, &TicketChanges { status: Some(status), ..Default::default() })
+            })
             .await?;
         if ending == TicketStatus::Closed {
             at += Duration::hours(24);
             store
-                .append(ticket_id, &worker, None, at, |t| ticket::change(t, worker.role, &TicketChanges { status: Some(TicketStatus::Closed), ..Default::default() }))
+                .append(ticket_id, &worker, None, at, |t| {
+                    ticket::change(
+                        t,
+                        worker.role,
+                        &TicketChanges { status: Some(TicketStatus::Closed), ..Default::default() },
+                    )
+                })
                 .await?;
         }
     }

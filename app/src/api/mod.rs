@@ -2,7 +2,9 @@
 //! authenticates and authorises its caller first (`crate::ssr::auth::require_*`), because each
 //! one is a public HTTP endpoint whatever the UI shows.
 
+pub mod admin;
 pub mod error;
 pub mod session;
+pub mod tickets;
 
 pub use error::AppError;

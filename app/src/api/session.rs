@@ -26,7 +26,8 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     let Some(user) = state.store.verify_login(&email, &password).await? else {
         return Err(AppError::field("password", "The e-mail address or the password is wrong."));
     };
-    let token = state.store.create_session(user.id, now(), chrono::Duration::days(auth::SESSION_DAYS)).await?;
+    let token =
+        state.store.create_session(user.id, now(), chrono::Duration::days(auth::SESSION_DAYS)).await?;
     let cookie = auth::session_cookie(&token, state.secure_cookies);
     let response = expect_context::<leptos_axum::ResponseOptions>();
     response.append_header(
@@ -42,7 +43,9 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
 #[cfg(feature = "ssr")]
 fn safe_next(next: Option<&str>, user: &UserSummary) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_string(),
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path.to_string()
+        }
         _ => crate::app::home_path(user).to_string(),
     }
 }
@@ -60,7 +63,8 @@ pub async fn logout() -> Result<(), AppError> {
     let response = expect_context::<leptos_axum::ResponseOptions>();
     response.append_header(
         http::header::SET_COOKIE,
-        http::HeaderValue::from_str(&auth::session_cookie("", state.secure_cookies)).map_err(AppError::internal)?,
+        http::HeaderValue::from_str(&auth::session_cookie("", state.secure_cookies))
+            .map_err(AppError::internal)?,
     );
     leptos_axum::redirect("/login");
     Ok(())

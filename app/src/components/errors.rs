@@ -26,9 +26,10 @@ pub fn field_error<T: Clone + Send + Sync + 'static>(
 ) -> impl IntoView {
     move || {
         result.get().and_then(|outcome| outcome.err()).and_then(|error| {
-            error.field_errors().and_then(|errors| errors.for_field(field).map(str::to_string)).map(
-                |message| view! { <p class="field-error" id=format!("{field}-error")>{message}</p> },
-            )
+            error
+                .field_errors()
+                .and_then(|errors| errors.for_field(field).map(str::to_string))
+                .map(|message| view! { <p class="field-error" id=format!("{field}-error")>{message}</p> })
         })
     }
 }

@@ -76,6 +76,17 @@ impl UserSummary {
     }
 }
 
+/// An API token as admins see it; the secret itself is shown once, at creation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiToken {
+    pub id: i64,
+    pub name: String,
+    pub created_by: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub revoked: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -339,10 +339,7 @@ pub fn write_message(
         Visibility::Public => {
             events.push(EventData::PublicReply { body });
             if ticket.status == TicketStatus::New {
-                events.push(EventData::StatusChanged {
-                    from: TicketStatus::New,
-                    to: TicketStatus::Open,
-                });
+                events.push(EventData::StatusChanged { from: TicketStatus::New, to: TicketStatus::Open });
             }
         }
     }
@@ -526,7 +523,12 @@ mod tests {
 
     #[test]
     fn invalid_new_ticket_names_every_wrong_field() {
-        let input = NewTicketInput { subject: "a".into(), description: " ".into(), category_id: None, priority: "asap".into() };
+        let input = NewTicketInput {
+            subject: "a".into(),
+            description: " ".into(),
+            category_id: None,
+            priority: "asap".into(),
+        };
         let errors = input.validate().expect_err("invalid input");
         assert!(errors.for_field("subject").is_some());
         assert!(errors.for_field("description").is_some());
@@ -545,8 +547,12 @@ mod tests {
     #[test]
     fn a_customer_message_is_never_internal_and_reopens_a_resolved_ticket() {
         let mut ticket = new_ticket();
-        ticket.apply_all(&[EventData::StatusChanged { from: TicketStatus::New, to: TicketStatus::Resolved }], at(5));
-        let events = write_message(&ticket, Role::Customer, Visibility::Internal, "still broken").expect("message");
+        ticket.apply_all(
+            &[EventData::StatusChanged { from: TicketStatus::New, to: TicketStatus::Resolved }],
+            at(5),
+        );
+        let events =
+            write_message(&ticket, Role::Customer, Visibility::Internal, "still broken").expect("message");
         assert_eq!(events[0], EventData::CustomerMessage { body: "still broken".into() });
         ticket.apply_all(&events, at(6));
         assert_eq!(ticket.status, TicketStatus::Open);
@@ -556,8 +562,12 @@ mod tests {
     #[test]
     fn a_customer_reply_on_hold_keeps_the_ticket_on_hold() {
         let mut ticket = new_ticket();
-        ticket.apply_all(&[EventData::StatusChanged { from: TicketStatus::New, to: TicketStatus::OnHold }], at(5));
-        let events = write_message(&ticket, Role::Customer, Visibility::Public, "any news?").expect("message");
+        ticket.apply_all(
+            &[EventData::StatusChanged { from: TicketStatus::New, to: TicketStatus::OnHold }],
+            at(5),
+        );
+        let events =
+            write_message(&ticket, Role::Customer, Visibility::Public, "any news?").expect("message");
         assert_eq!(events.len(), 1);
     }
 
@@ -565,13 +575,20 @@ mod tests {
     fn nothing_can_be_written_on_a_closed_ticket() {
         let mut ticket = new_ticket();
         ticket.status = TicketStatus::Closed;
-        assert_eq!(write_message(&ticket, Role::Customer, Visibility::Public, "hello"), Err(CommandError::Closed));
+        assert_eq!(
+            write_message(&ticket, Role::Customer, Visibility::Public, "hello"),
+            Err(CommandError::Closed)
+        );
     }
 
     #[test]
     fn an_unchanged_form_appends_nothing_and_keeps_the_version() {
         let mut ticket = new_ticket();
-        let changes = TicketChanges { status: Some(TicketStatus::New), priority: Some(Priority::High), ..Default::default() };
+        let changes = TicketChanges {
+            status: Some(TicketStatus::New),
+            priority: Some(Priority::High),
+            ..Default::default()
+        };
         let events = change(&ticket, Role::Agent, &changes).expect("no-op edit");
         assert!(events.is_empty());
         ticket.apply_all(&events, at(1));
@@ -629,13 +646,22 @@ mod tests {
     fn replaying_the_log_gives_the_projection() {
         let mut ticket = new_ticket();
         let created = open(
-            &NewTicket { subject: ticket.subject.clone(), description: ticket.description.clone(), category_id: Some(3), priority: Priority::High },
+            &NewTicket {
+                subject: ticket.subject.clone(),
+                description: ticket.description.clone(),
+                category_id: Some(3),
+                priority: Priority::High,
+            },
             Channel::Portal,
         );
         let mut log: Vec<Vec<EventData>> = vec![vec![created]];
         for changes in [
             TicketChanges { status: Some(TicketStatus::Pending), ..Default::default() },
-            TicketChanges { priority: Some(Priority::Low), tags: Some(vec!["a".into()]), ..Default::default() },
+            TicketChanges {
+                priority: Some(Priority::Low),
+                tags: Some(vec!["a".into()]),
+                ..Default::default()
+            },
         ] {
             let events = change(&ticket, Role::Lead, &changes).expect("edit");
             ticket.apply_all(&events, at(2));

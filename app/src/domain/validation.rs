@@ -107,10 +107,8 @@ pub fn slug(errors: &mut FieldErrors, field: &str, label: &str, value: &str) -> 
     } else if name.len() > 40 {
         errors.push(field, format!("{label} may have at most 40 characters."));
     } else if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-        errors.push(
-            field,
-            format!("{label} may contain only letters, digits, '-' and '_' (got \"{name}\")."),
-        );
+        errors
+            .push(field, format!("{label} may contain only letters, digits, '-' and '_' (got \"{name}\")."));
     }
     name
 }
@@ -132,10 +130,7 @@ mod tests {
     fn text_longer_than_the_limit_names_its_length() {
         let mut errors = FieldErrors::default();
         text(&mut errors, "subject", "Subject", "abcdef", 1, 5);
-        assert_eq!(
-            errors.for_field("subject"),
-            Some("Subject may have at most 5 characters (it has 6).")
-        );
+        assert_eq!(errors.for_field("subject"), Some("Subject may have at most 5 characters (it has 6)."));
     }
 
     #[test]

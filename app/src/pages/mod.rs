@@ -2,6 +2,12 @@
 
 mod home;
 mod login;
+mod new_ticket;
+mod queue;
+mod ticket;
 
 pub use home::{HomePage, NotFoundPage};
 pub use login::LoginPage;
+pub use new_ticket::NewTicketPage;
+pub use queue::{PortalPage, QueuePage};
+pub use ticket::TicketPage;

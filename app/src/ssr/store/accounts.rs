@@ -65,7 +65,10 @@ impl Store {
 
     pub async fn set_user_skills(&self, user_id: i64, skills: &[String]) -> StoreResult<()> {
         let mut write = self.begin_write().await?;
-        sqlx::query("DELETE FROM user_skills WHERE user_id = $1").bind(user_id).execute(&mut *write.tx).await?;
+        sqlx::query("DELETE FROM user_skills WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *write.tx)
+            .await?;
         for skill in skills {
             sqlx::query("INSERT INTO user_skills (user_id, skill) VALUES ($1, $2)")
                 .bind(user_id)
@@ -113,7 +116,12 @@ impl Store {
         Ok((password_matches && user.active).then_some(user.summary))
     }
 
-    pub async fn set_user_role_and_activity(&self, user_id: i64, role: Role, active: bool) -> StoreResult<()> {
+    pub async fn set_user_role_and_activity(
+        &self,
+        user_id: i64,
+        role: Role,
+        active: bool,
+    ) -> StoreResult<()> {
         let mut write = self.begin_write().await?;
         sqlx::query("UPDATE users SET role = $1, active = $2 WHERE id = $3")
             .bind(role.as_str())
@@ -122,24 +130,37 @@ impl Store {
             .execute(&mut *write.tx)
             .await?;
         if !active {
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *write.tx).await?;
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(user_id)
+                .execute(&mut *write.tx)
+                .await?;
         }
         write.commit().await
     }
 
     /// Starts a session for `user_id` and returns the secret token for the cookie.
-    pub async fn create_session(&self, user_id: i64, now: DateTime<Utc>, lifetime: Duration) -> StoreResult<String> {
+    pub async fn create_session(
+        &self,
+        user_id: i64,
+        now: DateTime<Utc>,
+        lifetime: Duration,
+    ) -> StoreResult<String> {
         let token = crate::ssr::auth::new_secret_token();
         let mut write = self.begin_write().await?;
-        sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
-            .bind(crate::ssr::auth::hash_token(&token))
-            .bind(user_id)
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(crate::ssr::auth::hash_token(&token))
+        .bind(user_id)
+        .bind(to_millis(now))
+        .bind(to_millis(now + lifetime))
+        .execute(&mut *write.tx)
+        .await?;
+        // Expired sessions are swept whenever someone signs in; nothing else needs them.
+        sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
             .bind(to_millis(now))
-            .bind(to_millis(now + lifetime))
             .execute(&mut *write.tx)
             .await?;
-        // Expired sessions are swept whenever someone signs in; nothing else needs them.
-        sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(to_millis(now)).execute(&mut *write.tx).await?;
         write.commit().await?;
         Ok(token)
     }

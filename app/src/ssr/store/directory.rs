@@ -2,61 +2,23 @@
 //! calendars. Changed only by admins; read by everyone who works tickets.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 use super::{get_flag, to_millis, Store, StoreResult};
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Organisation {
-    pub id: i64,
-    pub name: String,
-    pub plan: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Tier {
-    pub id: i64,
-    pub name: String,
-    pub rank: i64,
-    pub lead_id: Option<i64>,
-    pub handbook: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Group {
-    pub id: i64,
-    pub tier_id: i64,
-    pub name: String,
-    pub lead_id: Option<i64>,
-    pub skills: Vec<String>,
-    pub member_ids: Vec<i64>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Category {
-    pub id: i64,
-    pub name: String,
-    pub active: bool,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CalendarRecord {
-    pub id: i64,
-    pub name: String,
-    pub source: String,
-}
+use crate::domain::directory::{CalendarRecord, Category, Group, Organisation, Tier};
 
 impl Store {
     pub async fn create_organisation(&self, name: &str, plan: &str, now: DateTime<Utc>) -> StoreResult<i64> {
         let mut write = self.begin_write().await?;
-        let id = sqlx::query("INSERT INTO organisations (name, plan, created_at) VALUES ($1, $2, $3) RETURNING id")
-            .bind(name)
-            .bind(plan)
-            .bind(to_millis(now))
-            .fetch_one(&mut *write.tx)
-            .await?
-            .try_get("id")?;
+        let id = sqlx::query(
+            "INSERT INTO organisations (name, plan, created_at) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(name)
+        .bind(plan)
+        .bind(to_millis(now))
+        .fetch_one(&mut *write.tx)
+        .await?
+        .try_get("id")?;
         write.commit().await?;
         Ok(id)
     }
@@ -75,9 +37,17 @@ impl Store {
     }
 
     pub async fn organisations(&self) -> StoreResult<Vec<Organisation>> {
-        let rows = sqlx::query("SELECT id, name, plan FROM organisations ORDER BY name").fetch_all(self.pool()).await?;
+        let rows = sqlx::query("SELECT id, name, plan FROM organisations ORDER BY name")
+            .fetch_all(self.pool())
+            .await?;
         rows.iter()
-            .map(|row| Ok(Organisation { id: row.try_get("id")?, name: row.try_get("name")?, plan: row.try_get("plan")? }))
+            .map(|row| {
+                Ok(Organisation {
+                    id: row.try_get("id")?,
+                    name: row.try_get("name")?,
+                    plan: row.try_get("plan")?,
+                })
+            })
             .collect()
     }
 
@@ -96,22 +66,24 @@ impl Store {
 
     pub async fn update_tier(&self, tier: &Tier) -> StoreResult<bool> {
         let mut write = self.begin_write().await?;
-        let updated = sqlx::query("UPDATE tiers SET name = $1, rank = $2, lead_id = $3, handbook = $4 WHERE id = $5")
-            .bind(&tier.name)
-            .bind(tier.rank)
-            .bind(tier.lead_id)
-            .bind(&tier.handbook)
-            .bind(tier.id)
-            .execute(&mut *write.tx)
-            .await?
-            .rows_affected();
+        let updated =
+            sqlx::query("UPDATE tiers SET name = $1, rank = $2, lead_id = $3, handbook = $4 WHERE id = $5")
+                .bind(&tier.name)
+                .bind(tier.rank)
+                .bind(tier.lead_id)
+                .bind(&tier.handbook)
+                .bind(tier.id)
+                .execute(&mut *write.tx)
+                .await?
+                .rows_affected();
         write.commit().await?;
         Ok(updated == 1)
     }
 
     pub async fn tiers(&self) -> StoreResult<Vec<Tier>> {
-        let rows =
-            sqlx::query("SELECT id, name, rank, lead_id, handbook FROM tiers ORDER BY rank").fetch_all(self.pool()).await?;
+        let rows = sqlx::query("SELECT id, name, rank, lead_id, handbook FROM tiers ORDER BY rank")
+            .fetch_all(self.pool())
+            .await?;
         rows.iter()
             .map(|row| {
                 Ok(Tier {
@@ -173,8 +145,11 @@ impl Store {
         )
         .fetch_all(self.pool())
         .await?;
-        let skills = sqlx::query("SELECT group_id, skill FROM group_skills ORDER BY skill").fetch_all(self.pool()).await?;
-        let members = sqlx::query("SELECT group_id, user_id FROM group_members").fetch_all(self.pool()).await?;
+        let skills = sqlx::query("SELECT group_id, skill FROM group_skills ORDER BY skill")
+            .fetch_all(self.pool())
+            .await?;
+        let members =
+            sqlx::query("SELECT group_id, user_id FROM group_members").fetch_all(self.pool()).await?;
         rows.iter()
             .map(|row| {
                 let id: i64 = row.try_get("id")?;
@@ -226,9 +201,17 @@ impl Store {
     }
 
     pub async fn categories(&self) -> StoreResult<Vec<Category>> {
-        let rows = sqlx::query("SELECT id, name, active FROM categories ORDER BY name").fetch_all(self.pool()).await?;
+        let rows = sqlx::query("SELECT id, name, active FROM categories ORDER BY name")
+            .fetch_all(self.pool())
+            .await?;
         rows.iter()
-            .map(|row| Ok(Category { id: row.try_get("id")?, name: row.try_get("name")?, active: get_flag(row, "active")? }))
+            .map(|row| {
+                Ok(Category {
+                    id: row.try_get("id")?,
+                    name: row.try_get("name")?,
+                    active: get_flag(row, "active")?,
+                })
+            })
             .collect()
     }
 
@@ -251,9 +234,36 @@ impl Store {
     }
 
     pub async fn calendars(&self) -> StoreResult<Vec<CalendarRecord>> {
-        let rows = sqlx::query("SELECT id, name, source FROM calendars ORDER BY name").fetch_all(self.pool()).await?;
+        let rows = sqlx::query("SELECT id, name, source FROM calendars ORDER BY name")
+            .fetch_all(self.pool())
+            .await?;
         rows.iter()
-            .map(|row| Ok(CalendarRecord { id: row.try_get("id")?, name: row.try_get("name")?, source: row.try_get("source")? }))
+            .map(|row| {
+                Ok(CalendarRecord {
+                    id: row.try_get("id")?,
+                    name: row.try_get("name")?,
+                    source: row.try_get("source")?,
+                })
+            })
             .collect()
+    }
+}
+
+impl Store {
+    /// Everything a ticket page or queue filter needs to show names instead of ids.
+    pub async fn directory(&self) -> StoreResult<crate::domain::directory::Directory> {
+        let agents = self
+            .users()
+            .await?
+            .into_iter()
+            .filter(|user| user.active && user.summary.role.is_staff())
+            .map(|user| (user.summary.id, user.summary.display_name))
+            .collect();
+        Ok(crate::domain::directory::Directory {
+            tiers: self.tiers().await?,
+            groups: self.groups().await?,
+            categories: self.categories().await?,
+            agents,
+        })
     }
 }

@@ -7,11 +7,11 @@
 //! The escalation engine and the notifications hook in here rather than writing on their own.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::{get_instant, get_named, to_millis, Store, StoreError, StoreResult, WriteTx};
+use crate::domain::queue::{TicketFilter, TicketListItem, TicketPage, TicketSort, TimelineEntry};
 use crate::domain::ticket::{Assignment, CommandError};
 use crate::domain::{Channel, EventData, Priority, Ticket, TicketEvent, TicketStatus, UserSummary};
 
@@ -33,103 +33,6 @@ impl From<sqlx::Error> for WriteError {
     fn from(error: sqlx::Error) -> Self {
         WriteError::Store(StoreError::Database(error))
     }
-}
-
-/// A ticket as the queue and the portal list it, with the names behind its ids.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TicketListItem {
-    pub ticket: Ticket,
-    pub requester_name: String,
-    pub organisation_name: String,
-    pub category_name: Option<String>,
-    pub tier_name: Option<String>,
-    pub group_name: Option<String>,
-    pub assignee_name: Option<String>,
-}
-
-/// Filters, sorting and page of a ticket list. Every filter is optional.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TicketFilter {
-    /// Restricts to one organisation; always set for customers.
-    pub organisation_id: Option<i64>,
-    pub statuses: Vec<TicketStatus>,
-    pub tier_id: Option<i64>,
-    pub group_id: Option<i64>,
-    pub assignee_id: Option<i64>,
-    /// Only tickets nobody is assigned to.
-    pub unassigned: bool,
-    pub priority: Option<Priority>,
-    pub category_id: Option<i64>,
-    pub tag: Option<String>,
-    /// Matches the subject or description, or the ticket number.
-    pub text: Option<String>,
-    pub sort: TicketSort,
-    /// From 1.
-    pub page: i64,
-    pub per_page: i64,
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TicketSort {
-    #[default]
-    RecentlyUpdated,
-    Oldest,
-    Newest,
-    Priority,
-}
-
-impl TicketSort {
-    pub const ALL: [TicketSort; 4] =
-        [TicketSort::RecentlyUpdated, TicketSort::Priority, TicketSort::Oldest, TicketSort::Newest];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TicketSort::RecentlyUpdated => "updated",
-            TicketSort::Oldest => "oldest",
-            TicketSort::Newest => "newest",
-            TicketSort::Priority => "priority",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<TicketSort> {
-        TicketSort::ALL.into_iter().find(|sort| sort.as_str() == value)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            TicketSort::RecentlyUpdated => "Recently updated",
-            TicketSort::Oldest => "Oldest first",
-            TicketSort::Newest => "Newest first",
-            TicketSort::Priority => "Most urgent first",
-        }
-    }
-
-    fn order_by(self) -> &'static str {
-        match self {
-            TicketSort::RecentlyUpdated => "t.updated_at DESC, t.id DESC",
-            TicketSort::Oldest => "t.created_at ASC, t.id ASC",
-            TicketSort::Newest => "t.created_at DESC, t.id DESC",
-            TicketSort::Priority => {
-                "CASE t.priority WHEN 'urgent' THEN 4 WHEN 'high' THEN 3 WHEN 'normal' THEN 2 ELSE 1 END DESC, \
-                 t.created_at ASC, t.id ASC"
-            }
-        }
-    }
-}
-
-/// One page of a ticket list and how many tickets match in all.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TicketPage {
-    pub items: Vec<TicketListItem>,
-    pub total: i64,
-}
-
-/// A timeline entry with the name of whoever caused it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TimelineEntry {
-    pub event: TicketEvent,
-    pub actor_name: Option<String>,
 }
 
 /// What a successful command did.
@@ -176,8 +79,22 @@ fn event_from_row(row: &AnyRow) -> StoreResult<TicketEvent> {
         sequence: row.try_get("sequence")?,
         actor_id: row.try_get("actor_id")?,
         at: get_instant(row, "at")?,
-        data: serde_json::from_str(&data).map_err(|error| StoreError::Corrupt(format!("event data: {error}")))?,
+        data: serde_json::from_str(&data)
+            .map_err(|error| StoreError::Corrupt(format!("event data: {error}")))?,
     })
+}
+
+/// The SQL ordering of a sort choice.
+fn order_by(sort: TicketSort) -> &'static str {
+    match sort {
+        TicketSort::RecentlyUpdated => "t.updated_at DESC, t.id DESC",
+        TicketSort::Oldest => "t.created_at ASC, t.id ASC",
+        TicketSort::Newest => "t.created_at DESC, t.id DESC",
+        TicketSort::Priority => {
+            "CASE t.priority WHEN 'urgent' THEN 4 WHEN 'high' THEN 3 WHEN 'normal' THEN 2 ELSE 1 END DESC, \
+             t.created_at ASC, t.id ASC"
+        }
+    }
 }
 
 /// A value bound to a dynamically built query.
@@ -252,7 +169,9 @@ impl Store {
         let mut ticket = ticket_from_row(&row)?;
         let last_sequence: i64 = row.try_get("last_sequence")?;
         if let Some(seen) = expected_version.filter(|seen| *seen != ticket.version) {
-            return Err(WriteError::Conflict(self.describe_changes_since(&mut write, ticket_id, seen).await?));
+            return Err(WriteError::Conflict(
+                self.describe_changes_since(&mut write, ticket_id, seen).await?,
+            ));
         }
         let data = decide(&ticket)?;
         if data.is_empty() {
@@ -284,7 +203,12 @@ impl Store {
 
     /// "Ada Lovelace changed the priority (Normal → High) at 14:02 UTC" for every field edit
     /// after version `seen`.
-    async fn describe_changes_since(&self, write: &mut WriteTx, ticket_id: i64, seen: i64) -> StoreResult<String> {
+    async fn describe_changes_since(
+        &self,
+        write: &mut WriteTx,
+        ticket_id: i64,
+        seen: i64,
+    ) -> StoreResult<String> {
         let rows = sqlx::query(
             "SELECT e.id, e.ticket_id, e.sequence, e.actor_id, e.at, e.data, u.display_name
              FROM ticket_events e LEFT JOIN users u ON u.id = e.actor_id
@@ -335,7 +259,9 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         rows.iter()
-            .map(|row| Ok(TimelineEntry { event: event_from_row(row)?, actor_name: row.try_get("display_name")? }))
+            .map(|row| {
+                Ok(TimelineEntry { event: event_from_row(row)?, actor_name: row.try_get("display_name")? })
+            })
             .collect()
     }
 
@@ -377,7 +303,12 @@ impl Store {
             add("t.category_id = ?", Bind::Int(id), &mut binds, &mut conditions);
         }
         if let Some(tag) = &filter.tag {
-            add("(' ' || t.tags || ' ') LIKE ? ESCAPE '\\'", Bind::Text(format!("% {} %", escape_like(tag))), &mut binds, &mut conditions);
+            add(
+                "(' ' || t.tags || ' ') LIKE ? ESCAPE '\\'",
+                Bind::Text(format!("% {} %", escape_like(tag))),
+                &mut binds,
+                &mut conditions,
+            );
         }
         if let Some(text) = filter.text.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
             let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
@@ -418,7 +349,7 @@ impl Store {
              LEFT JOIN agent_groups g ON g.id = t.group_id
              LEFT JOIN users a ON a.id = t.assignee_id
              {where_clause} ORDER BY {} LIMIT {per_page} OFFSET {offset}",
-            filter.sort.order_by()
+            order_by(filter.sort)
         );
         let mut list_query = sqlx::query(&list_sql);
         for bind in binds {
@@ -460,10 +391,11 @@ impl Store {
 
     /// Unprocessed outbox rows, oldest first: (topic, payload).
     pub async fn pending_outbox(&self, limit: i64) -> StoreResult<Vec<(String, String)>> {
-        let rows = sqlx::query("SELECT topic, payload FROM outbox WHERE processed_at IS NULL ORDER BY id LIMIT $1")
-            .bind(limit)
-            .fetch_all(self.pool())
-            .await?;
+        let rows =
+            sqlx::query("SELECT topic, payload FROM outbox WHERE processed_at IS NULL ORDER BY id LIMIT $1")
+                .bind(limit)
+                .fetch_all(self.pool())
+                .await?;
         rows.iter().map(|row| Ok((row.try_get("topic")?, row.try_get("payload")?))).collect()
     }
 }
@@ -527,7 +459,9 @@ async fn append_events(
 fn describe_field_change(data: &EventData) -> String {
     match data {
         EventData::StatusChanged { from, to } => format!("the status ({} → {})", from.label(), to.label()),
-        EventData::PriorityChanged { from, to } => format!("the priority ({} → {})", from.label(), to.label()),
+        EventData::PriorityChanged { from, to } => {
+            format!("the priority ({} → {})", from.label(), to.label())
+        }
         EventData::CategoryChanged { .. } => "the category".into(),
         EventData::TagsChanged { .. } => "the tags".into(),
         EventData::AssignmentChanged { .. } => "the assignment".into(),

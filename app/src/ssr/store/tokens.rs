@@ -1,25 +1,20 @@
 //! API tokens for integrations. The secret is shown once at creation; only its hash is stored.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 use super::{from_millis, to_millis, Store, StoreResult};
+use crate::domain::account::ApiToken;
 use crate::domain::UserSummary;
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ApiToken {
-    pub id: i64,
-    pub name: String,
-    pub created_by: String,
-    pub created_at: DateTime<Utc>,
-    pub last_used_at: Option<DateTime<Utc>>,
-    pub revoked: bool,
-}
 
 impl Store {
     /// Creates a token acting as `creator` and returns (id, secret).
-    pub async fn create_api_token(&self, name: &str, creator: i64, now: DateTime<Utc>) -> StoreResult<(i64, String)> {
+    pub async fn create_api_token(
+        &self,
+        name: &str,
+        creator: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<(i64, String)> {
         let secret = format!("tl_{}", crate::ssr::auth::new_secret_token());
         let mut write = self.begin_write().await?;
         let id = sqlx::query(
@@ -38,12 +33,13 @@ impl Store {
 
     pub async fn revoke_api_token(&self, id: i64, now: DateTime<Utc>) -> StoreResult<bool> {
         let mut write = self.begin_write().await?;
-        let updated = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-            .bind(to_millis(now))
-            .bind(id)
-            .execute(&mut *write.tx)
-            .await?
-            .rows_affected();
+        let updated =
+            sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                .bind(to_millis(now))
+                .bind(id)
+                .execute(&mut *write.tx)
+                .await?
+                .rows_affected();
         write.commit().await?;
         Ok(updated == 1)
     }
@@ -62,7 +58,10 @@ impl Store {
                     name: row.try_get("name")?,
                     created_by: row.try_get("display_name")?,
                     created_at: from_millis(row.try_get("created_at")?)?,
-                    last_used_at: row.try_get::<Option<i64>, _>("last_used_at")?.map(from_millis).transpose()?,
+                    last_used_at: row
+                        .try_get::<Option<i64>, _>("last_used_at")?
+                        .map(from_millis)
+                        .transpose()?,
                     revoked: row.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
                 })
             })
@@ -72,15 +71,17 @@ impl Store {
     /// The person a live token acts for: the admin who created it, if still active.
     pub async fn api_token_user(&self, secret: &str, now: DateTime<Utc>) -> StoreResult<Option<UserSummary>> {
         let hash = crate::ssr::auth::hash_token(secret);
-        let row = sqlx::query("SELECT id, created_by FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
-            .bind(&hash)
-            .fetch_optional(self.pool())
-            .await?;
+        let row =
+            sqlx::query("SELECT id, created_by FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
+                .bind(&hash)
+                .fetch_optional(self.pool())
+                .await?;
         let Some(row) = row else {
             return Ok(None);
         };
         let token_id: i64 = row.try_get("id")?;
-        let user = self.user(row.try_get("created_by")?).await?.filter(|user| user.active).map(|user| user.summary);
+        let user =
+            self.user(row.try_get("created_by")?).await?.filter(|user| user.active).map(|user| user.summary);
         if user.is_some() {
             sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
                 .bind(to_millis(now))

@@ -1,0 +1,456 @@
+//! Server functions for tickets: lists, the ticket page, opening, writing and editing.
+//!
+//! Customers reach only tickets of their own organisation, and only the public part of each; a
+//! ticket they may not see answers "not found", exactly like one that does not exist.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::AppError;
+use crate::domain::directory::Directory;
+use crate::domain::queue::{TicketPage, TimelineEntry};
+use crate::domain::{Ticket, UserSummary};
+
+/// A ticket list request as it comes from the URL of the queue or the portal. Every field is
+/// text so that a hand-edited URL gets a clear error instead of a parse failure.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketQuery {
+    /// `active` (default: not resolved or closed), `all`, or a comma-separated list of statuses.
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub tier: String,
+    #[serde(default)]
+    pub group: String,
+    /// `me`, `none` or an agent id.
+    #[serde(default)]
+    pub assignee: String,
+    #[serde(default)]
+    pub priority: String,
+    #[serde(default)]
+    pub category: String,
+    #[serde(default)]
+    pub tag: String,
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub sort: String,
+    #[serde(default)]
+    pub page: String,
+}
+
+pub const PAGE_SIZE: i64 = 25;
+
+/// A ticket with everything its page shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketDetail {
+    pub ticket: Ticket,
+    pub requester_name: String,
+    pub organisation_name: String,
+    pub plan: String,
+    /// Public events only, for customers.
+    pub timeline: Vec<TimelineEntry>,
+    /// Names behind the ids; for customers only the categories.
+    pub directory: Directory,
+    pub viewer: UserSummary,
+}
+
+/// The fields of the "edit ticket" form, as text; `version` is the version the form was built
+/// from, so that a concurrent edit is detected.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketEdit {
+    pub ticket_id: String,
+    pub version: String,
+    pub status: String,
+    pub priority: String,
+    pub category: String,
+    pub tags: String,
+    pub tier: String,
+    pub group: String,
+    pub assignee: String,
+}
+
+/// The "open a ticket" form. `requester` is set when staff open a ticket for a customer.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewTicketForm {
+    pub subject: String,
+    pub description: String,
+    #[serde(default)]
+    pub category: String,
+    #[serde(default)]
+    pub priority: String,
+    #[serde(default)]
+    pub requester: String,
+}
+
+/// Lists tickets. Customers: their organisation's only, whatever the filter says. Staff: all.
+#[server(endpoint = "tickets/list")]
+pub async fn list_tickets(query: TicketQuery) -> Result<TicketPage, AppError> {
+    let user = crate::ssr::auth::require_user().await?;
+    let filter = server::filter_for(&user, &query)?;
+    Ok(crate::ssr::app_state()?.store.list_tickets(&filter).await?)
+}
+
+/// The names behind ids, for filters and forms. Staff see everything; customers the categories.
+#[server(endpoint = "tickets/directory")]
+pub async fn ticket_directory() -> Result<Directory, AppError> {
+    let user = crate::ssr::auth::require_user().await?;
+    server::directory_for(&user).await
+}
+
+/// One ticket with its timeline. Customers get the public part of their organisation's tickets.
+#[server(endpoint = "tickets/detail")]
+pub async fn load_ticket(ticket_id: i64) -> Result<TicketDetail, AppError> {
+    let user = crate::ssr::auth::require_user().await?;
+    let state = crate::ssr::app_state()?;
+    let ticket = server::visible_ticket(&user, ticket_id).await?;
+    let requester = state
+        .store
+        .user(ticket.requester_id)
+        .await?
+        .ok_or_else(|| AppError::internal("requester missing"))?;
+    let organisation = state
+        .store
+        .organisations()
+        .await?
+        .into_iter()
+        .find(|o| o.id == ticket.organisation_id)
+        .ok_or_else(|| AppError::internal("organisation missing"))?;
+    Ok(TicketDetail {
+        timeline: state.store.timeline(ticket.id, user.role.is_staff()).await?,
+        directory: server::directory_for(&user).await?,
+        requester_name: requester.summary.display_name,
+        organisation_name: organisation.name,
+        plan: organisation.plan,
+        ticket,
+        viewer: user,
+    })
+}
+
+/// Opens a ticket. A customer opens it for themself; staff name the customer it is for. Redirects
+/// to the new ticket's page.
+#[server(endpoint = "tickets/create")]
+pub async fn create_ticket(form: NewTicketForm) -> Result<i64, AppError> {
+    use crate::domain::ticket::{self, NewTicketInput};
+    use crate::domain::{Channel, FieldErrors};
+    let user = crate::ssr::auth::require_user().await?;
+    let state = crate::ssr::app_state()?;
+    let mut errors = FieldErrors::default();
+    let category_id = server::optional_id(&mut errors, "category", &form.category);
+    let requester = if user.role.is_staff() {
+        match server::optional_id(&mut errors, "requester", &form.requester) {
+            Some(id) => match state.store.user(id).await?.filter(|r| r.summary.organisation_id.is_some()) {
+                Some(record) => Some(record.summary),
+                None => {
+                    errors.push("requester", "Choose the customer this ticket is for.");
+                    None
+                }
+            },
+            None => {
+                if errors.for_field("requester").is_none() {
+                    errors.push("requester", "Choose the customer this ticket is for.");
+                }
+                None
+            }
+        }
+    } else {
+        Some(user.clone())
+    };
+    if let Some(id) = category_id {
+        if !state.store.categories().await?.iter().any(|c| c.id == id && c.active) {
+            errors.push("category", "Choose one of the listed categories.");
+        }
+    }
+    let input = NewTicketInput {
+        subject: form.subject,
+        description: form.description,
+        category_id,
+        priority: form.priority,
+    };
+    let validated = input.validate();
+    if let Err(more) = &validated {
+        errors.0.extend(more.0.iter().cloned());
+    }
+    let (Ok(new_ticket), Some(requester)) = (validated, requester.filter(|_| errors.is_empty())) else {
+        return Err(errors.into());
+    };
+    let organisation_id =
+        requester.organisation_id.ok_or_else(|| AppError::field("requester", "Choose a customer."))?;
+    let channel = if user.role.is_staff() { Channel::Phone } else { Channel::Portal };
+    let appended = state
+        .store
+        .create_ticket(
+            requester.id,
+            organisation_id,
+            user.id,
+            ticket::open(&new_ticket, channel),
+            crate::ssr::now(),
+        )
+        .await?;
+    leptos_axum::redirect(&format!("/tickets/{}", appended.ticket.id));
+    Ok(appended.ticket.id)
+}
+
+/// Writes on a ticket: customers a message, staff a public reply (`visibility = public`) or an
+/// internal note (`internal`). Never conflicts with other edits.
+#[server(endpoint = "tickets/message")]
+pub async fn post_message(ticket_id: i64, body: String, visibility: String) -> Result<(), AppError> {
+    use crate::domain::{ticket, Visibility};
+    let user = crate::ssr::auth::require_user().await?;
+    let state = crate::ssr::app_state()?;
+    server::visible_ticket(&user, ticket_id).await?;
+    let visibility = match visibility.as_str() {
+        "internal" => Visibility::Internal,
+        "public" | "" => Visibility::Public,
+        other => {
+            return Err(AppError::field("visibility", format!("\"{other}\" is neither public nor internal.")))
+        }
+    };
+    if visibility == Visibility::Internal && !user.role.is_staff() {
+        return Err(AppError::Forbidden);
+    }
+    state
+        .store
+        .append(ticket_id, &user, None, crate::ssr::now(), |t| {
+            ticket::write_message(t, user.role, visibility, &body)
+        })
+        .await
+        .map_err(server::write_error)?;
+    Ok(())
+}
+
+/// Changes a ticket's fields (staff only). Refused with a description of the other person's
+/// changes when the ticket changed since `version`.
+#[server(endpoint = "tickets/update")]
+pub async fn update_ticket(edit: TicketEdit) -> Result<(), AppError> {
+    use crate::domain::ticket;
+    let user = crate::ssr::auth::require_staff().await?;
+    let state = crate::ssr::app_state()?;
+    let (ticket_id, version, changes) = server::parse_edit(&state.store, &edit).await?;
+    state
+        .store
+        .append(ticket_id, &user, Some(version), crate::ssr::now(), |t| {
+            ticket::change(t, user.role, &changes)
+        })
+        .await
+        .map_err(server::write_error)?;
+    Ok(())
+}
+
+/// Reopens a resolved ticket: the requester's organisation or staff.
+#[server(endpoint = "tickets/reopen")]
+pub async fn reopen_ticket(ticket_id: i64) -> Result<(), AppError> {
+    use crate::domain::{EventData, TicketStatus};
+    let user = crate::ssr::auth::require_user().await?;
+    let state = crate::ssr::app_state()?;
+    server::visible_ticket(&user, ticket_id).await?;
+    state
+        .store
+        .append(ticket_id, &user, None, crate::ssr::now(), |t| {
+            if crate::domain::ticket::customer_may_reopen(t) {
+                Ok(vec![EventData::StatusChanged { from: t.status, to: TicketStatus::Open }])
+            } else {
+                Err(crate::domain::ticket::CommandError::Invalid(crate::domain::FieldErrors(vec![
+                    crate::domain::FieldError::new("status", "Only a resolved ticket can be reopened."),
+                ])))
+            }
+        })
+        .await
+        .map_err(server::write_error)?;
+    Ok(())
+}
+
+/// Server-side helpers of the ticket functions.
+#[cfg(feature = "ssr")]
+mod server {
+    use super::*;
+    use crate::domain::queue::{TicketFilter, TicketSort};
+    use crate::domain::ticket::{parse_tags, Assignment, TicketChanges};
+    use crate::domain::{FieldErrors, Priority, TicketStatus};
+    use crate::ssr::store::tickets::WriteError;
+    use crate::ssr::Store;
+
+    pub fn write_error(error: WriteError) -> AppError {
+        match error {
+            WriteError::NotFound => AppError::NotFound,
+            WriteError::Conflict(message) => AppError::Conflict(message),
+            WriteError::Command(error) => error.into(),
+            WriteError::Store(error) => error.into(),
+        }
+    }
+
+    /// The ticket, if it exists and `user` may see it; otherwise "not found" either way.
+    pub async fn visible_ticket(user: &UserSummary, ticket_id: i64) -> Result<Ticket, AppError> {
+        let ticket = crate::ssr::app_state()?.store.ticket(ticket_id).await?.ok_or(AppError::NotFound)?;
+        if user.may_see_organisation(ticket.organisation_id) {
+            Ok(ticket)
+        } else {
+            Err(AppError::NotFound)
+        }
+    }
+
+    pub async fn directory_for(user: &UserSummary) -> Result<Directory, AppError> {
+        let store = crate::ssr::app_state()?.store;
+        if user.role.is_staff() {
+            Ok(store.directory().await?)
+        } else {
+            let categories = store.categories().await?.into_iter().filter(|c| c.active).collect();
+            Ok(Directory { categories, ..Directory::default() })
+        }
+    }
+
+    /// An id typed into a form: empty means none.
+    pub fn optional_id(errors: &mut FieldErrors, field: &str, value: &str) -> Option<i64> {
+        let value = value.trim();
+        if value.is_empty() {
+            return None;
+        }
+        match value.parse::<i64>() {
+            Ok(id) if id > 0 => Some(id),
+            _ => {
+                errors.push(field, format!("\"{value}\" is not one of the choices."));
+                None
+            }
+        }
+    }
+
+    pub fn filter_for(user: &UserSummary, query: &TicketQuery) -> Result<TicketFilter, AppError> {
+        let mut errors = FieldErrors::default();
+        let statuses = match query.status.trim() {
+            "" | "active" => TicketStatus::ALL.iter().copied().filter(|status| !status.is_done()).collect(),
+            "all" => Vec::new(),
+            list => list
+                .split(',')
+                .filter_map(|name| {
+                    TicketStatus::parse(name.trim()).or_else(|| {
+                        errors.push("status", format!("\"{name}\" is not a status."));
+                        None
+                    })
+                })
+                .collect(),
+        };
+        let (assignee_id, unassigned) = match query.assignee.trim() {
+            "me" => (Some(user.id), false),
+            "none" => (None, true),
+            other => (optional_id(&mut errors, "assignee", other), false),
+        };
+        let priority = match query.priority.trim() {
+            "" => None,
+            name => Priority::parse(name).or_else(|| {
+                errors.push("priority", format!("\"{name}\" is not a priority."));
+                None
+            }),
+        };
+        let sort = match query.sort.trim() {
+            "" => TicketSort::default(),
+            name => TicketSort::parse(name).unwrap_or_else(|| {
+                errors.push("sort", format!("\"{name}\" is not a sort order."));
+                TicketSort::default()
+            }),
+        };
+        let page = match query.page.trim() {
+            "" => 1,
+            number => number.parse::<i64>().ok().filter(|page| *page >= 1).unwrap_or_else(|| {
+                errors.push("page", "The page must be a number from 1.");
+                1
+            }),
+        };
+        let staff = user.role.is_staff();
+        let filter = TicketFilter {
+            organisation_id: if staff {
+                None
+            } else {
+                Some(user.organisation_id.ok_or(AppError::Forbidden)?)
+            },
+            statuses,
+            tier_id: optional_id(&mut errors, "tier", &query.tier).filter(|_| staff),
+            group_id: optional_id(&mut errors, "group", &query.group).filter(|_| staff),
+            assignee_id: assignee_id.filter(|_| staff),
+            unassigned: unassigned && staff,
+            priority,
+            category_id: optional_id(&mut errors, "category", &query.category),
+            tag: Some(query.tag.trim().to_lowercase()).filter(|tag| !tag.is_empty() && staff),
+            text: Some(query.q.trim().to_string()).filter(|text| !text.is_empty()),
+            sort,
+            page,
+            per_page: PAGE_SIZE,
+        };
+        Ok(errors.into_result(filter)?)
+    }
+
+    /// Parses the edit form and checks that the chosen tier, group and agent fit together.
+    pub async fn parse_edit(store: &Store, edit: &TicketEdit) -> Result<(i64, i64, TicketChanges), AppError> {
+        let mut errors = FieldErrors::default();
+        let ticket_id = optional_id(&mut errors, "ticket_id", &edit.ticket_id);
+        let version = edit.version.trim().parse::<i64>().ok();
+        if version.is_none() {
+            errors.push("version", "The form is missing the ticket version; reload the page.");
+        }
+        let status = TicketStatus::parse(edit.status.trim());
+        if status.is_none() {
+            errors.push("status", format!("\"{}\" is not a status.", edit.status));
+        }
+        let priority = Priority::parse(edit.priority.trim());
+        if priority.is_none() {
+            errors.push("priority", format!("\"{}\" is not a priority.", edit.priority));
+        }
+        let category_id = optional_id(&mut errors, "category", &edit.category);
+        let tags = parse_tags("tags", &edit.tags).unwrap_or_else(|more| {
+            errors.0.extend(more.0);
+            Vec::new()
+        });
+        let assignment = Assignment {
+            tier_id: optional_id(&mut errors, "tier", &edit.tier),
+            group_id: optional_id(&mut errors, "group", &edit.group),
+            assignee_id: optional_id(&mut errors, "assignee", &edit.assignee),
+        };
+        let directory = store.directory().await?;
+        if let Some(id) = category_id {
+            if !directory.categories.iter().any(|c| c.id == id) {
+                errors.push("category", "Choose one of the listed categories.");
+            }
+        }
+        if let Some(id) = assignment.tier_id {
+            if !directory.tiers.iter().any(|t| t.id == id) {
+                errors.push("tier", "Choose one of the listed tiers.");
+            }
+        }
+        if let Some(id) = assignment.group_id {
+            match directory.groups.iter().find(|g| g.id == id) {
+                None => errors.push("group", "Choose one of the listed groups."),
+                Some(group) if Some(group.tier_id) != assignment.tier_id => {
+                    errors.push("group", format!("{} belongs to another tier.", group.name))
+                }
+                Some(group) => {
+                    if let Some(agent) = assignment.assignee_id {
+                        if !group.member_ids.contains(&agent) {
+                            errors.push("assignee", format!("That agent is not a member of {}.", group.name));
+                        }
+                    }
+                }
+            }
+        }
+        if assignment.assignee_id.is_some() && assignment.group_id.is_none() {
+            errors.push("assignee", "Choose the group the agent works in, or leave the agent empty.");
+        }
+        let (Some(ticket_id), Some(version), Some(status), Some(priority)) =
+            (ticket_id, version, status, priority)
+        else {
+            return Err(errors.into());
+        };
+        if !errors.is_empty() {
+            return Err(errors.into());
+        }
+        Ok((
+            ticket_id,
+            version,
+            TicketChanges {
+                status: Some(status),
+                priority: Some(priority),
+                category_id: Some(category_id),
+                tags: Some(tags),
+                assignment: Some(assignment),
+            },
+        ))
+    }
+}

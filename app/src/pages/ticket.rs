@@ -1,0 +1,289 @@
+//! The ticket page: the timeline (the one place of record), the reply and note forms, and for
+//! staff the form that changes status, priority, category, tags and assignment.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::tickets::{load_ticket, PostMessage, ReopenTicket, TicketDetail, UpdateTicket};
+use crate::api::AppError;
+use crate::components::errors::{action_error, field_error, ErrorPanel};
+use crate::components::ticket_table::{PriorityBadge, StatusBadge};
+use crate::domain::directory::Directory;
+use crate::domain::queue::TimelineEntry;
+use crate::domain::ticket::customer_may_reopen;
+use crate::domain::{EventData, Priority, TicketStatus, Visibility};
+
+#[component]
+pub fn TicketPage() -> impl IntoView {
+    let params = use_params_map();
+    let ticket_id = Memo::new(move |_| params.read().get("id").and_then(|id| id.parse::<i64>().ok()));
+    let post = ServerAction::<PostMessage>::new();
+    let update = ServerAction::<UpdateTicket>::new();
+    let reopen = ServerAction::<ReopenTicket>::new();
+    let detail = Resource::new(
+        move || (ticket_id.get(), post.version().get(), update.version().get(), reopen.version().get()),
+        |(id, ..)| async move {
+            match id {
+                Some(id) => load_ticket(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    view! {
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(detail) => view! { <TicketView detail=detail post=post update=update reopen=reopen/> }.into_any(),
+                    Err(error) => {
+                        #[cfg(feature = "ssr")]
+                        if error == AppError::NotFound {
+                            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                                response.set_status(http::StatusCode::NOT_FOUND);
+                            }
+                        }
+                        view! { <Title text="Ticket"/><ErrorPanel error=error/> }.into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn TicketView(
+    detail: TicketDetail,
+    post: ServerAction<PostMessage>,
+    update: ServerAction<UpdateTicket>,
+    reopen: ServerAction<ReopenTicket>,
+) -> impl IntoView {
+    let staff = detail.viewer.role.is_staff();
+    let ticket = detail.ticket.clone();
+    let directory = detail.directory.clone();
+    let handbook = directory
+        .tiers
+        .iter()
+        .find(|tier| Some(tier.id) == ticket.assignment.tier_id && !tier.handbook.is_empty())
+        .map(|tier| (tier.name.clone(), tier.handbook.clone()))
+        .filter(|_| staff);
+    let timeline = detail
+        .timeline
+        .iter()
+        .map(|entry| timeline_item(entry, &directory, &detail.requester_name))
+        .collect_view();
+    let may_reopen = customer_may_reopen(&ticket);
+    let closed = ticket.status == TicketStatus::Closed;
+    view! {
+        <Title text=format!("#{} {}", ticket.id, ticket.subject)/>
+        <h1>{format!("#{} ", ticket.id)} {ticket.subject.clone()}</h1>
+        <p>
+            <StatusBadge status=ticket.status/> " " <PriorityBadge priority=ticket.priority/>
+            <span class="muted">{format!(" · opened {} by {} ({})", ticket.created_at.format("%Y-%m-%d %H:%M UTC"), detail.requester_name, detail.organisation_name)}</span>
+        </p>
+        {handbook.map(|(tier, text)| view! {
+            <aside class="panel" aria-label="Tier handbook">
+                <strong>{format!("{tier} handbook: ")}</strong>{text}
+            </aside>
+        })}
+        <div class="ticket-layout">
+            <section aria-label="Timeline">
+                <ol class="timeline">{timeline}</ol>
+                <Show when=move || !closed fallback=|| view! { <p class="muted">"This ticket is closed."</p> }>
+                    <MessageForm ticket_id=ticket.id staff=staff post=post/>
+                </Show>
+            </section>
+            <aside>
+                <section class="panel" aria-label="Ticket facts">
+                    <dl class="facts">
+                        <dt>"Organisation"</dt><dd>{format!("{} ({})", detail.organisation_name, detail.plan)}</dd>
+                        <dt>"Requester"</dt><dd>{detail.requester_name.clone()}</dd>
+                        <dt>"Category"</dt><dd>{directory.category_name(ticket.category_id).unwrap_or("—").to_string()}</dd>
+                        <dt>"Channel"</dt><dd>{ticket.channel.label()}</dd>
+                        <Show when=move || staff>
+                            <dt>"Reopened"</dt><dd>{ticket.reopen_count}" times"</dd>
+                        </Show>
+                    </dl>
+                    <Show when=move || !staff && may_reopen>
+                        {action_error(reopen.value().into())}
+                        <ActionForm action=reopen>
+                            <input type="hidden" name="ticket_id" value=ticket.id.to_string()/>
+                            <button type="submit" class="secondary">"Reopen this ticket"</button>
+                        </ActionForm>
+                    </Show>
+                </section>
+                {staff.then(|| view! { <EditForm detail=detail.clone() update=update/> })}
+            </aside>
+        </div>
+    }
+}
+
+fn timeline_item(entry: &TimelineEntry, directory: &Directory, requester: &str) -> impl IntoView + use<> {
+    let who = entry.actor_name.clone().unwrap_or_else(|| "Tierline".to_string());
+    let when = entry.event.at.format("%Y-%m-%d %H:%M UTC").to_string();
+    let (class, heading, body): (&str, String, Option<String>) = match &entry.event.data {
+        EventData::Created { description, .. } => {
+            ("message", format!("{requester} opened the ticket"), Some(description.clone()))
+        }
+        EventData::CustomerMessage { body } => ("message", format!("{who} wrote"), Some(body.clone())),
+        EventData::PublicReply { body } => ("message reply", format!("{who} replied"), Some(body.clone())),
+        EventData::InternalNote { body } => {
+            ("internal", format!("{who} wrote an internal note"), Some(body.clone()))
+        }
+        EventData::StatusChanged { from, to } => {
+            ("system", format!("{who} changed the status from {} to {}", from.label(), to.label()), None)
+        }
+        EventData::PriorityChanged { from, to } => {
+            ("system", format!("{who} changed the priority from {} to {}", from.label(), to.label()), None)
+        }
+        EventData::CategoryChanged { from, to } => (
+            "system",
+            format!(
+                "{who} changed the category from {} to {}",
+                directory.category_name(*from).unwrap_or("none"),
+                directory.category_name(*to).unwrap_or("none")
+            ),
+            None,
+        ),
+        EventData::TagsChanged { added, removed } => {
+            let mut parts = Vec::new();
+            if !added.is_empty() {
+                parts.push(format!("added {}", added.join(", ")));
+            }
+            if !removed.is_empty() {
+                parts.push(format!("removed {}", removed.join(", ")));
+            }
+            ("system", format!("{who} {} as tags", parts.join(" and ")), None)
+        }
+        EventData::AssignmentChanged { to, .. } => {
+            let place = [
+                directory.tier_name(to.tier_id),
+                directory.group_name(to.group_id),
+                directory.agent_name(to.assignee_id),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" · ");
+            let place = if place.is_empty() { "nobody".to_string() } else { place };
+            ("system", format!("{who} assigned the ticket to {place}"), None)
+        }
+    };
+    let internal_label =
+        (entry.event.data.visibility() == Visibility::Internal && class != "system").then_some(" · internal");
+    view! {
+        <li class=class>
+            <div class="meta">{heading} " · " <time datetime=entry.event.at.to_rfc3339()>{when}</time>{internal_label}</div>
+            {body.map(|text| view! { <div class="body">{text}</div> })}
+        </li>
+    }
+}
+
+#[component]
+fn MessageForm(ticket_id: i64, staff: bool, post: ServerAction<PostMessage>) -> impl IntoView {
+    let result = post.value();
+    let body = RwSignal::new(String::new());
+    // Clear the text after it was saved; keep it when the server refused it.
+    Effect::new(move |_| {
+        if matches!(result.get(), Some(Ok(()))) {
+            body.set(String::new());
+        }
+    });
+    view! {
+        <section class="panel" aria-label="Write">
+            {action_error(result.into())}
+            <ActionForm action=post>
+                <input type="hidden" name="ticket_id" value=ticket_id.to_string()/>
+                <label for="message-body">{if staff { "Reply or note" } else { "Your message" }}</label>
+                <textarea id="message-body" name="body" required bind:value=body></textarea>
+                {field_error(result.into(), "body")}
+                {if staff {
+                    view! {
+                        <fieldset class="radio-row">
+                            <legend class="muted">"Who sees it"</legend>
+                            <label><input type="radio" name="visibility" value="public" checked=true/>"Public reply to the customer"</label>
+                            <label><input type="radio" name="visibility" value="internal"/>"Internal note"</label>
+                        </fieldset>
+                    }
+                    .into_any()
+                } else {
+                    view! { <input type="hidden" name="visibility" value="public"/> }.into_any()
+                }}
+                <button type="submit" disabled=move || post.pending().get()>{if staff { "Send" } else { "Send message" }}</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// An `<option>` selected when its value is `current`.
+fn option(value: String, label: String, current: &str) -> impl IntoView {
+    let selected = value == current;
+    view! { <option value=value selected=selected>{label}</option> }
+}
+
+fn id_text(id: Option<i64>) -> String {
+    id.map(|id| id.to_string()).unwrap_or_default()
+}
+
+#[component]
+fn EditForm(detail: TicketDetail, update: ServerAction<UpdateTicket>) -> impl IntoView {
+    let result = update.value();
+    let ticket = detail.ticket;
+    let directory = detail.directory;
+    let status = ticket.status.as_str();
+    let statuses =
+        TicketStatus::ALL.iter().map(|s| option(s.as_str().into(), s.label().into(), status)).collect_view();
+    let priorities = Priority::ALL
+        .iter()
+        .map(|p| option(p.as_str().into(), p.label().into(), ticket.priority.as_str()))
+        .collect_view();
+    let category = id_text(ticket.category_id);
+    let categories = std::iter::once(option(String::new(), "None".into(), &category))
+        .chain(directory.categories.iter().map(|c| option(c.id.to_string(), c.name.clone(), &category)))
+        .collect_view();
+    let tier = id_text(ticket.assignment.tier_id);
+    let tiers = std::iter::once(option(String::new(), "Unrouted".into(), &tier))
+        .chain(directory.tiers.iter().map(|t| option(t.id.to_string(), t.name.clone(), &tier)))
+        .collect_view();
+    let group = id_text(ticket.assignment.group_id);
+    let groups = std::iter::once(option(String::new(), "None".into(), &group))
+        .chain(directory.groups.iter().map(|g| {
+            let tier_name = directory.tier_name(Some(g.tier_id)).unwrap_or_default().to_string();
+            option(g.id.to_string(), format!("{} ({tier_name})", g.name), &group)
+        }))
+        .collect_view();
+    let assignee = id_text(ticket.assignment.assignee_id);
+    let assignees = std::iter::once(option(String::new(), "Nobody".into(), &assignee))
+        .chain(directory.agents.iter().map(|(id, name)| option(id.to_string(), name.clone(), &assignee)))
+        .collect_view();
+    view! {
+        <section class="panel" aria-label="Edit ticket">
+            <h2>"Ticket"</h2>
+            {action_error(result.into())}
+            <ActionForm action=update>
+                <input type="hidden" name="edit[ticket_id]" value=ticket.id.to_string()/>
+                <input type="hidden" name="edit[version]" value=ticket.version.to_string()/>
+                <label for="edit-status">"Status"</label>
+                <select id="edit-status" name="edit[status]">{statuses}</select>
+                {field_error(result.into(), "status")}
+                <label for="edit-priority">"Priority"</label>
+                <select id="edit-priority" name="edit[priority]">{priorities}</select>
+                <label for="edit-category">"Category"</label>
+                <select id="edit-category" name="edit[category]">{categories}</select>
+                {field_error(result.into(), "category")}
+                <label for="edit-tags">"Tags"</label>
+                <input id="edit-tags" type="text" name="edit[tags]" value=ticket.tags.join(" ")/>
+                {field_error(result.into(), "tags")}
+                <label for="edit-tier">"Tier"</label>
+                <select id="edit-tier" name="edit[tier]">{tiers}</select>
+                {field_error(result.into(), "tier")}
+                <label for="edit-group">"Group"</label>
+                <select id="edit-group" name="edit[group]">{groups}</select>
+                {field_error(result.into(), "group")}
+                <label for="edit-assignee">"Agent"</label>
+                <select id="edit-assignee" name="edit[assignee]">{assignees}</select>
+                {field_error(result.into(), "assignee")}
+                <button type="submit" disabled=move || update.pending().get()>"Save changes"</button>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,208 @@
+//! Test harness: fresh databases on either backend, the demo data, and a client that talks to
+//! the real router in-process.
+
+use app::domain::UserSummary;
+use app::ssr::{AppState, Store};
+use axum::body::Body;
+use axum::Router;
+use http::{header, Request, StatusCode};
+use leptos::prelude::LeptosOptions;
+use tower::ServiceExt;
+
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Declares each test once per backend: `sqlite_NAME` and `postgres_NAME`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $name() { super::$name($crate::common::Backend::Sqlite).await })+
+        }
+        mod postgres {
+            $(#[tokio::test] async fn $name() { super::$name($crate::common::Backend::Postgres).await })+
+        }
+    };
+}
+
+/// The URL of a new, empty database.
+pub async fn fresh_database_url(backend: Backend) -> String {
+    let unique = format!("{:016x}", rand::random::<u64>());
+    match backend {
+        Backend::Sqlite => {
+            let folder = std::env::temp_dir().join(format!("tierline-test-{unique}"));
+            format!("sqlite:{}/tierline.db", folder.display())
+        }
+        Backend::Postgres => {
+            let base = std::env::var("TIERLINE_TEST_POSTGRES_URL").expect(
+                "TIERLINE_TEST_POSTGRES_URL must name a PostgreSQL database the tests may create databases from \
+                 (.ci/test sets it)",
+            );
+            sqlx::any::install_default_drivers();
+            let admin = sqlx::AnyPool::connect(&base).await.expect("PostgreSQL answers");
+            let name = format!("tierline_t_{unique}");
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&admin)
+                .await
+                .expect("create test database");
+            admin.close().await;
+            let (prefix, _) = base.rsplit_once('/').expect("URL has a database path");
+            format!("{prefix}/{name}")
+        }
+    }
+}
+
+pub async fn fresh_store(backend: Backend) -> Store {
+    let store = Store::connect(&fresh_database_url(backend).await).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    store
+}
+
+/// A store with the demo data loaded.
+pub async fn demo_store(backend: Backend) -> Store {
+    let store = fresh_store(backend).await;
+    server::demo::load(&store, chrono::Utc::now()).await.expect("demo loads");
+    store
+}
+
+pub async fn user_by_email(store: &Store, email: &str) -> UserSummary {
+    store
+        .users()
+        .await
+        .expect("users")
+        .into_iter()
+        .find(|user| user.summary.email == email)
+        .unwrap_or_else(|| panic!("no user {email}"))
+        .summary
+}
+
+pub fn state(store: Store) -> AppState {
+    AppState {
+        store,
+        leptos_options: LeptosOptions::builder().output_name("tierline").build(),
+        login_limiter: std::sync::Arc::new(app::ssr::auth::LoginLimiter::new(1000)),
+        secure_cookies: false,
+    }
+}
+
+/// Talks to the real router in-process, as a browser on the same origin would.
+pub struct Client {
+    pub router: Router,
+    pub cookie: Option<String>,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: http::HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|_| panic!("not JSON ({}): {}", self.status, self.body))
+    }
+}
+
+pub const ORIGIN: &str = "http://127.0.0.1:3000";
+
+impl Client {
+    pub fn new(state: AppState) -> Client {
+        Client { router: server::router(state), cookie: None }
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        let response = self.router.clone().oneshot(request).await.expect("router answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), 10 << 20).await.expect("body");
+        Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        let mut request = Request::get(path).header(header::HOST, "127.0.0.1:3000");
+        if let Some(cookie) = &self.cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::empty()).expect("request")).await
+    }
+
+    /// Calls a server function the way the hydrated app does: a same-origin form-encoded POST.
+    pub async fn call(&self, endpoint: &str, form: &[(&str, &str)]) -> Reply {
+        self.post_with(
+            endpoint,
+            form,
+            &[(header::ORIGIN.as_str(), ORIGIN), ("sec-fetch-site", "same-origin")],
+        )
+        .await
+    }
+
+    pub async fn post_with(&self, endpoint: &str, form: &[(&str, &str)], extra: &[(&str, &str)]) -> Reply {
+        let body = form
+            .iter()
+            .map(|(key, value)| format!("{}={}", urlencode(key), urlencode(value)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut request = Request::post(format!("/api/{endpoint}"))
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json");
+        for (name, value) in extra {
+            request = request.header(*name, *value);
+        }
+        if let Some(cookie) = &self.cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::from(body)).expect("request")).await
+    }
+
+    /// Signs in and keeps the session cookie.
+    pub async fn sign_in(&mut self, email: &str, password: &str) -> Reply {
+        let reply = self.call("session/login", &[("email", email), ("password", password)]).await;
+        if let Some(cookie) = reply.headers.get(header::SET_COOKIE).and_then(|v| v.to_str().ok()) {
+            self.cookie = cookie.split(';').next().map(str::to_string);
+        }
+        reply
+    }
+}
+
+pub fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (byte as char).to_string(),
+            b' ' => "+".to_string(),
+            _ => format!("%{byte:02X}"),
+        })
+        .collect()
+}
+
+/// Signed-in clients for each kind of caller of the demo data.
+pub struct Callers {
+    pub anonymous: Client,
+    pub customer: Client,
+    pub other_customer: Client,
+    pub agent: Client,
+    pub admin: Client,
+}
+
+pub async fn callers(state: &AppState) -> Callers {
+    let sign_in = |email: &'static str| {
+        let state = state.clone();
+        async move {
+            let mut client = Client::new(state);
+            let reply = client.sign_in(email, server::demo::DEMO_PASSWORD).await;
+            assert!(client.cookie.is_some(), "{email} could not sign in: {} {}", reply.status, reply.body);
+            client
+        }
+    };
+    Callers {
+        anonymous: Client::new(state.clone()),
+        customer: sign_in("carla@acme.example").await,
+        other_customer: sign_in("dana@globex.example").await,
+        agent: sign_in("sam.agent@tierline.example").await,
+        admin: sign_in("admin@tierline.example").await,
+    }
+}

@@ -1,0 +1,276 @@
+//! The HTTP surface through the real router: who may call what, cross-site refusal, conflicts,
+//! field errors, rate limits, probes and security headers.
+
+use app::domain::queue::TicketFilter;
+use http::{header, StatusCode};
+use serde_json::json;
+
+use crate::common::{callers, demo_store, state, Backend, Client, Reply};
+
+crate::on_both_backends!(
+    every_server_function_checks_its_caller,
+    a_customer_never_sees_internal_notes,
+    cross_site_posts_are_refused_and_change_nothing,
+    a_stale_edit_gets_the_conflict_message,
+    bad_input_names_the_field_and_writes_nothing,
+    sign_in_attempts_are_rate_limited,
+    probes_and_security_headers,
+);
+
+/// The error a server function answered with, or `None` when it succeeded.
+fn error_of(reply: &Reply) -> Option<serde_json::Value> {
+    if reply.status.is_success() {
+        None
+    } else {
+        Some(reply.json())
+    }
+}
+
+async fn an_acme_ticket(store: &app::ssr::Store) -> i64 {
+    let page = store
+        .list_tickets(&TicketFilter { page: 1, per_page: 200, ..TicketFilter::default() })
+        .await
+        .expect("list");
+    page.items
+        .iter()
+        .find(|item| item.organisation_name == "Acme Logistics" && !item.ticket.status.is_done())
+        .expect("an open Acme ticket")
+        .ticket
+        .id
+}
+
+async fn every_server_function_checks_its_caller(backend: Backend) {
+    let store = demo_store(backend).await;
+    let ticket = an_acme_ticket(&store).await.to_string();
+    let version =
+        store.ticket(ticket.parse().expect("id")).await.expect("read").expect("exists").version.to_string();
+    let callers = callers(&state(store.clone())).await;
+    let unauthenticated = Some(json!("Unauthenticated"));
+    let forbidden = Some(json!("Forbidden"));
+    let not_found = Some(json!("NotFound"));
+    let list = [("query[status]", "all")];
+    let detail = [("ticket_id", ticket.as_str())];
+    let note = [("ticket_id", ticket.as_str()), ("body", "internal only"), ("visibility", "internal")];
+    let message = [("ticket_id", ticket.as_str()), ("body", "hello"), ("visibility", "public")];
+    let edit = [
+        ("edit[ticket_id]", ticket.as_str()),
+        ("edit[version]", version.as_str()),
+        ("edit[status]", "open"),
+        ("edit[priority]", "high"),
+        ("edit[category]", ""),
+        ("edit[tags]", "vip"),
+        ("edit[tier]", ""),
+        ("edit[group]", ""),
+        ("edit[assignee]", ""),
+    ];
+    let create = [
+        ("form[subject]", "Printer jammed"),
+        ("form[description]", "Tray 2"),
+        ("form[category]", ""),
+        ("form[priority]", ""),
+    ];
+
+    // (endpoint, form, anonymous, customer of the ticket's organisation, another customer, agent)
+    type Form<'a> = &'a [(&'a str, &'a str)];
+    let matrix: Vec<(&str, Form, _, _, _, _)> = vec![
+        ("tickets/list", &list, unauthenticated.clone(), None, None, None),
+        ("tickets/detail", &detail, unauthenticated.clone(), None, not_found.clone(), None),
+        ("tickets/message", &message, unauthenticated.clone(), None, not_found.clone(), None),
+        ("tickets/message", &note, unauthenticated.clone(), forbidden.clone(), not_found.clone(), None),
+        (
+            "tickets/create",
+            &create,
+            unauthenticated.clone(),
+            None,
+            None,
+            Some(
+                json!({"Invalid": [{"field": "requester", "message": "Choose the customer this ticket is for."}]}),
+            ),
+        ),
+        ("tickets/directory", &[], unauthenticated.clone(), None, None, None),
+        ("admin/customers", &[], unauthenticated.clone(), forbidden.clone(), forbidden.clone(), None),
+        ("tickets/update", &edit, unauthenticated.clone(), forbidden.clone(), forbidden.clone(), None),
+    ];
+    for (endpoint, form, anonymous, customer, other, agent) in matrix {
+        for (who, client, expected) in [
+            ("anonymous", &callers.anonymous, anonymous),
+            ("customer", &callers.customer, customer),
+            ("other customer", &callers.other_customer, other),
+            ("agent", &callers.agent, agent),
+        ] {
+            let reply = client.call(endpoint, form).await;
+            assert_eq!(
+                error_of(&reply),
+                expected,
+                "{endpoint} called by {who}: {} {}",
+                reply.status,
+                reply.body
+            );
+        }
+    }
+
+    // A customer's list holds only their organisation's tickets, whatever they ask for.
+    let listed = callers.customer.call("tickets/list", &list).await.json();
+    let items = listed["items"].as_array().expect("items");
+    assert!(!items.is_empty());
+    assert!(items.iter().all(|item| item["organisation_name"] == "Acme Logistics"));
+}
+
+async fn a_customer_never_sees_internal_notes(backend: Backend) {
+    let store = demo_store(backend).await;
+    let ticket = an_acme_ticket(&store).await.to_string();
+    let callers = callers(&state(store)).await;
+    let secret = "Customer is on the watch list; do not offer credit.";
+    let note = callers
+        .agent
+        .call("tickets/message", &[("ticket_id", &ticket), ("body", secret), ("visibility", "internal")])
+        .await;
+    assert!(note.status.is_success(), "{}", note.body);
+    let reply = callers
+        .agent
+        .call(
+            "tickets/message",
+            &[("ticket_id", &ticket), ("body", "We are on it."), ("visibility", "public")],
+        )
+        .await;
+    assert!(reply.status.is_success(), "{}", reply.body);
+
+    let as_agent = callers.agent.call("tickets/detail", &[("ticket_id", &ticket)]).await;
+    assert!(as_agent.body.contains(secret));
+    let as_customer = callers.customer.call("tickets/detail", &[("ticket_id", &ticket)]).await;
+    assert!(as_customer.status.is_success(), "{}", as_customer.body);
+    assert!(as_customer.body.contains("We are on it."));
+    assert!(!as_customer.body.contains(secret));
+    assert!(!as_customer.body.contains("internal_note"));
+    // The rendered page is filtered the same way.
+    let page = callers.customer.get(&format!("/tickets/{ticket}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("We are on it."));
+    assert!(!page.body.contains(secret));
+}
+
+async fn cross_site_posts_are_refused_and_change_nothing(backend: Backend) {
+    let store = demo_store(backend).await;
+    let ticket_id = an_acme_ticket(&store).await;
+    let ticket = ticket_id.to_string();
+    let callers = callers(&state(store.clone())).await;
+    let before = store.count_events(ticket_id).await.expect("count");
+    let form = [("ticket_id", ticket.as_str()), ("body", "forged"), ("visibility", "public")];
+    for headers in [
+        vec![("sec-fetch-site", "cross-site"), ("origin", "https://evil.example")],
+        vec![("origin", "https://evil.example")],
+        vec![],
+    ] {
+        let reply = callers.agent.post_with("tickets/message", &form, &headers).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{headers:?}");
+    }
+    assert_eq!(store.count_events(ticket_id).await.expect("count"), before);
+    let same_origin =
+        callers.agent.post_with("tickets/message", &form, &[("origin", crate::common::ORIGIN)]).await;
+    assert!(same_origin.status.is_success(), "{}", same_origin.body);
+}
+
+async fn a_stale_edit_gets_the_conflict_message(backend: Backend) {
+    let store = demo_store(backend).await;
+    let ticket_id = an_acme_ticket(&store).await;
+    let ticket = ticket_id.to_string();
+    let seen = store.ticket(ticket_id).await.expect("read").expect("exists");
+    let version = seen.version.to_string();
+    let callers = callers(&state(store.clone())).await;
+    let edit = |priority: &'static str, status: &'static str| {
+        vec![
+            ("edit[ticket_id]", ticket.clone()),
+            ("edit[version]", version.clone()),
+            ("edit[status]", status.to_string()),
+            ("edit[priority]", priority.to_string()),
+            ("edit[category]", seen.category_id.map(|c| c.to_string()).unwrap_or_default()),
+            ("edit[tags]", String::new()),
+            ("edit[tier]", seen.assignment.tier_id.map(|c| c.to_string()).unwrap_or_default()),
+            ("edit[group]", seen.assignment.group_id.map(|c| c.to_string()).unwrap_or_default()),
+            ("edit[assignee]", seen.assignment.assignee_id.map(|c| c.to_string()).unwrap_or_default()),
+        ]
+    };
+    let as_pairs =
+        |form: &Vec<(&'static str, String)>| form.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>();
+    let first = as_pairs(&edit("urgent", seen.status.as_str()));
+    let first: Vec<(&str, &str)> = first.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let reply = callers.agent.call("tickets/update", &first).await;
+    assert!(reply.status.is_success(), "{}", reply.body);
+
+    let admin_edit = as_pairs(&edit(seen.priority.as_str(), "pending"));
+    let admin_edit: Vec<(&str, &str)> = admin_edit.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let events_before = store.count_events(ticket_id).await.expect("count");
+    let conflict = callers.admin.call("tickets/update", &admin_edit).await.json();
+    let message = conflict["Conflict"].as_str().unwrap_or_else(|| panic!("conflict expected: {conflict}"));
+    assert!(message.contains("Sam Patel changed the priority"), "{message}");
+    assert_eq!(store.count_events(ticket_id).await.expect("count"), events_before);
+    let current = store.ticket(ticket_id).await.expect("read").expect("exists");
+    assert_eq!(current.priority.as_str(), "urgent");
+    assert_ne!(current.status.as_str(), "pending");
+}
+
+async fn bad_input_names_the_field_and_writes_nothing(backend: Backend) {
+    let store = demo_store(backend).await;
+    let callers = callers(&state(store.clone())).await;
+    let before = store.count_tickets().await.expect("count");
+    let reply = callers
+        .customer
+        .call(
+            "tickets/create",
+            &[
+                ("form[subject]", "  "),
+                ("form[description]", "x"),
+                ("form[category]", "abc"),
+                ("form[priority]", "asap"),
+            ],
+        )
+        .await
+        .json();
+    let errors = reply["Invalid"].as_array().unwrap_or_else(|| panic!("field errors expected: {reply}"));
+    let fields: Vec<&str> = errors.iter().filter_map(|e| e["field"].as_str()).collect();
+    for field in ["subject", "category", "priority"] {
+        assert!(fields.contains(&field), "{field} not named in {reply}");
+    }
+    assert_eq!(store.count_tickets().await.expect("count"), before);
+
+    let ticket = an_acme_ticket(&store).await;
+    let events = store.count_events(ticket).await.expect("count");
+    let empty = callers
+        .customer
+        .call(
+            "tickets/message",
+            &[("ticket_id", &ticket.to_string()), ("body", " \n "), ("visibility", "public")],
+        )
+        .await;
+    assert_eq!(empty.json()["Invalid"][0]["field"], "body");
+    assert_eq!(store.count_events(ticket).await.expect("count"), events);
+}
+
+async fn sign_in_attempts_are_rate_limited(backend: Backend) {
+    let store = demo_store(backend).await;
+    let mut limited = state(store);
+    limited.login_limiter = std::sync::Arc::new(app::ssr::auth::LoginLimiter::new(3));
+    let mut client = Client::new(limited);
+    for _ in 0..3 {
+        let reply = client.sign_in("carla@acme.example", "wrong password").await;
+        assert_eq!(reply.json()["Invalid"][0]["field"], "password");
+    }
+    let reply = client.sign_in("carla@acme.example", server::demo::DEMO_PASSWORD).await;
+    assert_eq!(reply.json(), json!("RateLimited"));
+    assert!(client.cookie.is_none());
+}
+
+async fn probes_and_security_headers(backend: Backend) {
+    let store = demo_store(backend).await;
+    let client = Client::new(state(store));
+    assert_eq!(client.get("/healthz").await.status, StatusCode::OK);
+    assert_eq!(client.get("/readyz").await.body, "ready");
+    let page = client.get("/login").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let policy =
+        page.headers.get(header::CONTENT_SECURITY_POLICY).and_then(|v| v.to_str().ok()).expect("CSP");
+    let nonce =
+        policy.split("'nonce-").nth(1).and_then(|rest| rest.split('\'').next()).expect("nonce in policy");
+    assert!(page.body.contains(&format!("nonce=\"{nonce}\"")), "the hydration script carries the nonce");
+    assert_eq!(page.headers.get(header::X_FRAME_OPTIONS).expect("frame options"), "DENY");
+}

@@ -1,0 +1,9 @@
+//! Integration tests of the server: the store on SQLite and PostgreSQL, and the HTTP surface
+//! through the real router. One test binary, so the application is linked once.
+//!
+//! PostgreSQL tests read `TIERLINE_TEST_POSTGRES_URL` (set by `.ci/test`); each test gets a
+//! database of its own.
+
+mod common;
+mod http;
+mod store;
