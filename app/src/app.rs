@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 use crate::components::layout::Layout;
 use crate::domain::{Role, UserSummary};
@@ -52,13 +52,14 @@ pub fn App() -> impl IntoView {
         <Router>
             <Layout>
                 <Routes fallback=|| view! { <pages::NotFoundPage/> }>
-                    <Route path=path!("/") view=pages::HomePage/>
-                    <Route path=path!("/login") view=pages::LoginPage/>
-                    <Route path=path!("/portal") view=pages::PortalPage/>
-                    <Route path=path!("/portal/new") view=|| view! { <pages::NewTicketPage staff=false/> }/>
-                    <Route path=path!("/queue") view=pages::QueuePage/>
-                    <Route path=path!("/tickets/new") view=|| view! { <pages::NewTicketPage staff=true/> }/>
-                    <Route path=path!("/tickets/:id") view=pages::TicketPage/>
+                    <Route path=path!("/") view=pages::HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view=pages::LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/portal") view=pages::PortalPage ssr=SsrMode::Async/>
+                    <Route path=path!("/portal/new") view=|| view! { <pages::NewTicketPage staff=false/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/queue") view=pages::QueuePage ssr=SsrMode::Async/>
+                    <Route path=path!("/tickets/new") view=|| view! { <pages::NewTicketPage staff=true/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/tickets/:id") view=pages::TicketPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin") view=pages::AdminPage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

@@ -2,7 +2,7 @@
 //! plans and a few dozen tickets with believable timelines. Loaded on first start into an empty
 //! database (and by `tierline demo load`), so the product can be tried at once.
 
-use app::domain::directory::Group;
+use app::domain::directory::{Group, Tier};
 use app::domain::ticket::{self, Assignment, NewTicket, TicketChanges};
 use app::domain::{Channel, Priority, Role, TicketStatus, UserSummary, Visibility};
 use app::ssr::store::accounts::NewUser;
@@ -269,26 +269,40 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> anyhow::Result<Vec<Login
     }
     let by_email = |email: &str| staff.iter().find(|p| p.email == email).map(|p| p.id);
 
+    let tier = |name: &str, rank: i64, lead: &str, handbook: &str| Tier {
+        id: 0,
+        name: name.into(),
+        rank,
+        lead_id: by_email(lead),
+        handbook: handbook.into(),
+    };
     let l1 = store
-        .create_tier("L1 Service Desk", 1, "Owns every new ticket. Before escalating: reproduce the problem, check the known-issues list, collect screenshots, logs and the exact time it happened.")
+        .create_tier(&tier(
+            "L1 Service Desk",
+            1,
+            "lena.lead@tierline.example",
+            "Owns every new ticket. Before escalating: reproduce the problem, check the known-issues list, \
+             collect screenshots, logs and the exact time it happened.",
+        ))
         .await?;
     let l2 = store
-        .create_tier("L2 Specialists", 2, "Owns problems that need product or infrastructure knowledge. Before escalating to engineering: rule out configuration, and write down the steps that reproduce the fault.")
+        .create_tier(&tier(
+            "L2 Specialists",
+            2,
+            "omar.lead@tierline.example",
+            "Owns problems that need product or infrastructure knowledge. Before escalating to engineering: \
+             rule out configuration, and write down the steps that reproduce the fault.",
+        ))
         .await?;
     let l3 = store
-        .create_tier("L3 Engineering", 3, "Owns defects, outages and security incidents. Keep the customer updated at every checkpoint; hand back to L2 once a workaround is in place.")
+        .create_tier(&tier(
+            "L3 Engineering",
+            3,
+            "eva.lead@tierline.example",
+            "Owns defects, outages and security incidents. Keep the customer updated at every checkpoint; \
+             hand back to L2 once a workaround is in place.",
+        ))
         .await?;
-    for (tier, lead) in [
-        (l1, "lena.lead@tierline.example"),
-        (l2, "omar.lead@tierline.example"),
-        (l3, "eva.lead@tierline.example"),
-    ] {
-        let mut tiers = store.tiers().await?;
-        if let Some(record) = tiers.iter_mut().find(|t| t.id == tier) {
-            record.lead_id = by_email(lead);
-            store.update_tier(record).await?;
-        }
-    }
     let group = |tier_id: i64, name: &str, lead: &str, skills: &[&str], members: &[&str]| Group {
         id: 0,
         tier_id,

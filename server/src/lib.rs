@@ -2,6 +2,7 @@
 //! REST API and the command-line tool. The application itself (pages, server functions, store,
 //! domain) lives in the `app` crate.
 
+pub mod api;
 pub mod cli;
 pub mod config;
 pub mod demo;

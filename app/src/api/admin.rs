@@ -3,9 +3,84 @@
 //! customer list to open tickets on a customer's behalf.
 
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use super::AppError;
+use crate::domain::account::ApiToken;
+use crate::domain::directory::{CalendarRecord, Category, Group, Organisation, Tier};
 use crate::domain::UserSummary;
+
+/// A person as the admin pages list them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub user: UserSummary,
+    pub active: bool,
+}
+
+/// Everything the admin pages show.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminOverview {
+    pub organisations: Vec<Organisation>,
+    pub tiers: Vec<Tier>,
+    pub groups: Vec<Group>,
+    pub people: Vec<Person>,
+    pub categories: Vec<Category>,
+    pub calendars: Vec<CalendarRecord>,
+    pub tokens: Vec<ApiToken>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganisationForm {
+    /// Empty to create.
+    #[serde(default)]
+    pub id: String,
+    pub name: String,
+    pub plan: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TierForm {
+    #[serde(default)]
+    pub id: String,
+    pub name: String,
+    pub rank: String,
+    #[serde(default)]
+    pub lead: String,
+    #[serde(default)]
+    pub handbook: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupForm {
+    #[serde(default)]
+    pub id: String,
+    pub tier: String,
+    pub name: String,
+    #[serde(default)]
+    pub lead: String,
+    /// Space- or comma-separated skills.
+    #[serde(default)]
+    pub skills: String,
+    /// Space- or comma-separated e-mail addresses of the members.
+    #[serde(default)]
+    pub members: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonForm {
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    #[serde(default)]
+    pub organisation: String,
+    pub password: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarForm {
+    pub name: String,
+    pub source: String,
+}
 
 /// Customers, for the "open a ticket for" choice. Staff only.
 #[server(endpoint = "admin/customers")]
@@ -17,4 +92,310 @@ pub async fn list_customers() -> Result<Vec<UserSummary>, AppError> {
         .filter(|user| user.active && user.summary.role == crate::domain::Role::Customer)
         .map(|user| user.summary)
         .collect())
+}
+
+/// Everything the admin pages show. Admins only.
+#[server(endpoint = "admin/overview")]
+pub async fn load_admin_overview() -> Result<AdminOverview, AppError> {
+    crate::ssr::auth::require_admin().await?;
+    let store = crate::ssr::app_state()?.store;
+    Ok(AdminOverview {
+        organisations: store.organisations().await?,
+        tiers: store.tiers().await?,
+        groups: store.groups().await?,
+        people: store
+            .users()
+            .await?
+            .into_iter()
+            .map(|u| Person { user: u.summary, active: u.active })
+            .collect(),
+        categories: store.categories().await?,
+        calendars: store.calendars().await?,
+        tokens: store.api_tokens().await?,
+    })
+}
+
+/// Creates an organisation or renames it / changes its plan. Admins only.
+#[server(endpoint = "admin/organisation")]
+pub async fn save_organisation(form: OrganisationForm) -> Result<(), AppError> {
+    use crate::domain::validation;
+    crate::ssr::auth::require_admin().await?;
+    let store = crate::ssr::app_state()?.store;
+    let mut errors = crate::domain::FieldErrors::default();
+    let id = server::optional_id(&mut errors, "id", &form.id);
+    let name = validation::text(&mut errors, "name", "The name", &form.name, 2, 120);
+    let plan = validation::slug(&mut errors, "plan", "The plan", &form.plan);
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let saved = match id {
+        None => store.create_organisation(&name, &plan, crate::ssr::now()).await.map(|_| true),
+        Some(id) => store.update_organisation(id, &name, &plan).await,
+    };
+    server::unique(saved, "name", "Another organisation already has this name.")?
+        .then_some(())
+        .ok_or(AppError::NotFound)
+}
+
+/// Creates or changes a tier: name, rank (its place in the escalation order), lead, handbook.
+/// Admins only.
+#[server(endpoint = "admin/tier")]
+pub async fn save_tier(form: TierForm) -> Result<(), AppError> {
+    use crate::domain::validation;
+    crate::ssr::auth::require_admin().await?;
+    let store = crate::ssr::app_state()?.store;
+    let mut errors = crate::domain::FieldErrors::default();
+    let id = server::optional_id(&mut errors, "id", &form.id);
+    let name = validation::text(&mut errors, "name", "The name", &form.name, 2, 80);
+    let rank =
+        form.rank.trim().parse::<i64>().ok().filter(|rank| (1..=99).contains(rank)).unwrap_or_else(|| {
+            errors.push(
+                "rank",
+                "The rank is the tier's place in the escalation order: a number from 1 (front line) to 99.",
+            );
+            0
+        });
+    let lead_id = server::staff_id(&store, &mut errors, "lead", &form.lead).await?;
+    let handbook = validation::text(&mut errors, "handbook", "The handbook", &form.handbook, 0, 4000);
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let tier = Tier { id: id.unwrap_or(0), name, rank, lead_id, handbook };
+    let saved = match id {
+        None => store.create_tier(&tier).await.map(|_| true),
+        Some(_) => store.update_tier(&tier).await,
+    };
+    server::unique(saved, "name", "Another tier already has this name or rank.")?
+        .then_some(())
+        .ok_or(AppError::NotFound)
+}
+
+/// Creates or changes a group: its tier, name, lead, skills and members. Admins only.
+#[server(endpoint = "admin/group")]
+pub async fn save_group(form: GroupForm) -> Result<(), AppError> {
+    use crate::domain::validation;
+    crate::ssr::auth::require_admin().await?;
+    let store = crate::ssr::app_state()?.store;
+    let mut errors = crate::domain::FieldErrors::default();
+    let id = server::optional_id(&mut errors, "id", &form.id).unwrap_or(0);
+    let tiers = store.tiers().await?;
+    let tier_id = match server::optional_id(&mut errors, "tier", &form.tier) {
+        Some(id) if tiers.iter().any(|t| t.id == id) => Some(id),
+        Some(_) => {
+            errors.push("tier", "Choose one of the listed tiers.");
+            None
+        }
+        None => {
+            if errors.for_field("tier").is_none() {
+                errors.push("tier", "Choose the tier this group belongs to.");
+            }
+            None
+        }
+    };
+    let name = validation::text(&mut errors, "name", "The name", &form.name, 2, 80);
+    let lead_id = server::staff_id(&store, &mut errors, "lead", &form.lead).await?;
+    let skills = crate::domain::ticket::parse_tags("skills", &form.skills).unwrap_or_else(|more| {
+        errors.0.extend(more.0);
+        Vec::new()
+    });
+    let people = store.users().await?;
+    let mut member_ids = Vec::new();
+    for email in form.members.split(|c: char| c == ',' || c.is_whitespace()).filter(|e| !e.is_empty()) {
+        match people.iter().find(|p| p.summary.email == email.to_lowercase() && p.summary.role.is_staff()) {
+            Some(person) => member_ids.push(person.summary.id),
+            None => errors.push("members", format!("{email} is not a member of staff.")),
+        }
+    }
+    let Some(tier_id) = tier_id.filter(|_| errors.is_empty()) else {
+        return Err(errors.into());
+    };
+    let group = Group { id, tier_id, name, lead_id, skills, member_ids };
+    server::unique(store.save_group(&group).await, "name", "Another group already has this name.")?;
+    Ok(())
+}
+
+/// Creates a person who can sign in. Admins only.
+#[server(endpoint = "admin/person")]
+pub async fn create_person(form: PersonForm) -> Result<(), AppError> {
+    use crate::domain::{validation, Role};
+    use crate::ssr::store::accounts::NewUser;
+    crate::ssr::auth::require_admin().await?;
+    let store = crate::ssr::app_state()?.store;
+    let mut errors = crate::domain::FieldErrors::default();
+    let email = validation::email(&mut errors, "email", &form.email);
+    let name = validation::text(&mut errors, "name", "The name", &form.name, 2, 120);
+    let role = Role::parse(form.role.trim());
+    if role.is_none() {
+        errors.push("role", "Choose a role.");
+    }
+    let organisation_id = server::optional_id(&mut errors, "organisation", &form.organisation);
+    match (role, organisation_id) {
+        (Some(Role::Customer), None) if errors.for_field("organisation").is_none() => {
+            errors.push("organisation", "A customer belongs to an organisation; choose it.")
+        }
+        (Some(role), Some(_)) if role.is_staff() => {
+            errors.push("organisation", "Staff do not belong to a customer organisation; leave it empty.")
+        }
+        _ => {}
+    }
+    if let Some(id) = organisation_id {
+        if !store.organisations().await?.iter().any(|o| o.id == id) {
+            errors.push("organisation", "Choose one of the listed organisations.");
+        }
+    }
+    if form.password.chars().count() < 10 {
+        errors.push("password", "Use at least 10 characters.");
+    }
+    let Some(role) = role.filter(|_| errors.is_empty()) else {
+        return Err(errors.into());
+    };
+    let user = NewUser {
+        email: &email,
+        display_name: &name,
+        role,
+        organisation_id,
+        calendar_id: None,
+        password: &form.password,
+    };
+    server::unique(
+        store.create_user(&user, crate::ssr::now()).await,
+        "email",
+        "Someone already has this address.",
+    )?;
+    Ok(())
+}
+
+/// Changes a person's role or deactivates them (which also ends their sessions). Admins only;
+/// an admin cannot demote or deactivate themself, so there is always one admin left.
+#[server(endpoint = "admin/person/update")]
+pub async fn update_person(user_id: i64, role: String, active: String) -> Result<(), AppError> {
+    use crate::domain::Role;
+    let admin = crate::ssr::auth::require_admin().await?;
+    let store = crate::ssr::app_state()?.store;
+    let role = Role::parse(role.trim()).ok_or_else(|| AppError::field("role", "Choose a role."))?;
+    let active = active == "true" || active == "on";
+    if user_id == admin.id && (role != Role::Admin || !active) {
+        return Err(AppError::field("role", "You cannot demote or deactivate yourself."));
+    }
+    let person = store.user(user_id).await?.ok_or(AppError::NotFound)?;
+    if person.summary.organisation_id.is_some() != (role == Role::Customer) {
+        return Err(AppError::field(
+            "role",
+            "Customers stay customers and staff stay staff; create a new account instead.",
+        ));
+    }
+    store.set_user_role_and_activity(user_id, role, active).await?;
+    Ok(())
+}
+
+/// Adds a ticket category. Admins only.
+#[server(endpoint = "admin/category")]
+pub async fn create_category(name: String) -> Result<(), AppError> {
+    crate::ssr::auth::require_admin().await?;
+    let store = crate::ssr::app_state()?.store;
+    let mut errors = crate::domain::FieldErrors::default();
+    let name = crate::domain::validation::text(&mut errors, "name", "The name", &name, 2, 80);
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    server::unique(store.create_category(&name).await, "name", "This category exists already.")?;
+    Ok(())
+}
+
+/// Retires a category (existing tickets keep it) or brings it back. Admins only.
+#[server(endpoint = "admin/category/active")]
+pub async fn set_category_active(category_id: i64, active: bool) -> Result<(), AppError> {
+    crate::ssr::auth::require_admin().await?;
+    let found = crate::ssr::app_state()?.store.set_category_active(category_id, active).await?;
+    found.then_some(()).ok_or(AppError::NotFound)
+}
+
+/// Creates or replaces a business calendar from its TOML; refused with the line of the first
+/// mistake. Admins only.
+#[server(endpoint = "admin/calendar")]
+pub async fn save_calendar(form: CalendarForm) -> Result<(), AppError> {
+    crate::ssr::auth::require_admin().await?;
+    let store = crate::ssr::app_state()?.store;
+    let mut errors = crate::domain::FieldErrors::default();
+    let name = crate::domain::validation::text(&mut errors, "name", "The name", &form.name, 2, 80);
+    if let Err(error) = crate::domain::calendar::Calendar::from_toml(&form.source) {
+        errors.push("source", error.to_string());
+    }
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    store.save_calendar(&name, &form.source, crate::ssr::now()).await?;
+    Ok(())
+}
+
+/// Creates an API token and returns its secret, which is shown this once. Admins only.
+#[server(endpoint = "admin/token")]
+pub async fn create_api_token(name: String) -> Result<String, AppError> {
+    let admin = crate::ssr::auth::require_admin().await?;
+    let mut errors = crate::domain::FieldErrors::default();
+    let name = crate::domain::validation::text(&mut errors, "name", "The name", &name, 2, 80);
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let (_, secret) =
+        crate::ssr::app_state()?.store.create_api_token(&name, admin.id, crate::ssr::now()).await?;
+    Ok(secret)
+}
+
+/// Revokes an API token at once. Admins only.
+#[server(endpoint = "admin/token/revoke")]
+pub async fn revoke_api_token(token_id: i64) -> Result<(), AppError> {
+    crate::ssr::auth::require_admin().await?;
+    let revoked = crate::ssr::app_state()?.store.revoke_api_token(token_id, crate::ssr::now()).await?;
+    revoked.then_some(()).ok_or(AppError::NotFound)
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use super::AppError;
+    use crate::domain::FieldErrors;
+    use crate::ssr::store::{StoreError, StoreResult};
+    use crate::ssr::Store;
+
+    /// An id chosen in a form: empty means none.
+    pub fn optional_id(errors: &mut FieldErrors, field: &str, value: &str) -> Option<i64> {
+        let value = value.trim();
+        if value.is_empty() {
+            return None;
+        }
+        value.parse::<i64>().ok().filter(|id| *id > 0).or_else(|| {
+            errors.push(field, format!("\"{value}\" is not one of the choices."));
+            None
+        })
+    }
+
+    /// A member of staff chosen in a form, checked to exist.
+    pub async fn staff_id(
+        store: &Store,
+        errors: &mut FieldErrors,
+        field: &str,
+        value: &str,
+    ) -> Result<Option<i64>, AppError> {
+        let Some(id) = optional_id(errors, field, value) else {
+            return Ok(None);
+        };
+        match store.user(id).await? {
+            Some(user) if user.summary.role.is_staff() => Ok(Some(id)),
+            _ => {
+                errors.push(field, "Choose a member of staff.");
+                Ok(None)
+            }
+        }
+    }
+
+    /// Turns a unique-constraint violation into a field error.
+    pub fn unique<T>(result: StoreResult<T>, field: &str, message: &str) -> Result<T, AppError> {
+        result.map_err(|error: StoreError| {
+            if error.is_unique_violation() {
+                AppError::field(field, message)
+            } else {
+                error.into()
+            }
+        })
+    }
 }

@@ -48,3 +48,29 @@ pub fn action_error<T: Clone + Send + Sync + 'static>(
         })
     }
 }
+
+/// Every error of the last result of an action, field errors included with their field's name;
+/// for forms repeated per row, where a message cannot sit beside one field.
+pub fn all_errors<T: Clone + Send + Sync + 'static>(
+    result: Signal<Option<Result<T, AppError>>>,
+) -> impl IntoView {
+    move || {
+        result.get().and_then(|outcome| outcome.err()).map(|error| match error {
+            AppError::Invalid(errors) => {
+                let items = errors
+                    .0
+                    .into_iter()
+                    .map(|error| view! { <li>{format!("{}: {}", error.field, error.message)}</li> })
+                    .collect_view();
+                view! {
+                    <div class="error-panel" role="alert">
+                        <p>"Nothing was saved:"</p>
+                        <ul>{items}</ul>
+                    </div>
+                }
+                .into_any()
+            }
+            other => view! { <ErrorPanel error=other/> }.into_any(),
+        })
+    }
+}

@@ -4,6 +4,7 @@
 //! always a parameter. A test (`domain_is_pure` in the server crate) keeps it that way.
 
 pub mod account;
+pub mod calendar;
 pub mod directory;
 pub mod queue;
 pub mod ticket;

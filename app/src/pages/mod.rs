@@ -1,11 +1,13 @@
 //! Route components, one per page.
 
+mod admin;
 mod home;
 mod login;
 mod new_ticket;
 mod queue;
 mod ticket;
 
+pub use admin::AdminPage;
 pub use home::{HomePage, NotFoundPage};
 pub use login::LoginPage;
 pub use new_ticket::NewTicketPage;

@@ -70,42 +70,82 @@ async fn every_server_function_checks_its_caller(backend: Backend) {
         ("form[priority]", ""),
     ];
 
-    // (endpoint, form, anonymous, customer of the ticket's organisation, another customer, agent)
+    let category = [("name", "Warranty claims")];
+    let overview: [(&str, &str); 0] = [];
+
+    // (endpoint, form, then the answer for: anonymous, a customer of the ticket's organisation,
+    // another organisation's customer, an agent, an admin). `None` means allowed.
     type Form<'a> = &'a [(&'a str, &'a str)];
-    let matrix: Vec<(&str, Form, _, _, _, _)> = vec![
-        ("tickets/list", &list, unauthenticated.clone(), None, None, None),
-        ("tickets/detail", &detail, unauthenticated.clone(), None, not_found.clone(), None),
-        ("tickets/message", &message, unauthenticated.clone(), None, not_found.clone(), None),
-        ("tickets/message", &note, unauthenticated.clone(), forbidden.clone(), not_found.clone(), None),
+    type Expected = Option<serde_json::Value>;
+    let matrix: Vec<(&str, Form, [Expected; 5])> = vec![
+        ("tickets/list", &list, [unauthenticated.clone(), None, None, None, None]),
+        ("tickets/detail", &detail, [unauthenticated.clone(), None, not_found.clone(), None, None]),
+        ("tickets/message", &message, [unauthenticated.clone(), None, not_found.clone(), None, None]),
+        (
+            "tickets/message",
+            &note,
+            [unauthenticated.clone(), forbidden.clone(), not_found.clone(), None, None],
+        ),
         (
             "tickets/create",
             &create,
-            unauthenticated.clone(),
-            None,
-            None,
-            Some(
-                json!({"Invalid": [{"field": "requester", "message": "Choose the customer this ticket is for."}]}),
-            ),
+            [
+                unauthenticated.clone(),
+                None,
+                None,
+                Some(
+                    json!({"Invalid": [{"field": "requester", "message": "Choose the customer this ticket is for."}]}),
+                ),
+                Some(
+                    json!({"Invalid": [{"field": "requester", "message": "Choose the customer this ticket is for."}]}),
+                ),
+            ],
         ),
-        ("tickets/directory", &[], unauthenticated.clone(), None, None, None),
-        ("admin/customers", &[], unauthenticated.clone(), forbidden.clone(), forbidden.clone(), None),
-        ("tickets/update", &edit, unauthenticated.clone(), forbidden.clone(), forbidden.clone(), None),
+        ("tickets/directory", &[], [unauthenticated.clone(), None, None, None, None]),
+        (
+            "tickets/update",
+            &edit,
+            [
+                unauthenticated.clone(),
+                forbidden.clone(),
+                forbidden.clone(),
+                None,
+                Some(json!({"Conflict": "?"})),
+            ],
+        ),
+        ("admin/customers", &[], [unauthenticated.clone(), forbidden.clone(), forbidden.clone(), None, None]),
+        (
+            "admin/overview",
+            &overview,
+            [unauthenticated.clone(), forbidden.clone(), forbidden.clone(), forbidden.clone(), None],
+        ),
+        (
+            "admin/category",
+            &category,
+            [unauthenticated.clone(), forbidden.clone(), forbidden.clone(), forbidden.clone(), None],
+        ),
+        (
+            "admin/token",
+            &[("name", "Nightly export")],
+            [unauthenticated.clone(), forbidden.clone(), forbidden.clone(), forbidden.clone(), None],
+        ),
     ];
-    for (endpoint, form, anonymous, customer, other, agent) in matrix {
-        for (who, client, expected) in [
-            ("anonymous", &callers.anonymous, anonymous),
-            ("customer", &callers.customer, customer),
-            ("other customer", &callers.other_customer, other),
-            ("agent", &callers.agent, agent),
-        ] {
+    for (endpoint, form, expected) in matrix {
+        let clients =
+            [&callers.anonymous, &callers.customer, &callers.other_customer, &callers.agent, &callers.admin];
+        let names = ["anonymous", "customer", "other customer", "agent", "admin"];
+        for ((who, client), expected) in names.into_iter().zip(clients).zip(expected) {
             let reply = client.call(endpoint, form).await;
-            assert_eq!(
-                error_of(&reply),
-                expected,
-                "{endpoint} called by {who}: {} {}",
-                reply.status,
-                reply.body
-            );
+            let error = error_of(&reply);
+            // The admin's edit comes after the agent's identical one with the same version, so
+            // it conflicts: what matters here is that it was not refused for its role.
+            let matches = match (&error, &expected) {
+                (Some(actual), Some(wanted)) if wanted == &json!({"Conflict": "?"}) => {
+                    actual.get("Conflict").is_some()
+                }
+                _ => error == expected,
+            };
+            assert!(matches, "{endpoint} called by {who}: {} {}", reply.status, reply.body);
         }
     }
 

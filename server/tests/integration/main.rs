@@ -6,4 +6,6 @@
 
 mod common;
 mod http;
+mod purity;
+mod rest;
 mod store;

@@ -51,15 +51,19 @@ impl Store {
             .collect()
     }
 
-    pub async fn create_tier(&self, name: &str, rank: i64, handbook: &str) -> StoreResult<i64> {
+    /// Creates a tier; `tier.id` is ignored.
+    pub async fn create_tier(&self, tier: &Tier) -> StoreResult<i64> {
         let mut write = self.begin_write().await?;
-        let id = sqlx::query("INSERT INTO tiers (name, rank, handbook) VALUES ($1, $2, $3) RETURNING id")
-            .bind(name)
-            .bind(rank)
-            .bind(handbook)
-            .fetch_one(&mut *write.tx)
-            .await?
-            .try_get("id")?;
+        let id = sqlx::query(
+            "INSERT INTO tiers (name, rank, lead_id, handbook) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(&tier.name)
+        .bind(tier.rank)
+        .bind(tier.lead_id)
+        .bind(&tier.handbook)
+        .fetch_one(&mut *write.tx)
+        .await?
+        .try_get("id")?;
         write.commit().await?;
         Ok(id)
     }
