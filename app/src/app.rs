@@ -46,6 +46,13 @@ pub fn home_path(user: &UserSummary) -> &'static str {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_session();
+    // Effects run only in the browser, after hydration: the mark tells tests (and curious
+    // people) that the page is live.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
     view! {
         <Stylesheet id="leptos" href="/pkg/tierline.css"/>
         <Title formatter=|title: String| if title.is_empty() { "Tierline".to_string() } else { format!("{title} · Tierline") }/>
