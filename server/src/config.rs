@@ -36,13 +36,14 @@ impl Default for Settings {
 }
 
 impl Settings {
-    pub fn load(file: Option<&Path>) -> Result<Settings, figment::Error> {
+    pub fn load(file: Option<&Path>) -> Result<Settings, Box<figment::Error>> {
         let file = file.map(Path::to_path_buf).unwrap_or_else(|| "tierline.toml".into());
         Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file(file))
             .merge(Env::prefixed("TIERLINE_"))
             .merge(Env::raw().only(&["DATABASE_URL"]).map(|_| "database_url".into()))
             .extract()
+            .map_err(Box::new)
     }
 
     /// The database URL with any password replaced, for logs.

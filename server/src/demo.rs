@@ -112,7 +112,11 @@ const STAFF: &[Person] = &[
     },
 ];
 
-const ORGANISATIONS: &[(&str, &str, &[(&str, &str)])] = &[
+/// (e-mail, name) of a customer.
+type Customer = (&'static str, &'static str);
+
+/// (name, plan, customers) of an organisation.
+const ORGANISATIONS: &[(&str, &str, &[Customer])] = &[
     (
         "Acme Logistics",
         "enterprise",
