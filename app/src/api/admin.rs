@@ -15,6 +15,9 @@ use crate::domain::UserSummary;
 pub struct Person {
     pub user: UserSummary,
     pub active: bool,
+    pub skills: Vec<String>,
+    /// The working calendar of staff: when they are available for routing and notifications.
+    pub calendar_id: Option<i64>,
 }
 
 /// Everything the admin pages show.
@@ -103,12 +106,24 @@ pub async fn load_admin_overview() -> Result<AdminOverview, AppError> {
         organisations: store.organisations().await?,
         tiers: store.tiers().await?,
         groups: store.groups().await?,
-        people: store
-            .users()
-            .await?
-            .into_iter()
-            .map(|u| Person { user: u.summary, active: u.active })
-            .collect(),
+        people: {
+            let skills = store.user_skills().await?;
+            store
+                .users()
+                .await?
+                .into_iter()
+                .map(|u| Person {
+                    skills: skills
+                        .iter()
+                        .filter(|(id, _)| *id == u.summary.id)
+                        .map(|(_, skill)| skill.clone())
+                        .collect(),
+                    calendar_id: u.calendar_id,
+                    user: u.summary,
+                    active: u.active,
+                })
+                .collect()
+        },
         categories: store.categories().await?,
         calendars: store.calendars().await?,
         tokens: store.api_tokens().await?,
@@ -265,15 +280,42 @@ pub async fn create_person(form: PersonForm) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Changes a person's role or deactivates them (which also ends their sessions). Admins only;
-/// an admin cannot demote or deactivate themself, so there is always one admin left.
+/// What an admin changes about an existing person.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonUpdate {
+    pub user_id: String,
+    pub role: String,
+    /// "true" when the box is ticked; absent from a plain form when it is not.
+    #[serde(default)]
+    pub active: String,
+    #[serde(default)]
+    pub skills: String,
+    #[serde(default)]
+    pub calendar: String,
+}
+
+/// Changes a person's role, skills and working calendar, or deactivates them (which also ends
+/// their sessions). Admins only; an admin cannot demote or deactivate themself, so there is
+/// always an admin left.
 #[server(endpoint = "admin/person/update")]
-pub async fn update_person(user_id: i64, role: String, active: String) -> Result<(), AppError> {
+pub async fn update_person(update: PersonUpdate) -> Result<(), AppError> {
     use crate::domain::Role;
     let admin = crate::ssr::auth::require_admin().await?;
     let store = crate::ssr::app_state()?.store;
-    let role = Role::parse(role.trim()).ok_or_else(|| AppError::field("role", "Choose a role."))?;
-    let active = active == "true" || active == "on";
+    let mut errors = crate::domain::FieldErrors::default();
+    let user_id = server::optional_id(&mut errors, "user_id", &update.user_id).ok_or(AppError::NotFound)?;
+    let role = Role::parse(update.role.trim()).ok_or_else(|| AppError::field("role", "Choose a role."))?;
+    let active = update.active == "true" || update.active == "on";
+    let skills = crate::domain::ticket::parse_tags("skills", &update.skills)?;
+    let calendar_id = server::optional_id(&mut errors, "calendar", &update.calendar);
+    if let Some(id) = calendar_id {
+        if !store.calendars().await?.iter().any(|c| c.id == id) {
+            errors.push("calendar", "Choose one of the listed calendars.");
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
     if user_id == admin.id && (role != Role::Admin || !active) {
         return Err(AppError::field("role", "You cannot demote or deactivate yourself."));
     }
@@ -284,7 +326,8 @@ pub async fn update_person(user_id: i64, role: String, active: String) -> Result
             "Customers stay customers and staff stay staff; create a new account instead.",
         ));
     }
-    store.set_user_role_and_activity(user_id, role, active).await?;
+    store.update_user(user_id, role, active, calendar_id).await?;
+    store.set_user_skills(user_id, &skills).await?;
     Ok(())
 }
 

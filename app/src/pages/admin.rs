@@ -245,6 +245,13 @@ fn People(
             let current = p.user.role.as_str();
             let role_options = roles.iter().map(|r| option(r.as_str().into(), r.label().into(), current)).collect_view();
             let organisation = organisation_name(p.user.organisation_id);
+            let staff = p.user.role.is_staff();
+            let current_calendar = p.calendar_id.map(|id| id.to_string()).unwrap_or_default();
+            let calendars = std::iter::once(option(String::new(), "No calendar".into(), &current_calendar))
+                .chain(data.calendars.iter().map(|c| option(c.id.to_string(), c.name.clone(), &current_calendar)))
+                .collect_view();
+            let skills = p.skills.join(" ");
+            let name = p.user.display_name.clone();
             view! {
                 <tr>
                     <td>{p.user.display_name.clone()}</td>
@@ -252,10 +259,14 @@ fn People(
                     <td>{organisation}</td>
                     <td>
                         <ActionForm action=update attr:class="row-form">
-                            <input type="hidden" name="user_id" value=p.user.id.to_string()/>
-                            <select name="role" aria-label=format!("Role of {}", p.user.display_name)>{role_options}</select>
+                            <input type="hidden" name="update[user_id]" value=p.user.id.to_string()/>
+                            <select name="update[role]" aria-label=format!("Role of {name}")>{role_options}</select>
+                            {staff.then(|| view! {
+                                <input type="text" name="update[skills]" value=skills aria-label=format!("Skills of {name}") placeholder="Skills"/>
+                                <select name="update[calendar]" aria-label=format!("Working calendar of {name}")>{calendars}</select>
+                            })}
                             <label class="inline-check">
-                                <input type="checkbox" name="active" value="true" checked=p.active/>"Active"
+                                <input type="checkbox" name="update[active]" value="true" checked=p.active/>"Active"
                             </label>
                             <button type="submit" class="secondary">"Save"</button>
                         </ActionForm>

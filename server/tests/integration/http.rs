@@ -15,6 +15,7 @@ crate::on_both_backends!(
     bad_input_names_the_field_and_writes_nothing,
     sign_in_attempts_are_rate_limited,
     probes_and_security_headers,
+    admins_manage_people_but_never_lock_themselves_out,
 );
 
 /// The error a server function answered with, or `None` when it succeeded.
@@ -313,4 +314,65 @@ async fn probes_and_security_headers(backend: Backend) {
         policy.split("'nonce-").nth(1).and_then(|rest| rest.split('\'').next()).expect("nonce in policy");
     assert!(page.body.contains(&format!("nonce=\"{nonce}\"")), "the hydration script carries the nonce");
     assert_eq!(page.headers.get(header::X_FRAME_OPTIONS).expect("frame options"), "DENY");
+}
+
+async fn admins_manage_people_but_never_lock_themselves_out(backend: Backend) {
+    let store = demo_store(backend).await;
+    let callers = callers(&state(store.clone())).await;
+    let admin = crate::common::user_by_email(&store, "admin@tierline.example").await;
+    let kim = crate::common::user_by_email(&store, "kim.agent@tierline.example").await;
+    let calendar = store.calendars().await.expect("calendars")[0].id.to_string();
+
+    let promote = callers
+        .admin
+        .call(
+            "admin/person/update",
+            &[
+                ("update[user_id]", &kim.id.to_string()),
+                ("update[role]", "lead"),
+                ("update[active]", "true"),
+                ("update[skills]", "Access SSO"),
+                ("update[calendar]", &calendar),
+            ],
+        )
+        .await;
+    assert!(promote.status.is_success(), "{}", promote.body);
+    let record = store.user(kim.id).await.expect("read").expect("exists");
+    assert_eq!(record.summary.role.as_str(), "lead");
+    assert_eq!(record.calendar_id.map(|id| id.to_string()), Some(calendar));
+    let skills: Vec<String> = store
+        .user_skills()
+        .await
+        .expect("skills")
+        .into_iter()
+        .filter(|(id, _)| *id == kim.id)
+        .map(|(_, s)| s)
+        .collect();
+    assert_eq!(skills, vec!["access", "sso"]);
+
+    // Unticking "active" leaves the field out of a plain form: the person is deactivated and
+    // signed out everywhere.
+    let agent_before = callers.agent.call("tickets/directory", &[]).await;
+    assert!(agent_before.status.is_success());
+    let sam = crate::common::user_by_email(&store, "sam.agent@tierline.example").await;
+    let deactivate = callers
+        .admin
+        .call("admin/person/update", &[("update[user_id]", &sam.id.to_string()), ("update[role]", "agent")])
+        .await;
+    assert!(deactivate.status.is_success(), "{}", deactivate.body);
+    assert_eq!(callers.agent.call("tickets/directory", &[]).await.json(), json!("Unauthenticated"));
+
+    let demote_self = callers
+        .admin
+        .call(
+            "admin/person/update",
+            &[
+                ("update[user_id]", &admin.id.to_string()),
+                ("update[role]", "agent"),
+                ("update[active]", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(demote_self.json()["Invalid"][0]["field"], "role");
+    assert_eq!(store.user(admin.id).await.expect("read").expect("exists").summary.role.as_str(), "admin");
 }

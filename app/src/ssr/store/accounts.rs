@@ -94,6 +94,14 @@ impl Store {
         rows.iter().map(user_from_row).collect()
     }
 
+    /// Each person's skills: (user id, skill), sorted by skill.
+    pub async fn user_skills(&self) -> StoreResult<Vec<(i64, String)>> {
+        let rows = sqlx::query("SELECT user_id, skill FROM user_skills ORDER BY skill")
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(|row| Ok((row.try_get("user_id")?, row.try_get("skill")?))).collect()
+    }
+
     pub async fn count_users(&self) -> StoreResult<i64> {
         Ok(sqlx::query("SELECT COUNT(*) AS n FROM users").fetch_one(self.pool()).await?.try_get("n")?)
     }
@@ -116,16 +124,19 @@ impl Store {
         Ok((password_matches && user.active).then_some(user.summary))
     }
 
-    pub async fn set_user_role_and_activity(
+    /// Changes what an admin may change about a person; deactivating also ends their sessions.
+    pub async fn update_user(
         &self,
         user_id: i64,
         role: Role,
         active: bool,
+        calendar_id: Option<i64>,
     ) -> StoreResult<()> {
         let mut write = self.begin_write().await?;
-        sqlx::query("UPDATE users SET role = $1, active = $2 WHERE id = $3")
+        sqlx::query("UPDATE users SET role = $1, active = $2, calendar_id = $3 WHERE id = $4")
             .bind(role.as_str())
             .bind(i64::from(active))
+            .bind(calendar_id)
             .bind(user_id)
             .execute(&mut *write.tx)
             .await?;
