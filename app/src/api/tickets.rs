@@ -237,6 +237,56 @@ pub async fn update_ticket(edit: TicketEdit) -> Result<(), AppError> {
     Ok(())
 }
 
+/// The "escalate" form: where the ticket goes and the handoff note for whoever takes it over.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EscalationForm {
+    pub ticket_id: String,
+    pub tier: String,
+    #[serde(default)]
+    pub group: String,
+    #[serde(default)]
+    pub assignee: String,
+    pub summary: String,
+    pub tried: String,
+    pub impact: String,
+    pub ask: String,
+}
+
+/// Escalates a ticket by hand to another tier, group or agent with a structured handoff note
+/// (staff only). Never conflicts: an escalation is a decision about the ticket as it is now.
+#[server(endpoint = "tickets/escalate")]
+pub async fn escalate_ticket(form: EscalationForm) -> Result<(), AppError> {
+    use crate::domain::ticket::{self, Assignment, Handoff};
+    use crate::domain::FieldErrors;
+    let user = crate::ssr::auth::require_staff().await?;
+    let state = crate::ssr::app_state()?;
+    let mut errors = FieldErrors::default();
+    let ticket_id =
+        server::optional_id(&mut errors, "ticket_id", &form.ticket_id).ok_or(AppError::NotFound)?;
+    server::visible_ticket(&user, ticket_id).await?;
+    let to = Assignment {
+        tier_id: server::optional_id(&mut errors, "tier", &form.tier),
+        group_id: server::optional_id(&mut errors, "group", &form.group),
+        assignee_id: server::optional_id(&mut errors, "assignee", &form.assignee),
+    };
+    server::check_assignment(&state.store.directory().await?, &to, &mut errors);
+    let handoff = Handoff { summary: form.summary, tried: form.tried, impact: form.impact, ask: form.ask };
+    if let Err(more) = handoff.validate() {
+        errors.0.extend(more.0);
+    }
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    state
+        .store
+        .append(ticket_id, &user, None, crate::ssr::now(), |t| {
+            ticket::escalate(t, user.role, to, None, &handoff)
+        })
+        .await
+        .map_err(server::write_error)?;
+    Ok(())
+}
+
 /// Reopens a resolved ticket: the requester's organisation or staff.
 #[server(endpoint = "tickets/reopen")]
 pub async fn reopen_ticket(ticket_id: i64) -> Result<(), AppError> {
@@ -378,6 +428,33 @@ mod server {
         Ok(errors.into_result(filter)?)
     }
 
+    /// Checks that the chosen tier, group and agent exist and fit together.
+    pub fn check_assignment(directory: &Directory, assignment: &Assignment, errors: &mut FieldErrors) {
+        if let Some(id) = assignment.tier_id {
+            if !directory.tiers.iter().any(|t| t.id == id) {
+                errors.push("tier", "Choose one of the listed tiers.");
+            }
+        }
+        if let Some(id) = assignment.group_id {
+            match directory.groups.iter().find(|g| g.id == id) {
+                None => errors.push("group", "Choose one of the listed groups."),
+                Some(group) if Some(group.tier_id) != assignment.tier_id => {
+                    errors.push("group", format!("{} belongs to another tier.", group.name))
+                }
+                Some(group) => {
+                    if let Some(agent) = assignment.assignee_id {
+                        if !group.member_ids.contains(&agent) {
+                            errors.push("assignee", format!("That agent is not a member of {}.", group.name));
+                        }
+                    }
+                }
+            }
+        }
+        if assignment.assignee_id.is_some() && assignment.group_id.is_none() {
+            errors.push("assignee", "Choose the group the agent works in, or leave the agent empty.");
+        }
+    }
+
     /// Parses the edit form and checks that the chosen tier, group and agent fit together.
     pub async fn parse_edit(store: &Store, edit: &TicketEdit) -> Result<(i64, i64, TicketChanges), AppError> {
         let mut errors = FieldErrors::default();
@@ -410,29 +487,7 @@ mod server {
                 errors.push("category", "Choose one of the listed categories.");
             }
         }
-        if let Some(id) = assignment.tier_id {
-            if !directory.tiers.iter().any(|t| t.id == id) {
-                errors.push("tier", "Choose one of the listed tiers.");
-            }
-        }
-        if let Some(id) = assignment.group_id {
-            match directory.groups.iter().find(|g| g.id == id) {
-                None => errors.push("group", "Choose one of the listed groups."),
-                Some(group) if Some(group.tier_id) != assignment.tier_id => {
-                    errors.push("group", format!("{} belongs to another tier.", group.name))
-                }
-                Some(group) => {
-                    if let Some(agent) = assignment.assignee_id {
-                        if !group.member_ids.contains(&agent) {
-                            errors.push("assignee", format!("That agent is not a member of {}.", group.name));
-                        }
-                    }
-                }
-            }
-        }
-        if assignment.assignee_id.is_some() && assignment.group_id.is_none() {
-            errors.push("assignee", "Choose the group the agent works in, or leave the agent empty.");
-        }
+        check_assignment(&directory, &assignment, &mut errors);
         let (Some(ticket_id), Some(version), Some(status), Some(priority)) =
             (ticket_id, version, status, priority)
         else {

@@ -116,6 +116,8 @@ pub struct Ticket {
     /// Messages and notes never conflict and do not bump it.
     pub version: i64,
     pub reopen_count: i64,
+    /// The ladder level of the escalation policy the ticket is at: 1 on arrival.
+    pub escalation_level: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -160,6 +162,44 @@ pub enum EventData {
         from: Assignment,
         to: Assignment,
     },
+    /// The ticket moved up (or across) the support organisation: by an agent with a handoff
+    /// note, or by the escalation engine with the reason it fired.
+    Escalated {
+        from: Assignment,
+        to: Assignment,
+        /// The ladder level the ticket is at afterwards, when the move follows the policy's ladder.
+        level: Option<i64>,
+        /// Present when an agent escalated by hand.
+        handoff: Option<Handoff>,
+        /// Why it happened, in a sentence ("L1 budget of 2h used up", "Escalated by hand").
+        reason: String,
+    },
+}
+
+/// What an agent hands to the next tier, so it never has to ask again.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Handoff {
+    /// What the ticket is about, in a few sentences.
+    pub summary: String,
+    /// What was tried already, and with what result.
+    pub tried: String,
+    /// How the customer is affected.
+    pub impact: String,
+    /// What the next tier is asked to do.
+    pub ask: String,
+}
+
+impl Handoff {
+    /// Each part of a handoff is required: a missing part is exactly what the next tier would
+    /// otherwise have to ask about.
+    pub fn validate(&self) -> Result<Handoff, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let summary = validation::text(&mut errors, "summary", "The summary", &self.summary, 10, 4000);
+        let tried = validation::text(&mut errors, "tried", "What was tried", &self.tried, 10, 4000);
+        let impact = validation::text(&mut errors, "impact", "The customer impact", &self.impact, 5, 2000);
+        let ask = validation::text(&mut errors, "ask", "What the next tier should do", &self.ask, 5, 2000);
+        errors.into_result(Handoff { summary, tried, impact, ask })
+    }
 }
 
 impl EventData {
@@ -175,6 +215,7 @@ impl EventData {
             EventData::CategoryChanged { .. } => "category_changed",
             EventData::TagsChanged { .. } => "tags_changed",
             EventData::AssignmentChanged { .. } => "assignment_changed",
+            EventData::Escalated { .. } => "escalated",
         }
     }
 
@@ -420,6 +461,49 @@ fn status_change_refusal(from: TicketStatus, to: TicketStatus) -> Option<&'stati
     }
 }
 
+/// A manual escalation: staff move the ticket to another tier, group or agent with a handoff
+/// note. `level` is the ladder level the target corresponds to, when the caller knows it.
+pub fn escalate(
+    ticket: &Ticket,
+    role: Role,
+    to: Assignment,
+    level: Option<i64>,
+    handoff: &Handoff,
+) -> Result<Vec<EventData>, CommandError> {
+    if !role.is_staff() {
+        return Err(CommandError::StaffOnly);
+    }
+    if ticket.status.is_done() {
+        return Err(CommandError::Invalid(FieldErrors(vec![super::FieldError::new(
+            "tier",
+            "A resolved or closed ticket is not escalated; reopen it first.",
+        )])));
+    }
+    let mut errors = match handoff.validate() {
+        Ok(_) => FieldErrors::default(),
+        Err(errors) => errors,
+    };
+    if to.tier_id.is_none() {
+        errors.push("tier", "Choose the tier that takes the ticket over.");
+    } else if to == ticket.assignment {
+        errors.push("tier", "The ticket is already there; choose another tier, group or agent.");
+    }
+    if to.assignee_id.is_some() && to.group_id.is_none() {
+        errors.push("assignee", "Choose the group the agent works in, or leave the agent empty.");
+    }
+    if !errors.is_empty() {
+        return Err(CommandError::Invalid(errors));
+    }
+    let handoff = handoff.validate()?;
+    Ok(vec![EventData::Escalated {
+        from: ticket.assignment,
+        to,
+        level,
+        handoff: Some(handoff),
+        reason: "Escalated by hand".to_string(),
+    }])
+}
+
 /// Whether a customer may reopen this ticket from the portal.
 pub fn customer_may_reopen(ticket: &Ticket) -> bool {
     ticket.status == TicketStatus::Resolved
@@ -451,6 +535,7 @@ impl Ticket {
             tags: Vec::new(),
             version: 1,
             reopen_count: 0,
+            escalation_level: 1,
             created_at: at,
             updated_at: at,
         })
@@ -478,6 +563,12 @@ impl Ticket {
                 self.tags.dedup();
             }
             EventData::AssignmentChanged { to, .. } => self.assignment = *to,
+            EventData::Escalated { to, level, .. } => {
+                self.assignment = *to;
+                if let Some(level) = level {
+                    self.escalation_level = *level;
+                }
+            }
         }
         self.updated_at = at;
     }
@@ -634,6 +725,33 @@ mod tests {
             panic!("an inconsistent assignment must be refused");
         };
         assert!(errors.for_field("group").is_some());
+    }
+
+    #[test]
+    fn a_manual_escalation_needs_every_part_of_the_handoff_and_moves_the_ticket() {
+        let ticket = new_ticket();
+        let to = Assignment { tier_id: Some(2), group_id: Some(5), assignee_id: None };
+        let thin = Handoff { summary: "VPN".into(), ..Handoff::default() };
+        let Err(CommandError::Invalid(errors)) = escalate(&ticket, Role::Agent, to, Some(2), &thin) else {
+            panic!("a thin handoff must be refused");
+        };
+        for field in ["summary", "tried", "impact", "ask"] {
+            assert!(errors.for_field(field).is_some(), "{field} should be required");
+        }
+        let handoff = Handoff {
+            summary: "The VPN drops hourly at one site.".into(),
+            tried: "Restarted the tunnel; rekey timer looks wrong.".into(),
+            impact: "Scanners lose their session.".into(),
+            ask: "Check the concentrator's rekey settings.".into(),
+        };
+        let events = escalate(&ticket, Role::Agent, to, Some(2), &handoff).expect("escalation");
+        let mut moved = ticket.clone();
+        moved.apply_all(&events, at(9));
+        assert_eq!(moved.assignment, to);
+        assert_eq!(moved.escalation_level, 2);
+        assert_eq!(moved.version, ticket.version + 1);
+        assert_eq!(events[0].visibility(), Visibility::Internal);
+        assert_eq!(escalate(&moved, Role::Customer, to, None, &handoff), Err(CommandError::StaffOnly));
     }
 
     #[test]

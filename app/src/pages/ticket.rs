@@ -5,13 +5,15 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::tickets::{load_ticket, PostMessage, ReopenTicket, TicketDetail, UpdateTicket};
+use crate::api::tickets::{
+    load_ticket, EscalateTicket, PostMessage, ReopenTicket, TicketDetail, UpdateTicket,
+};
 use crate::api::AppError;
 use crate::components::errors::{action_error, field_error, ErrorPanel};
 use crate::components::ticket_table::{PriorityBadge, StatusBadge};
 use crate::domain::directory::Directory;
 use crate::domain::queue::TimelineEntry;
-use crate::domain::ticket::customer_may_reopen;
+use crate::domain::ticket::{customer_may_reopen, Assignment, Handoff};
 use crate::domain::{EventData, Priority, TicketStatus, Visibility};
 
 #[component]
@@ -21,8 +23,17 @@ pub fn TicketPage() -> impl IntoView {
     let post = ServerAction::<PostMessage>::new();
     let update = ServerAction::<UpdateTicket>::new();
     let reopen = ServerAction::<ReopenTicket>::new();
+    let escalate = ServerAction::<EscalateTicket>::new();
     let detail = Resource::new(
-        move || (ticket_id.get(), post.version().get(), update.version().get(), reopen.version().get()),
+        move || {
+            (
+                ticket_id.get(),
+                post.version().get(),
+                update.version().get(),
+                reopen.version().get(),
+                escalate.version().get(),
+            )
+        },
         |(id, ..)| async move {
             match id {
                 Some(id) => load_ticket(id).await,
@@ -34,7 +45,7 @@ pub fn TicketPage() -> impl IntoView {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(detail) => view! { <TicketView detail=detail post=post update=update reopen=reopen/> }.into_any(),
+                    Ok(detail) => view! { <TicketView detail=detail post=post update=update reopen=reopen escalate=escalate/> }.into_any(),
                     Err(error) => {
                         #[cfg(feature = "ssr")]
                         if error == AppError::NotFound {
@@ -56,6 +67,7 @@ fn TicketView(
     post: ServerAction<PostMessage>,
     update: ServerAction<UpdateTicket>,
     reopen: ServerAction<ReopenTicket>,
+    escalate: ServerAction<EscalateTicket>,
 ) -> impl IntoView {
     let staff = detail.viewer.role.is_staff();
     let ticket = detail.ticket.clone();
@@ -85,6 +97,17 @@ fn TicketView(
                 <strong>{format!("{tier} handbook: ")}</strong>{text}
             </aside>
         })}
+        {current_handoff(&detail).filter(|_| staff).map(|(from, handoff)| view! {
+            <section class="panel handoff" aria-label="Handoff note">
+                <h2>{format!("Handoff from {from}")}</h2>
+                <dl class="facts">
+                    <dt>"Summary"</dt><dd>{handoff.summary}</dd>
+                    <dt>"Tried"</dt><dd>{handoff.tried}</dd>
+                    <dt>"Customer impact"</dt><dd>{handoff.impact}</dd>
+                    <dt>"Asked of you"</dt><dd>{handoff.ask}</dd>
+                </dl>
+            </section>
+        })}
         <div class="ticket-layout">
             <section aria-label="Timeline">
                 <ol class="timeline">{timeline}</ol>
@@ -112,6 +135,7 @@ fn TicketView(
                     </Show>
                 </section>
                 {staff.then(|| view! { <EditForm detail=detail.clone() update=update/> })}
+                {(staff && !ticket.status.is_done()).then(|| view! { <EscalateForm detail=detail.clone() escalate=escalate/> })}
             </aside>
         </div>
     }
@@ -155,17 +179,13 @@ fn timeline_item(entry: &TimelineEntry, directory: &Directory, requester: &str) 
             ("system", format!("{who} {} as tags", parts.join(" and ")), None)
         }
         EventData::AssignmentChanged { to, .. } => {
-            let place = [
-                directory.tier_name(to.tier_id),
-                directory.group_name(to.group_id),
-                directory.agent_name(to.assignee_id),
-            ]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" · ");
-            let place = if place.is_empty() { "nobody".to_string() } else { place };
-            ("system", format!("{who} assigned the ticket to {place}"), None)
+            ("system", format!("{who} assigned the ticket to {}", place_name(directory, to)), None)
+        }
+        EventData::Escalated { to, handoff, reason, level, .. } => {
+            let place = place_name(directory, to);
+            let level = level.map(|level| format!(" (level {level})")).unwrap_or_default();
+            let heading = format!("{who} escalated the ticket to {place}{level}: {reason}");
+            ("escalation", heading, handoff.as_ref().map(handoff_text))
         }
     };
     let internal_label =
@@ -176,6 +196,43 @@ fn timeline_item(entry: &TimelineEntry, directory: &Directory, requester: &str) 
             {body.map(|text| view! { <div class="body">{text}</div> })}
         </li>
     }
+}
+
+/// "L2 Specialists · Network · Nina Kowalski", or "nobody".
+fn place_name(directory: &Directory, assignment: &Assignment) -> String {
+    let place = [
+        directory.tier_name(assignment.tier_id),
+        directory.group_name(assignment.group_id),
+        directory.agent_name(assignment.assignee_id),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" · ");
+    if place.is_empty() {
+        "nobody".to_string()
+    } else {
+        place
+    }
+}
+
+fn handoff_text(handoff: &Handoff) -> String {
+    format!(
+        "Summary: {}\nTried: {}\nCustomer impact: {}\nAsked of the next tier: {}",
+        handoff.summary, handoff.tried, handoff.impact, handoff.ask
+    )
+}
+
+/// The handoff note of the escalation that brought the ticket where it is now, shown first to
+/// the tier that received it.
+fn current_handoff(detail: &TicketDetail) -> Option<(String, Handoff)> {
+    detail.timeline.iter().rev().find_map(|entry| match &entry.event.data {
+        EventData::Escalated { to, handoff: Some(handoff), .. } if *to == detail.ticket.assignment => {
+            Some((entry.actor_name.clone().unwrap_or_default(), handoff.clone()))
+        }
+        EventData::Escalated { .. } | EventData::AssignmentChanged { .. } => None,
+        _ => None,
+    })
 }
 
 #[component]
@@ -285,5 +342,69 @@ fn EditForm(detail: TicketDetail, update: ServerAction<UpdateTicket>) -> impl In
                 <button type="submit" disabled=move || update.pending().get()>"Save changes"</button>
             </ActionForm>
         </section>
+    }
+}
+
+/// Escalation by hand: where the ticket goes and the handoff note, every part required.
+#[component]
+fn EscalateForm(detail: TicketDetail, escalate: ServerAction<EscalateTicket>) -> impl IntoView {
+    let result = escalate.value();
+    let directory = detail.directory;
+    let current_rank = directory
+        .tiers
+        .iter()
+        .find(|tier| Some(tier.id) == detail.ticket.assignment.tier_id)
+        .map(|tier| tier.rank)
+        .unwrap_or(0);
+    // The next tier up is the usual choice; every tier stays available for functional moves.
+    let suggested = directory
+        .tiers
+        .iter()
+        .find(|tier| tier.rank > current_rank)
+        .map(|tier| tier.id.to_string())
+        .unwrap_or_default();
+    let tiers =
+        directory.tiers.iter().map(|t| option(t.id.to_string(), t.name.clone(), &suggested)).collect_view();
+    let groups = std::iter::once(option(String::new(), "Any group of the tier".into(), ""))
+        .chain(directory.groups.iter().map(|g| {
+            let tier_name = directory.tier_name(Some(g.tier_id)).unwrap_or_default().to_string();
+            let skills =
+                if g.skills.is_empty() { String::new() } else { format!(" — {}", g.skills.join(", ")) };
+            option(g.id.to_string(), format!("{} ({tier_name}){skills}", g.name), "")
+        }))
+        .collect_view();
+    let agents = std::iter::once(option(String::new(), "Whoever the group assigns".into(), ""))
+        .chain(directory.agents.iter().map(|(id, name)| option(id.to_string(), name.clone(), "")))
+        .collect_view();
+    view! {
+        <details class="panel" open=move || result.get().is_some_and(|r| r.is_err())>
+            <summary><strong>"Escalate"</strong></summary>
+            {action_error(result.into())}
+            <ActionForm action=escalate>
+                <input type="hidden" name="form[ticket_id]" value=detail.ticket.id.to_string()/>
+                <label for="escalate-tier">"To tier"</label>
+                <select id="escalate-tier" name="form[tier]">{tiers}</select>
+                {field_error(result.into(), "tier")}
+                <label for="escalate-group">"Group"</label>
+                <select id="escalate-group" name="form[group]">{groups}</select>
+                {field_error(result.into(), "group")}
+                <label for="escalate-assignee">"Agent"</label>
+                <select id="escalate-assignee" name="form[assignee]">{agents}</select>
+                {field_error(result.into(), "assignee")}
+                <label for="escalate-summary">"Summary"</label>
+                <textarea id="escalate-summary" name="form[summary]" required></textarea>
+                {field_error(result.into(), "summary")}
+                <label for="escalate-tried">"What was tried"</label>
+                <textarea id="escalate-tried" name="form[tried]" required></textarea>
+                {field_error(result.into(), "tried")}
+                <label for="escalate-impact">"Customer impact"</label>
+                <textarea id="escalate-impact" name="form[impact]" required></textarea>
+                {field_error(result.into(), "impact")}
+                <label for="escalate-ask">"What the next tier should do"</label>
+                <textarea id="escalate-ask" name="form[ask]" required></textarea>
+                {field_error(result.into(), "ask")}
+                <button type="submit" disabled=move || escalate.pending().get()>"Escalate with this handoff"</button>
+            </ActionForm>
+        </details>
     }
 }

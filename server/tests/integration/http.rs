@@ -72,6 +72,17 @@ async fn every_server_function_checks_its_caller(backend: Backend) {
     ];
 
     let category = [("name", "Warranty claims")];
+    let l2 = store.tiers().await.expect("tiers")[1].id.to_string();
+    let escalate = [
+        ("form[ticket_id]", ticket.as_str()),
+        ("form[tier]", l2.as_str()),
+        ("form[group]", ""),
+        ("form[assignee]", ""),
+        ("form[summary]", "Scanner VPN drops every hour."),
+        ("form[tried]", "Restarted the tunnel twice."),
+        ("form[impact]", "Warehouse stalls."),
+        ("form[ask]", "Check the rekey timer."),
+    ];
     let overview: [(&str, &str); 0] = [];
 
     // (endpoint, form, then the answer for: anonymous, a customer of the ticket's organisation,
@@ -112,6 +123,19 @@ async fn every_server_function_checks_its_caller(backend: Backend) {
                 forbidden.clone(),
                 None,
                 Some(json!({"Conflict": "?"})),
+            ],
+        ),
+        (
+            "tickets/escalate",
+            &escalate,
+            [
+                unauthenticated.clone(),
+                forbidden.clone(),
+                forbidden.clone(),
+                None,
+                Some(
+                    json!({"Invalid": [{"field": "tier", "message": "The ticket is already there; choose another tier, group or agent."}]}),
+                ),
             ],
         ),
         ("admin/customers", &[], [unauthenticated.clone(), forbidden.clone(), forbidden.clone(), None, None]),

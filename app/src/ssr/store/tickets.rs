@@ -44,7 +44,7 @@ pub struct Appended {
 
 const TICKET_COLUMNS: &str = "t.id, t.subject, t.description, t.requester_id, t.organisation_id, t.category_id, \
      t.priority, t.channel, t.status, t.tier_id, t.group_id, t.assignee_id, t.tags, t.version, t.reopen_count, \
-     t.created_at, t.updated_at";
+     t.escalation_level, t.created_at, t.updated_at";
 
 fn ticket_from_row(row: &AnyRow) -> StoreResult<Ticket> {
     let tags: String = row.try_get("tags")?;
@@ -66,6 +66,7 @@ fn ticket_from_row(row: &AnyRow) -> StoreResult<Ticket> {
         tags: tags.split_whitespace().map(str::to_string).collect(),
         version: row.try_get("version")?,
         reopen_count: row.try_get("reopen_count")?,
+        escalation_level: row.try_get("escalation_level")?,
         created_at: get_instant(row, "created_at")?,
         updated_at: get_instant(row, "updated_at")?,
     })
@@ -181,8 +182,9 @@ impl Store {
         let events = append_events(&mut write, &ticket, last_sequence, Some(actor.id), &data, at).await?;
         sqlx::query(
             "UPDATE tickets SET category_id = $1, priority = $2, status = $3, tier_id = $4, group_id = $5,
-                 assignee_id = $6, tags = $7, version = $8, reopen_count = $9, updated_at = $10
-             WHERE id = $11",
+                 assignee_id = $6, tags = $7, version = $8, reopen_count = $9, escalation_level = $10,
+                 updated_at = $11
+             WHERE id = $12",
         )
         .bind(ticket.category_id)
         .bind(ticket.priority.as_str())
@@ -193,6 +195,7 @@ impl Store {
         .bind(ticket.tags.join(" "))
         .bind(ticket.version)
         .bind(ticket.reopen_count)
+        .bind(ticket.escalation_level)
         .bind(to_millis(at))
         .bind(ticket.id)
         .execute(&mut *write.tx)
@@ -465,6 +468,7 @@ fn describe_field_change(data: &EventData) -> String {
         EventData::CategoryChanged { .. } => "the category".into(),
         EventData::TagsChanged { .. } => "the tags".into(),
         EventData::AssignmentChanged { .. } => "the assignment".into(),
+        EventData::Escalated { .. } => "the tier (an escalation)".into(),
         other => other.kind().replace('_', " "),
     }
 }
