@@ -31,6 +31,11 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Business-time arithmetic on a calendar file.
+    Calendar {
+        #[command(subcommand)]
+        command: crate::calendar_cli::CalendarCommand,
+    },
     /// Demo data.
     Demo {
         #[command(subcommand)]
@@ -65,21 +70,34 @@ pub enum DemoCommand {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let settings = Settings::load(cli.config.as_deref()).context("reading the settings")?;
-    crate::telemetry::init(&settings.log_format);
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(settings).await,
+    // Settings (and logging) are loaded by the commands that need them: calendar arithmetic
+    // answers with one line and nothing else.
+    let settings = || -> anyhow::Result<Settings> {
+        let settings = Settings::load(cli.config.as_deref()).context("reading the settings")?;
+        crate::telemetry::init(&settings.log_format);
+        Ok(settings)
+    };
+    match cli.command.as_ref().unwrap_or(&Command::Serve) {
+        Command::Serve => serve(settings()?).await,
         Command::Migrate => {
+            let settings = settings()?;
             open_store(&settings).await?;
             println!("Migrations applied to {}", settings.redacted_database_url());
             Ok(())
         }
         Command::User { command: UserCommand::Create { email, name, role, organisation, password } } => {
-            let store = open_store(&settings).await?;
-            create_user(&store, &email, name.as_deref(), &role, organisation.as_deref(), password).await
+            let store = open_store(&settings()?).await?;
+            create_user(&store, email, name.as_deref(), role, organisation.as_deref(), password.clone()).await
         }
+        Command::Calendar { command } => match crate::calendar_cli::run(command) {
+            Ok(line) => {
+                println!("{line}");
+                Ok(())
+            }
+            Err(reason) => bail!(reason),
+        },
         Command::Demo { command: DemoCommand::Load } => {
-            let store = open_store(&settings).await?;
+            let store = open_store(&settings()?).await?;
             if store.count_users().await? > 0 {
                 bail!(
                     "the database already has people in it; demo data is loaded only into an empty database"

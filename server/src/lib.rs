@@ -3,6 +3,7 @@
 //! domain) lives in the `app` crate.
 
 pub mod api;
+pub mod calendar_cli;
 pub mod cli;
 pub mod config;
 pub mod demo;

@@ -4,6 +4,7 @@
 //! PostgreSQL tests read `TIERLINE_TEST_POSTGRES_URL` (set by `.ci/test`); each test gets a
 //! database of its own.
 
+mod cli;
 mod common;
 mod http;
 mod purity;
