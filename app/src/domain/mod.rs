@@ -5,7 +5,9 @@
 
 pub mod account;
 pub mod calendar;
+pub mod clock;
 pub mod directory;
+pub mod policy_version;
 pub mod queue;
 pub mod ticket;
 pub mod validation;

@@ -10,6 +10,7 @@
 
 pub mod accounts;
 pub mod directory;
+pub mod policies;
 pub mod tickets;
 pub mod tokens;
 

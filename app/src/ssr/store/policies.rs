@@ -1,0 +1,76 @@
+//! Escalation policy versions: append-only, the newest in force.
+
+use chrono::{DateTime, Utc};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use super::{get_instant, to_millis, Store, StoreResult};
+use crate::domain::policy_version::PolicyVersion;
+
+fn version_from_row(row: &AnyRow) -> StoreResult<PolicyVersion> {
+    Ok(PolicyVersion {
+        version: row.try_get("version")?,
+        source: row.try_get("source")?,
+        author: row.try_get("display_name")?,
+        comment: row.try_get("comment")?,
+        created_at: get_instant(row, "created_at")?,
+    })
+}
+
+const VERSION_COLUMNS: &str =
+    "p.version, p.source, u.display_name, p.comment, p.created_at FROM policy_versions p JOIN users u ON u.id = p.author_id";
+
+impl Store {
+    /// Saves `source` as the next version and returns its number. The caller has validated it.
+    pub async fn save_policy_version(
+        &self,
+        source: &str,
+        author_id: i64,
+        comment: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<i64> {
+        let mut write = self.begin_write().await?;
+        let next: i64 = sqlx::query("SELECT COALESCE(MAX(version), 0) + 1 AS next FROM policy_versions")
+            .fetch_one(&mut *write.tx)
+            .await?
+            .try_get("next")?;
+        // Two admins saving at once on PostgreSQL: the UNIQUE version refuses the second, whose
+        // transaction then fails instead of silently reusing the number.
+        sqlx::query(
+            "INSERT INTO policy_versions (version, source, author_id, comment, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(next)
+        .bind(source)
+        .bind(author_id)
+        .bind(comment)
+        .bind(to_millis(now))
+        .execute(&mut *write.tx)
+        .await?;
+        write.commit().await?;
+        Ok(next)
+    }
+
+    /// Every version, newest first.
+    pub async fn policy_versions(&self) -> StoreResult<Vec<PolicyVersion>> {
+        let rows = sqlx::query(&format!("SELECT {VERSION_COLUMNS} ORDER BY p.version DESC"))
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(version_from_row).collect()
+    }
+
+    pub async fn policy_version(&self, version: i64) -> StoreResult<Option<PolicyVersion>> {
+        let row = sqlx::query(&format!("SELECT {VERSION_COLUMNS} WHERE p.version = $1"))
+            .bind(version)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(version_from_row).transpose()
+    }
+
+    /// The version in force: the newest.
+    pub async fn current_policy(&self) -> StoreResult<Option<PolicyVersion>> {
+        let row = sqlx::query(&format!("SELECT {VERSION_COLUMNS} ORDER BY p.version DESC LIMIT 1"))
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(version_from_row).transpose()
+    }
+}
