@@ -157,6 +157,23 @@ impl Store {
         decide: impl FnOnce(&Ticket) -> Result<Vec<EventData>, CommandError>,
     ) -> Result<Appended, WriteError> {
         let mut write = self.begin_write().await?;
+        let appended =
+            self.append_in(&mut write, ticket_id, Some(actor.id), expected_version, at, decide).await?;
+        write.commit().await?;
+        Ok(appended)
+    }
+
+    /// The write path inside a transaction the caller owns (the escalation engine adds its own
+    /// rows to the same transaction). `actor_id` is `None` for Tierline itself.
+    pub async fn append_in(
+        &self,
+        write: &mut WriteTx,
+        ticket_id: i64,
+        actor_id: Option<i64>,
+        expected_version: Option<i64>,
+        at: DateTime<Utc>,
+        decide: impl FnOnce(&Ticket) -> Result<Vec<EventData>, CommandError>,
+    ) -> Result<Appended, WriteError> {
         let row = sqlx::query(&format!(
             "SELECT {TICKET_COLUMNS}, t.last_sequence FROM tickets t WHERE t.id = $1{}",
             self.lock_clause()
@@ -170,16 +187,14 @@ impl Store {
         let mut ticket = ticket_from_row(&row)?;
         let last_sequence: i64 = row.try_get("last_sequence")?;
         if let Some(seen) = expected_version.filter(|seen| *seen != ticket.version) {
-            return Err(WriteError::Conflict(
-                self.describe_changes_since(&mut write, ticket_id, seen).await?,
-            ));
+            return Err(WriteError::Conflict(self.describe_changes_since(write, ticket_id, seen).await?));
         }
         let data = decide(&ticket)?;
         if data.is_empty() {
             return Ok(Appended { ticket, events: Vec::new() });
         }
         ticket.apply_all(&data, at);
-        let events = append_events(&mut write, &ticket, last_sequence, Some(actor.id), &data, at).await?;
+        let events = append_events(write, &ticket, last_sequence, actor_id, &data, at).await?;
         sqlx::query(
             "UPDATE tickets SET category_id = $1, priority = $2, status = $3, tier_id = $4, group_id = $5,
                  assignee_id = $6, tags = $7, version = $8, reopen_count = $9, escalation_level = $10,
@@ -200,7 +215,6 @@ impl Store {
         .bind(ticket.id)
         .execute(&mut *write.tx)
         .await?;
-        write.commit().await?;
         Ok(Appended { ticket, events })
     }
 
@@ -451,6 +465,16 @@ async fn append_events(
             .await?;
         events.push(TicketEvent { id, ticket_id: ticket.id, sequence, actor_id, at, data: event.clone() });
     }
+    // Any change may move a deadline: the engine looks at the ticket again at once.
+    sqlx::query(
+        "INSERT INTO ticket_schedule (ticket_id, due_at) VALUES ($1, $2)
+         ON CONFLICT (ticket_id) DO UPDATE SET due_at =
+             CASE WHEN excluded.due_at < ticket_schedule.due_at THEN excluded.due_at ELSE ticket_schedule.due_at END",
+    )
+    .bind(ticket.id)
+    .bind(to_millis(at))
+    .execute(&mut *write.tx)
+    .await?;
     sqlx::query("UPDATE tickets SET last_sequence = $1 WHERE id = $2")
         .bind(last_sequence + data.len() as i64)
         .bind(ticket.id)
