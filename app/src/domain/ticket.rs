@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::account::Role;
+use super::clock::ClockKind;
 use super::validation::{self, FieldErrors};
 
 /// Declares a closed set of names stored as text: `as_str`, `parse`, `label` and `ALL`.
@@ -174,6 +175,24 @@ pub enum EventData {
         /// Why it happened, in a sentence ("L1 budget of 2h used up", "Escalated by hand").
         reason: String,
     },
+    /// The escalation engine reminded about a clock at a fraction of its target.
+    ClockReminder {
+        clock: ClockKind,
+        cycle: u32,
+        /// The fraction of the target, in percent (75 for a reminder at 0.75).
+        percent: u32,
+        /// When the threshold was reached; the event may be written later, after downtime.
+        due_at: DateTime<Utc>,
+        /// Written on catching up rather than at the threshold's instant.
+        late: bool,
+    },
+    /// A clock ran past its target.
+    ClockBreached {
+        clock: ClockKind,
+        cycle: u32,
+        due_at: DateTime<Utc>,
+        late: bool,
+    },
 }
 
 /// What an agent hands to the next tier, so it never has to ask again.
@@ -216,6 +235,8 @@ impl EventData {
             EventData::TagsChanged { .. } => "tags_changed",
             EventData::AssignmentChanged { .. } => "assignment_changed",
             EventData::Escalated { .. } => "escalated",
+            EventData::ClockReminder { .. } => "clock_reminder",
+            EventData::ClockBreached { .. } => "clock_breached",
         }
     }
 
@@ -238,6 +259,8 @@ impl EventData {
                 | EventData::CustomerMessage { .. }
                 | EventData::PublicReply { .. }
                 | EventData::InternalNote { .. }
+                | EventData::ClockReminder { .. }
+                | EventData::ClockBreached { .. }
         )
     }
 }
@@ -547,7 +570,9 @@ impl Ticket {
             EventData::Created { .. }
             | EventData::CustomerMessage { .. }
             | EventData::PublicReply { .. }
-            | EventData::InternalNote { .. } => {}
+            | EventData::InternalNote { .. }
+            | EventData::ClockReminder { .. }
+            | EventData::ClockBreached { .. } => {}
             EventData::StatusChanged { from, to } => {
                 if *from == TicketStatus::Resolved && !to.is_done() {
                     self.reopen_count += 1;

@@ -187,6 +187,26 @@ fn timeline_item(entry: &TimelineEntry, directory: &Directory, requester: &str) 
             let heading = format!("{who} escalated the ticket to {place}{level}: {reason}");
             ("escalation", heading, handoff.as_ref().map(handoff_text))
         }
+        EventData::ClockReminder { clock, percent, due_at, late, .. } => (
+            "system",
+            format!(
+                "Reminder: {percent} % of the {} target used at {}{}",
+                clock.label().to_lowercase(),
+                due_at.format("%Y-%m-%d %H:%M UTC"),
+                if *late { " (recorded late)" } else { "" }
+            ),
+            None,
+        ),
+        EventData::ClockBreached { clock, due_at, late, .. } => (
+            "breach",
+            format!(
+                "{} target breached at {}{}",
+                clock.label(),
+                due_at.format("%Y-%m-%d %H:%M UTC"),
+                if *late { " (recorded late)" } else { "" }
+            ),
+            None,
+        ),
     };
     let internal_label =
         (entry.event.data.visibility() == Visibility::Internal && class != "system").then_some(" · internal");
