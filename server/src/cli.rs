@@ -129,12 +129,21 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         let logins = crate::demo::load(&state.store, chrono::Utc::now()).await?;
         crate::demo::print_logins(&logins);
     }
+    // The escalation engine runs beside the web server on the same store; with PostgreSQL, every
+    // instance runs one and the store's locks and unique keys share the work between them.
+    let engine_shutdown = std::sync::Arc::new(tokio::sync::Notify::new());
+    let engine = tokio::spawn(
+        crate::engine::Engine::new(state.store.clone())
+            .run(state.store.engine_wake(), engine_shutdown.clone()),
+    );
     let listener =
         tokio::net::TcpListener::bind(address).await.with_context(|| format!("listening on {address}"))?;
     let bound = listener.local_addr()?;
     tracing::info!("Tierline is serving on http://{bound}");
     println!("Tierline is serving on http://{bound}");
     crate::serve(state, listener, shutdown_signal()).await?;
+    engine_shutdown.notify_one();
+    let _ = engine.await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -530,6 +530,16 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> anyhow::Result<Vec<Login
         }
     }
 
+    let admin = staff.iter().find(|p| p.role == Role::Admin).map(|p| p.id).expect("the demo has an admin");
+    store
+        .save_policy_version(
+            app::domain::policy::EXAMPLE_POLICY,
+            admin,
+            "The demo's standard support policy",
+            now,
+        )
+        .await?;
+
     Ok(vec![
         (Role::Admin, "admin@tierline.example".into()),
         (Role::Manager, "maria.manager@tierline.example".into()),

@@ -7,6 +7,7 @@ pub mod calendar_cli;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod engine;
 pub mod security;
 pub mod startup;
 pub mod telemetry;

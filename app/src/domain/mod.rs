@@ -7,6 +7,8 @@ pub mod account;
 pub mod calendar;
 pub mod clock;
 pub mod directory;
+pub mod escalation;
+pub mod policy;
 pub mod policy_version;
 pub mod queue;
 pub mod ticket;

@@ -6,6 +6,7 @@
 
 mod cli;
 mod common;
+mod engine;
 mod http;
 mod purity;
 mod rest;

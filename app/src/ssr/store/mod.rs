@@ -10,6 +10,7 @@
 
 pub mod accounts;
 pub mod directory;
+pub mod engine;
 pub mod policies;
 pub mod tickets;
 pub mod tokens;
@@ -64,6 +65,9 @@ pub struct Store {
     /// transaction tries to upgrade; serialising write transactions in-process avoids that.
     /// PostgreSQL instead locks the ticket row (`FOR UPDATE`) so several instances can share it.
     sqlite_writer: Arc<tokio::sync::Mutex<()>>,
+    /// Woken after every committed change to a ticket, so the escalation engine of this
+    /// instance looks at it at once instead of at its next scheduled instant.
+    engine_wake: Arc<tokio::sync::Notify>,
 }
 
 /// A write transaction; for SQLite it also holds the writer lock until commit or drop.
@@ -102,7 +106,12 @@ impl Store {
         if backend == Backend::Sqlite && !url.contains(":memory:") {
             sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
         }
-        Ok(Store { pool, backend, sqlite_writer: Arc::new(tokio::sync::Mutex::new(())) })
+        Ok(Store {
+            pool,
+            backend,
+            sqlite_writer: Arc::new(tokio::sync::Mutex::new(())),
+            engine_wake: Arc::new(tokio::sync::Notify::new()),
+        })
     }
 
     pub async fn migrate(&self) -> StoreResult<()> {
@@ -111,6 +120,11 @@ impl Store {
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
         }
         Ok(())
+    }
+
+    /// What the escalation engine waits on between its scheduled instants.
+    pub fn engine_wake(&self) -> Arc<tokio::sync::Notify> {
+        self.engine_wake.clone()
     }
 
     pub fn backend(&self) -> Backend {

@@ -139,6 +139,7 @@ impl Store {
         let ticket = Ticket { id, ..provisional };
         let events = append_events(&mut write, &ticket, 0, Some(actor_id), &[created], at).await?;
         write.commit().await?;
+        self.engine_wake.notify_one();
         Ok(Appended { ticket, events })
     }
 

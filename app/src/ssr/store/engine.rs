@@ -1,0 +1,147 @@
+//! The escalation engine's tables: the schedule of due tickets and the thresholds that fired.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::tickets::WriteError;
+use super::{from_millis, to_millis, Backend, Store, StoreResult};
+use crate::domain::clock::ClockKind;
+use crate::domain::escalation::{Decision, Threshold, ThresholdKey};
+
+/// What applying a decision did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Applied {
+    /// Thresholds recorded (sent or overtaken).
+    pub firings: usize,
+    /// False when another instance or a newer change got there first; nothing was written.
+    pub applied: bool,
+}
+
+impl Store {
+    /// Up to `limit` tickets due at `now`, earliest first.
+    pub async fn due_tickets(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<i64>> {
+        let rows =
+            sqlx::query("SELECT ticket_id FROM ticket_schedule WHERE due_at <= $1 ORDER BY due_at LIMIT $2")
+                .bind(to_millis(now))
+                .bind(limit)
+                .fetch_all(self.pool())
+                .await?;
+        rows.iter().map(|row| Ok(row.try_get("ticket_id")?)).collect()
+    }
+
+    /// The earliest instant any ticket is due, for the worker to sleep until.
+    pub async fn next_due_instant(&self) -> StoreResult<Option<DateTime<Utc>>> {
+        let row =
+            sqlx::query("SELECT MIN(due_at) AS due FROM ticket_schedule").fetch_one(self.pool()).await?;
+        row.try_get::<Option<i64>, _>("due")?.map(from_millis).transpose()
+    }
+
+    /// The thresholds of a ticket that have fired.
+    pub async fn fired_thresholds(&self, ticket_id: i64) -> StoreResult<BTreeSet<ThresholdKey>> {
+        let rows = sqlx::query("SELECT clock, cycle, threshold FROM fired_thresholds WHERE ticket_id = $1")
+            .bind(ticket_id)
+            .fetch_all(self.pool())
+            .await?;
+        let mut keys = BTreeSet::new();
+        for row in &rows {
+            let clock: String = row.try_get("clock")?;
+            let threshold: String = row.try_get("threshold")?;
+            let cycle: i64 = row.try_get("cycle")?;
+            if let (Some(clock), Some(threshold), Ok(cycle)) =
+                (ClockKind::parse(&clock), Threshold::parse(&threshold), u32::try_from(cycle))
+            {
+                keys.insert(ThresholdKey { clock, cycle, threshold });
+            }
+        }
+        Ok(keys)
+    }
+
+    /// Persists a decision about `ticket_id` in one transaction: the fired thresholds (each at
+    /// most once, by the table's key), the events through the write path, the notification
+    /// intents in the outbox, and the ticket's next due instant. Nothing is written when the
+    /// ticket changed since `seen_sequence` (it is due again and will be decided afresh) or when
+    /// another instance holds or already fired one of the thresholds.
+    pub async fn apply_decision(
+        &self,
+        ticket_id: i64,
+        seen_sequence: i64,
+        decision: &Decision,
+        now: DateTime<Utc>,
+    ) -> Result<Applied, WriteError> {
+        let mut write = self.begin_write().await?;
+        // PostgreSQL: one instance at a time per ticket; a busy row is someone else's now.
+        let claim = match self.backend() {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let claimed =
+            sqlx::query(&format!("SELECT ticket_id FROM ticket_schedule WHERE ticket_id = $1{claim}"))
+                .bind(ticket_id)
+                .fetch_optional(&mut *write.tx)
+                .await?;
+        let sequence: Option<i64> = sqlx::query("SELECT last_sequence FROM tickets WHERE id = $1")
+            .bind(ticket_id)
+            .fetch_optional(&mut *write.tx)
+            .await?
+            .map(|row| row.try_get("last_sequence"))
+            .transpose()?;
+        if claimed.is_none() || sequence != Some(seen_sequence) {
+            return Ok(Applied::default());
+        }
+        for firing in &decision.firings {
+            let inserted = sqlx::query(
+                "INSERT INTO fired_thresholds (ticket_id, clock, cycle, threshold, due_at, fired_at, late, overtaken)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+            )
+            .bind(ticket_id)
+            .bind(firing.key.clock.as_str())
+            .bind(i64::from(firing.key.cycle))
+            .bind(firing.key.threshold.as_text())
+            .bind(to_millis(firing.due_at))
+            .bind(to_millis(now))
+            .bind(i64::from(firing.late))
+            .bind(i64::from(firing.overtaken))
+            .execute(&mut *write.tx)
+            .await?
+            .rows_affected();
+            if inserted == 0 {
+                // Fired already: whoever did it also wrote its events; ours would be a repeat.
+                return Ok(Applied::default());
+            }
+        }
+        for (at, events) in &decision.batches {
+            let events = events.clone();
+            self.append_in(&mut write, ticket_id, None, None, *at, move |_| Ok(events)).await?;
+        }
+        for intent in &decision.intents {
+            let payload = serde_json::json!({ "ticket_id": ticket_id, "intent": intent });
+            sqlx::query("INSERT INTO outbox (ticket_id, topic, payload, created_at) VALUES ($1, $2, $3, $4)")
+                .bind(ticket_id)
+                .bind(format!("notify.{}", intent.kind.as_str()))
+                .bind(payload.to_string())
+                .bind(to_millis(now))
+                .execute(&mut *write.tx)
+                .await?;
+        }
+        // The events above marked the ticket due at their instants; the decision knows better.
+        match decision.next_due {
+            Some(due) => {
+                sqlx::query("UPDATE ticket_schedule SET due_at = $1 WHERE ticket_id = $2")
+                    .bind(to_millis(due))
+                    .bind(ticket_id)
+                    .execute(&mut *write.tx)
+                    .await?;
+            }
+            None => {
+                sqlx::query("DELETE FROM ticket_schedule WHERE ticket_id = $1")
+                    .bind(ticket_id)
+                    .execute(&mut *write.tx)
+                    .await?;
+            }
+        }
+        write.commit().await?;
+        Ok(Applied { firings: decision.firings.len(), applied: true })
+    }
+}

@@ -1,0 +1,161 @@
+//! The escalation engine's worker: finds the tickets that are due, lets the pure decision
+//! (`app::domain::escalation::decide`) say what should happen, and persists it in one
+//! transaction per ticket (`Store::apply_decision`). One step is [`Engine::tick`], testable with
+//! any `now`; [`Engine::run`] repeats it, sleeping until the earliest due instant or until a
+//! change to a ticket wakes it.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use app::domain::calendar::Calendar;
+use app::domain::escalation::{decide, EngineContext};
+use app::domain::policy::Policy;
+use app::ssr::store::tickets::WriteError;
+use app::ssr::Store;
+use chrono::{DateTime, Utc};
+use tokio::sync::Notify;
+
+/// How many due tickets one query fetches.
+const BATCH: i64 = 500;
+/// The longest the worker sleeps without looking: other instances' changes do not wake it.
+const MAX_SLEEP: std::time::Duration = std::time::Duration::from_secs(30);
+
+#[derive(Clone)]
+pub struct Engine {
+    store: Store,
+}
+
+/// What one tick did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TickReport {
+    pub evaluated: usize,
+    pub fired: usize,
+    /// Decisions another instance or a newer change overtook; those tickets are due again.
+    pub skipped: usize,
+}
+
+/// The policy in force and the calendars, parsed once per version.
+struct Rules {
+    policy: Policy,
+    calendars: BTreeMap<String, Calendar>,
+}
+
+impl Engine {
+    pub fn new(store: Store) -> Engine {
+        Engine { store }
+    }
+
+    /// Handles every ticket due at `now`.
+    pub async fn tick(&self, now: DateTime<Utc>) -> Result<TickReport, WriteError> {
+        let mut report = TickReport::default();
+        let Some(rules) = self.rules().await? else {
+            return Ok(report);
+        };
+        let directory = self.store.directory().await?;
+        let plans: BTreeMap<i64, String> = self
+            .store
+            .organisations()
+            .await?
+            .into_iter()
+            .map(|organisation| (organisation.id, organisation.plan))
+            .collect();
+        loop {
+            let due = self.store.due_tickets(now, BATCH).await?;
+            let full_batch = due.len() as i64 == BATCH;
+            for ticket_id in due {
+                let Some(ticket) = self.store.ticket(ticket_id).await? else {
+                    continue;
+                };
+                let events: Vec<_> = self
+                    .store
+                    .timeline(ticket_id, true)
+                    .await?
+                    .into_iter()
+                    .map(|entry| entry.event)
+                    .collect();
+                let seen_sequence = events.last().map(|event| event.sequence).unwrap_or(0);
+                let fired = self.store.fired_thresholds(ticket_id).await?;
+                let plan = plans.get(&ticket.organisation_id).map(String::as_str).unwrap_or("");
+                let context = EngineContext {
+                    policy: &rules.policy,
+                    calendars: &rules.calendars,
+                    directory: &directory,
+                    plan,
+                };
+                let decision = decide(&context, &ticket, &events, &fired, now);
+                let applied = self.store.apply_decision(ticket_id, seen_sequence, &decision, now).await?;
+                report.evaluated += 1;
+                if applied.applied {
+                    report.fired += decision.firings.iter().filter(|firing| !firing.overtaken).count();
+                } else {
+                    report.skipped += 1;
+                }
+            }
+            // A ticket skipped because it changed is due again at once; leave it to the next tick
+            // rather than spinning here.
+            if !full_batch || report.skipped > 0 {
+                return Ok(report);
+            }
+        }
+    }
+
+    /// The policy in force and every calendar, or `None` while no policy has been saved.
+    async fn rules(&self) -> Result<Option<Rules>, WriteError> {
+        let Some(version) = self.store.current_policy().await? else {
+            return Ok(None);
+        };
+        let policy = match Policy::from_toml(&version.source) {
+            Ok(policy) => policy,
+            Err(errors) => {
+                // Saved versions are validated; a version that no longer parses is a bug to see.
+                tracing::error!(version = version.version, %errors, "the policy in force does not parse");
+                return Ok(None);
+            }
+        };
+        let mut calendars = BTreeMap::new();
+        for record in self.store.calendars().await? {
+            match Calendar::from_toml(&record.source) {
+                Ok(calendar) => {
+                    calendars.insert(record.name, calendar);
+                }
+                Err(error) => {
+                    tracing::error!(calendar = %record.name, %error, "a saved calendar does not parse")
+                }
+            }
+        }
+        Ok(Some(Rules { policy, calendars }))
+    }
+
+    /// Runs until `shutdown` is notified: a tick, then sleep until the next due instant, a wake-up
+    /// from a change, or at most [`MAX_SLEEP`].
+    pub async fn run(self, wake: Arc<Notify>, shutdown: Arc<Notify>) {
+        loop {
+            let now = Utc::now();
+            match self.tick(now).await {
+                Ok(report) if report.evaluated > 0 => {
+                    tracing::info!(
+                        evaluated = report.evaluated,
+                        fired = report.fired,
+                        skipped = report.skipped,
+                        "engine tick"
+                    )
+                }
+                Ok(_) => {}
+                Err(error) => tracing::error!(%error, "engine tick failed; retrying"),
+            }
+            let sleep = match self.store.next_due_instant().await {
+                Ok(Some(due)) => (due - Utc::now()).to_std().unwrap_or_default().min(MAX_SLEEP),
+                Ok(None) => MAX_SLEEP,
+                Err(error) => {
+                    tracing::error!(%error, "reading the schedule failed");
+                    std::time::Duration::from_secs(1)
+                }
+            };
+            tokio::select! {
+                () = tokio::time::sleep(sleep) => {}
+                () = wake.notified() => {}
+                () = shutdown.notified() => return,
+            }
+        }
+    }
+}

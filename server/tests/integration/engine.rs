@@ -1,0 +1,166 @@
+//! The escalation engine's worker with a fixed clock, on SQLite and PostgreSQL: routing, reminders,
+//! breaches climbing the ladder, catching up after downtime, and each threshold firing once even
+//! with two engines at work.
+
+use app::domain::clock::ClockKind;
+use app::domain::ticket::{self, NewTicket};
+use app::domain::{Channel, EventData, Priority};
+use app::ssr::Store;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use server::engine::Engine;
+
+use crate::common::{demo_store, user_by_email, Backend};
+
+crate::on_both_backends!(
+    an_untouched_ticket_climbs_the_ladder_as_its_budgets_run_out,
+    each_threshold_fires_once_even_with_two_engines,
+    criteria_route_new_tickets_to_their_expert_group,
+);
+
+/// Monday 2 March 2026, 09:00 in Berlin: the office calendar of the demo is open.
+fn monday_morning() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).single().expect("valid instant")
+}
+
+async fn open_ticket(store: &Store, category: Option<&str>, priority: Priority, at: DateTime<Utc>) -> i64 {
+    let customer = user_by_email(store, "carla@acme.example").await;
+    let category_id = match category {
+        Some(name) => {
+            store.categories().await.expect("categories").into_iter().find(|c| c.name == name).map(|c| c.id)
+        }
+        None => None,
+    };
+    let created = ticket::open(
+        &NewTicket {
+            subject: "Scanner VPN drops".into(),
+            description: "Every hour.".into(),
+            category_id,
+            priority,
+        },
+        Channel::Portal,
+    );
+    store
+        .create_ticket(customer.id, customer.organisation_id.expect("org"), customer.id, created, at)
+        .await
+        .expect("ticket")
+        .ticket
+        .id
+}
+
+async fn log(store: &Store, id: i64) -> Vec<EventData> {
+    store.timeline(id, true).await.expect("timeline").into_iter().map(|entry| entry.event.data).collect()
+}
+
+fn breaches(log: &[EventData], clock: ClockKind) -> usize {
+    log.iter().filter(|data| matches!(data, EventData::ClockBreached { clock: c, .. } if *c == clock)).count()
+}
+
+async fn an_untouched_ticket_climbs_the_ladder_as_its_budgets_run_out(backend: Backend) {
+    let store = demo_store(backend).await;
+    let engine = Engine::new(store.clone());
+    let start = monday_morning();
+    let id = open_ticket(&store, None, Priority::Normal, start).await;
+    let tiers = store.tiers().await.expect("tiers");
+
+    engine.tick(start).await.expect("tick");
+    let ticket = store.ticket(id).await.expect("read").expect("exists");
+    assert_eq!(ticket.assignment.tier_id, Some(tiers[0].id), "routed to ladder level 1");
+    assert_eq!(ticket.escalation_level, 1);
+
+    // Three hours later, nobody has touched it: L1's two-hour budget ran out at 10:00 UTC.
+    let later = start + Duration::hours(3);
+    let report = engine.tick(later).await.expect("tick");
+    assert!(report.fired >= 2, "the breach and the first-response reminder fire: {report:?}");
+    let ticket = store.ticket(id).await.expect("read").expect("exists");
+    assert_eq!(ticket.assignment.tier_id, Some(tiers[1].id), "escalated to L2");
+    assert_eq!(ticket.escalation_level, 2);
+    let events = store.timeline(id, true).await.expect("timeline");
+    let escalation = events
+        .iter()
+        .find(|entry| matches!(&entry.event.data, EventData::Escalated { level: Some(2), .. }))
+        .expect("an escalation to level 2");
+    // Caught up after the fact, the escalation is dated when the budget ran out.
+    assert_eq!(escalation.event.at, start + Duration::hours(2));
+    let EventData::Escalated { reason, .. } = &escalation.event.data else { unreachable!("matched above") };
+    assert!(reason.contains("budget of 2h used up"), "{reason}");
+    assert!(events.iter().any(|entry| matches!(
+        entry.event.data,
+        EventData::ClockBreached { clock: ClockKind::TierBudget, cycle: 1, late: true, .. }
+    )));
+    // The 75 % reminder of the same budget was overtaken by the breach: recorded, not written.
+    assert!(!events.iter().any(|entry| matches!(
+        entry.event.data,
+        EventData::ClockReminder { clock: ClockKind::TierBudget, cycle: 1, .. }
+    )));
+    let notifications = store.pending_outbox(100_000).await.expect("outbox");
+    assert!(notifications
+        .iter()
+        .any(|(topic, payload)| topic == "notify.escalated"
+            && payload.contains(&format!("\"ticket_id\":{id}"))));
+
+    // Once fired, never again.
+    let before = log(&store, id).await.len();
+    let report = engine.tick(later).await.expect("tick");
+    assert_eq!(report.fired, 0);
+    assert_eq!(log(&store, id).await.len(), before);
+
+    // Days later it has climbed to the top of the ladder, and stays there.
+    engine.tick(start + Duration::days(10)).await.expect("tick");
+    let ticket = store.ticket(id).await.expect("read").expect("exists");
+    assert_eq!(ticket.escalation_level, 3);
+    assert_eq!(ticket.assignment.tier_id, Some(tiers[2].id));
+    let events = log(&store, id).await;
+    assert_eq!(breaches(&events, ClockKind::TierBudget), 3, "each level's budget broke once");
+    // L2's breach actions raise the priority.
+    assert!(events.iter().any(|data| matches!(
+        data,
+        EventData::PriorityChanged { from: Priority::Normal, to: Priority::High }
+    )));
+}
+
+async fn each_threshold_fires_once_even_with_two_engines(backend: Backend) {
+    let store = demo_store(backend).await;
+    let start = monday_morning();
+    let mut ids = Vec::new();
+    for _ in 0..6 {
+        ids.push(open_ticket(&store, None, Priority::High, start).await);
+    }
+    let first = Engine::new(store.clone());
+    let second = Engine::new(store.clone());
+    let now = start + Duration::days(4);
+    // Two engines on one database at the same instant, as two server instances would be.
+    let (a, b) = tokio::join!(first.tick(now), second.tick(now));
+    a.expect("first engine");
+    b.expect("second engine");
+    // Whatever one of them skipped is due again; let both finish.
+    for _ in 0..3 {
+        let (a, b) = tokio::join!(first.tick(now), second.tick(now));
+        a.expect("first engine");
+        b.expect("second engine");
+    }
+    for id in ids {
+        let events = log(&store, id).await;
+        assert_eq!(breaches(&events, ClockKind::TierBudget), 3, "ticket {id}: {events:#?}");
+        for clock in [ClockKind::FirstResponse, ClockKind::Resolution] {
+            assert_eq!(breaches(&events, clock), 1, "ticket {id}, {clock:?}");
+        }
+        let levels = events.iter().filter(|data| matches!(data, EventData::Escalated { .. })).count();
+        assert_eq!(levels, 3, "routed once and escalated twice");
+    }
+}
+
+async fn criteria_route_new_tickets_to_their_expert_group(backend: Backend) {
+    let store = demo_store(backend).await;
+    let start = monday_morning();
+    let id = open_ticket(&store, Some("Security"), Priority::High, start).await;
+    Engine::new(store.clone()).tick(start).await.expect("tick");
+    let ticket = store.ticket(id).await.expect("read").expect("exists");
+    let security =
+        store.groups().await.expect("groups").into_iter().find(|g| g.name == "Security").expect("group");
+    assert_eq!(ticket.assignment.group_id, Some(security.id));
+    assert_eq!(ticket.assignment.tier_id, Some(security.tier_id));
+    let events = log(&store, id).await;
+    assert!(events.iter().any(
+        |data| matches!(data, EventData::Escalated { reason, .. } if reason.contains("Security incidents"))
+    ));
+}
