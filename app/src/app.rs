@@ -67,6 +67,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/tickets/new") view=|| view! { <pages::NewTicketPage staff=true/> } ssr=SsrMode::Async/>
                     <Route path=path!("/tickets/:id") view=pages::TicketPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin") view=pages::AdminPage ssr=SsrMode::Async/>
+                    <Route path=path!("/policy") view=pages::PolicyPage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

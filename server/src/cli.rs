@@ -36,6 +36,11 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::calendar_cli::CalendarCommand,
     },
+    /// Escalation policy documents.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
     /// Demo data.
     Demo {
         #[command(subcommand)]
@@ -60,6 +65,15 @@ pub enum UserCommand {
         /// The password; taken from TIERLINE_PASSWORD when not given, generated when neither is.
         #[arg(long, env = "TIERLINE_PASSWORD", hide_env_values = true)]
         password: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PolicyCommand {
+    /// Check a policy file: every mistake is printed with its line; exits non-zero if any.
+    Check {
+        /// The policy file (TOML).
+        file: PathBuf,
     },
 }
 
@@ -96,6 +110,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Err(reason) => bail!(reason),
         },
+        Command::Policy { command: PolicyCommand::Check { file } } => check_policy(file),
         Command::Demo { command: DemoCommand::Load } => {
             let store = open_store(&settings()?).await?;
             if store.count_users().await? > 0 {
@@ -106,6 +121,34 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let logins = crate::demo::load(&store, chrono::Utc::now()).await?;
             crate::demo::print_logins(&logins);
             Ok(())
+        }
+    }
+}
+
+/// Validates a policy file on its own; names of tiers, groups, calendars and categories are
+/// checked against the database when the policy is saved in the admin pages.
+fn check_policy(file: &std::path::Path) -> anyhow::Result<()> {
+    let source =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    match app::domain::policy::Policy::from_toml(&source) {
+        Ok(policy) => {
+            println!(
+                "{}: \"{}\" is valid: {} targets rules, {} criteria, {} ladder levels, {} notification rules, {} checkpoints",
+                file.display(),
+                policy.name,
+                policy.targets.len(),
+                policy.criteria.len(),
+                policy.ladder.len(),
+                policy.notifications.len(),
+                policy.checkpoints.len()
+            );
+            Ok(())
+        }
+        Err(errors) => {
+            for error in errors.iter() {
+                eprintln!("{}: {error}", file.display());
+            }
+            bail!("{} has {} mistake(s)", file.display(), errors.len())
         }
     }
 }

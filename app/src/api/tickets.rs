@@ -53,6 +53,9 @@ pub struct TicketDetail {
     /// Names behind the ids; for customers only the categories.
     pub directory: Directory,
     pub viewer: UserSummary,
+    /// The ticket's SLA clocks under the policy in force, with their explanations; for staff,
+    /// and only once a policy exists.
+    pub clocks: Option<crate::domain::clock::TicketClocks>,
 }
 
 /// The fields of the "edit ticket" form, as text; `version` is the version the form was built
@@ -116,9 +119,26 @@ pub async fn load_ticket(ticket_id: i64) -> Result<TicketDetail, AppError> {
         .into_iter()
         .find(|o| o.id == ticket.organisation_id)
         .ok_or_else(|| AppError::internal("organisation missing"))?;
+    let timeline = state.store.timeline(ticket.id, user.role.is_staff()).await?;
+    let directory = server::directory_for(&user).await?;
+    let clocks = match (user.role.is_staff(), state.store.rules().await?) {
+        (true, Some(rules)) => {
+            use crate::domain::escalation::{clocks, EngineContext};
+            let context = EngineContext {
+                policy: &rules.policy,
+                calendars: &rules.calendars,
+                directory: &directory,
+                plan: &organisation.plan,
+            };
+            let events: Vec<_> = timeline.iter().map(|entry| entry.event.clone()).collect();
+            Some(clocks(&context, &ticket, &events, crate::ssr::now()))
+        }
+        _ => None,
+    };
     Ok(TicketDetail {
-        timeline: state.store.timeline(ticket.id, user.role.is_staff()).await?,
-        directory: server::directory_for(&user).await?,
+        timeline,
+        directory,
+        clocks,
         requester_name: requester.summary.display_name,
         organisation_name: organisation.name,
         plan: organisation.plan,

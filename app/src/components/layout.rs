@@ -41,6 +41,7 @@ fn UserNav(user: UserSummary) -> impl IntoView {
             <Show when=move || staff>
                 <li><A href="/queue">"Queue"</A></li>
                 <li><A href="/tickets/new">"New ticket"</A></li>
+                <li><A href="/policy">"Policy"</A></li>
             </Show>
             <Show when=move || admin>
                 <li><A href="/admin">"Admin"</A></li>

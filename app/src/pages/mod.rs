@@ -4,6 +4,7 @@ mod admin;
 mod home;
 mod login;
 mod new_ticket;
+mod policy;
 mod queue;
 mod ticket;
 
@@ -11,5 +12,6 @@ pub use admin::AdminPage;
 pub use home::{HomePage, NotFoundPage};
 pub use login::LoginPage;
 pub use new_ticket::NewTicketPage;
+pub use policy::PolicyPage;
 pub use queue::{PortalPage, QueuePage};
 pub use ticket::TicketPage;

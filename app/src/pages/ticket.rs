@@ -11,6 +11,8 @@ use crate::api::tickets::{
 use crate::api::AppError;
 use crate::components::errors::{action_error, field_error, ErrorPanel};
 use crate::components::ticket_table::{PriorityBadge, StatusBadge};
+use crate::domain::calendar::SegmentKind;
+use crate::domain::clock::{ClockKind, ClockPhase, TicketClocks};
 use crate::domain::directory::Directory;
 use crate::domain::queue::TimelineEntry;
 use crate::domain::ticket::{customer_may_reopen, Assignment, Handoff};
@@ -134,6 +136,7 @@ fn TicketView(
                         </ActionForm>
                     </Show>
                 </section>
+                {detail.clocks.clone().map(|clocks| view! { <ClocksPanel clocks=clocks directory=directory.clone()/> })}
                 {staff.then(|| view! { <EditForm detail=detail.clone() update=update/> })}
                 {(staff && !ticket.status.is_done()).then(|| view! { <EscalateForm detail=detail.clone() escalate=escalate/> })}
             </aside>
@@ -426,5 +429,84 @@ fn EscalateForm(detail: TicketDetail, escalate: ServerAction<EscalateTicket>) ->
                 <button type="submit" disabled=move || escalate.pending().get()>"Escalate with this handoff"</button>
             </ActionForm>
         </details>
+    }
+}
+
+/// "2h 05m", "-1h 10m" (overdue), "45s".
+fn format_span(span: chrono::Duration) -> String {
+    let sign = if span < chrono::Duration::zero() { "-" } else { "" };
+    let seconds = span.num_seconds().abs();
+    let (hours, minutes) = (seconds / 3600, (seconds % 3600) / 60);
+    if hours > 0 {
+        format!("{sign}{hours}h {minutes:02}m")
+    } else if minutes > 0 {
+        format!("{sign}{minutes}m")
+    } else {
+        format!("{sign}{seconds}s")
+    }
+}
+
+/// Every clock of the ticket: its state, due instant and remaining business time, and why it is
+/// due when it is — the rule that set the target and the running, paused and out-of-hours
+/// stretches that lead to the due instant.
+#[component]
+fn ClocksPanel(clocks: TicketClocks, directory: Directory) -> impl IntoView {
+    let rows = ClockKind::ALL
+        .iter()
+        .filter_map(|kind| clocks.latest(*kind).cloned())
+        .map(|clock| {
+            let (state, class) = match clock.state {
+                ClockPhase::Running => ("Running", "status-open"),
+                ClockPhase::Paused => ("Paused", "status-pending"),
+                ClockPhase::Met => ("Met", "status-resolved"),
+                ClockPhase::Breached => ("Breached", "urgent"),
+                ClockPhase::Stopped => ("No target", ""),
+            };
+            let tier = (clock.kind == ClockKind::TierBudget)
+                .then(|| directory.tier_name(clock.tier_id).map(|name| format!(" ({name})")))
+                .flatten()
+                .unwrap_or_default();
+            let due = clock.due_at.map(|due| due.format("%Y-%m-%d %H:%M UTC").to_string());
+            let remaining = clock.remaining.filter(|_| clock.is_open()).map(format_span);
+            let segments = clock
+                .explanation
+                .iter()
+                .map(|segment| {
+                    let what = match segment.kind {
+                        SegmentKind::Business => "running",
+                        SegmentKind::OutOfHours => "out of hours",
+                        SegmentKind::Paused => "paused",
+                    };
+                    view! {
+                        <li>{format!("{} – {}: {what} ({})", segment.start.format("%m-%d %H:%M"), segment.end.format("%m-%d %H:%M"), format_span(segment.end - segment.start))}</li>
+                    }
+                })
+                .collect_view();
+            let target = clock.target.map(format_span).unwrap_or_else(|| "none".into());
+            view! {
+                <li class="clock">
+                    <div>
+                        <strong>{format!("{}{tier}", clock.kind.label())}</strong>
+                        {(clock.cycle > 1).then(|| format!(" · cycle {}", clock.cycle))}
+                        " " <span class=format!("badge {class}")>{state}</span>
+                    </div>
+                    <div class="muted">
+                        {due.map(|due| format!("Due {due}"))}
+                        {remaining.map(|left| format!(" · {left} of business time left"))}
+                    </div>
+                    <details>
+                        <summary>"Why"</summary>
+                        <p>{format!("Target {target} of business time, from {}; used so far {}.", clock.rule, format_span(clock.elapsed))}</p>
+                        <ul class="segments">{segments}</ul>
+                    </details>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="panel" aria-label="Clocks">
+            <h2>"Clocks"</h2>
+            <ul class="plain clocks">{rows}</ul>
+        </section>
     }
 }

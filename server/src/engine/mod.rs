@@ -7,9 +7,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use app::domain::calendar::Calendar;
 use app::domain::escalation::{decide, EngineContext};
-use app::domain::policy::Policy;
 use app::ssr::store::tickets::WriteError;
 use app::ssr::Store;
 use chrono::{DateTime, Utc};
@@ -34,12 +32,6 @@ pub struct TickReport {
     pub skipped: usize,
 }
 
-/// The policy in force and the calendars, parsed once per version.
-struct Rules {
-    policy: Policy,
-    calendars: BTreeMap<String, Calendar>,
-}
-
 impl Engine {
     pub fn new(store: Store) -> Engine {
         Engine { store }
@@ -48,7 +40,7 @@ impl Engine {
     /// Handles every ticket due at `now`.
     pub async fn tick(&self, now: DateTime<Utc>) -> Result<TickReport, WriteError> {
         let mut report = TickReport::default();
-        let Some(rules) = self.rules().await? else {
+        let Some(rules) = self.store.rules().await? else {
             return Ok(report);
         };
         let directory = self.store.directory().await?;
@@ -97,33 +89,6 @@ impl Engine {
                 return Ok(report);
             }
         }
-    }
-
-    /// The policy in force and every calendar, or `None` while no policy has been saved.
-    async fn rules(&self) -> Result<Option<Rules>, WriteError> {
-        let Some(version) = self.store.current_policy().await? else {
-            return Ok(None);
-        };
-        let policy = match Policy::from_toml(&version.source) {
-            Ok(policy) => policy,
-            Err(errors) => {
-                // Saved versions are validated; a version that no longer parses is a bug to see.
-                tracing::error!(version = version.version, %errors, "the policy in force does not parse");
-                return Ok(None);
-            }
-        };
-        let mut calendars = BTreeMap::new();
-        for record in self.store.calendars().await? {
-            match Calendar::from_toml(&record.source) {
-                Ok(calendar) => {
-                    calendars.insert(record.name, calendar);
-                }
-                Err(error) => {
-                    tracing::error!(calendar = %record.name, %error, "a saved calendar does not parse")
-                }
-            }
-        }
-        Ok(Some(Rules { policy, calendars }))
     }
 
     /// Runs until `shutdown` is notified: a tick, then sleep until the next due instant, a wake-up

@@ -31,6 +31,23 @@ impl Store {
         rows.iter().map(|row| Ok(row.try_get("ticket_id")?)).collect()
     }
 
+    /// Marks every open ticket due at `now`, so the engine looks at each again: after a new
+    /// policy version, targets and ladders may have changed for all of them.
+    pub async fn reschedule_open_tickets(&self, now: DateTime<Utc>) -> StoreResult<()> {
+        let mut write = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO ticket_schedule (ticket_id, due_at)
+             SELECT id, $1 FROM tickets WHERE status NOT IN ('resolved', 'closed')
+             ON CONFLICT (ticket_id) DO UPDATE SET due_at = excluded.due_at",
+        )
+        .bind(to_millis(now))
+        .execute(&mut *write.tx)
+        .await?;
+        write.commit().await?;
+        self.engine_wake().notify_one();
+        Ok(())
+    }
+
     /// The earliest instant any ticket is due, for the worker to sleep until.
     pub async fn next_due_instant(&self) -> StoreResult<Option<DateTime<Utc>>> {
         let row =

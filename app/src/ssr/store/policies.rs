@@ -5,7 +5,17 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::{get_instant, to_millis, Store, StoreResult};
+use crate::domain::calendar::Calendar;
+use crate::domain::policy::Policy;
 use crate::domain::policy_version::PolicyVersion;
+
+/// The policy in force with every business calendar by name: what the engine and the clock
+/// display work from.
+pub struct Rules {
+    pub version: i64,
+    pub policy: Policy,
+    pub calendars: std::collections::BTreeMap<String, Calendar>,
+}
 
 fn version_from_row(row: &AnyRow) -> StoreResult<PolicyVersion> {
     Ok(PolicyVersion {
@@ -64,6 +74,31 @@ impl Store {
             .fetch_optional(self.pool())
             .await?;
         row.as_ref().map(version_from_row).transpose()
+    }
+
+    /// The rules in force, or `None` while no policy has been saved. A stored document that no
+    /// longer parses (saved versions are validated, so this is a bug) is logged and skipped.
+    pub async fn rules(&self) -> StoreResult<Option<Rules>> {
+        let Some(version) = self.current_policy().await? else {
+            return Ok(None);
+        };
+        let policy = match Policy::from_toml(&version.source) {
+            Ok(policy) => policy,
+            Err(errors) => {
+                tracing::error!(version = version.version, %errors, "the policy in force does not parse");
+                return Ok(None);
+            }
+        };
+        let mut calendars = std::collections::BTreeMap::new();
+        for record in self.calendars().await? {
+            match Calendar::from_toml(&record.source) {
+                Ok(calendar) => {
+                    calendars.insert(record.name, calendar);
+                }
+                Err(error) => tracing::error!(calendar = %record.name, %error, "a saved calendar does not parse"),
+            }
+        }
+        Ok(Some(Rules { version: version.version, policy, calendars }))
     }
 
     /// The version in force: the newest.

@@ -1,0 +1,98 @@
+//! Server functions for the escalation policy: read its versions (staff), save a new version
+//! (managers and admins), each validated in full with the line of every mistake.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::AppError;
+use crate::domain::policy_version::PolicyVersion;
+
+/// The policy page: the versions, the one shown with its readable rendering, and what changed
+/// from the version before it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyPage {
+    /// Newest first, without their sources.
+    pub versions: Vec<PolicyVersion>,
+    pub shown: Option<PolicyVersion>,
+    /// The shown version as Markdown, for stakeholders.
+    pub markdown: String,
+    /// Lines removed (`-`), added (`+`) and kept (` `) since the version before the shown one.
+    pub diff: Vec<(char, String)>,
+    /// Whether the caller may save a new version.
+    pub may_edit: bool,
+}
+
+/// The policy's versions and one of them (the newest when `version` is 0). Staff only.
+#[server(endpoint = "policy/page")]
+pub async fn load_policy_page(version: i64) -> Result<PolicyPage, AppError> {
+    use crate::domain::policy::Policy;
+    use crate::domain::policy_version::line_diff;
+    use crate::domain::Role;
+    let user = crate::ssr::auth::require_staff().await?;
+    let store = crate::ssr::app_state()?.store;
+    let versions = store.policy_versions().await?;
+    let shown = if version == 0 { versions.first().cloned() } else { store.policy_version(version).await? };
+    if version != 0 && shown.is_none() {
+        return Err(AppError::NotFound);
+    }
+    let markdown = shown
+        .as_ref()
+        .and_then(|shown| Policy::from_toml(&shown.source).ok())
+        .map(|policy| policy.to_markdown())
+        .unwrap_or_default();
+    let diff = match &shown {
+        Some(shown) => {
+            let previous = versions.iter().find(|v| v.version < shown.version).map(|v| v.source.as_str()).unwrap_or("");
+            line_diff(previous, &shown.source)
+        }
+        None => Vec::new(),
+    };
+    let versions = versions.into_iter().map(|v| PolicyVersion { source: String::new(), ..v }).collect();
+    Ok(PolicyPage { versions, shown, markdown, diff, may_edit: user.role >= Role::Manager })
+}
+
+/// Saves a new version of the policy, which is in force at once: every open ticket is looked
+/// at again under it. Refused, with every mistake and its line, when the document is invalid
+/// or names tiers, groups, calendars or categories that do not exist. Managers and admins.
+#[server(endpoint = "policy/save")]
+pub async fn save_policy(source: String, comment: String) -> Result<i64, AppError> {
+    use crate::domain::policy::Policy;
+    use crate::domain::{FieldErrors, Role};
+    let user = crate::ssr::auth::require_staff().await?;
+    if user.role < Role::Manager {
+        return Err(AppError::Forbidden);
+    }
+    let store = crate::ssr::app_state()?.store;
+    let mut errors = FieldErrors::default();
+    let comment = crate::domain::validation::text(&mut errors, "comment", "The comment", &comment, 3, 500);
+    match Policy::from_toml(&source) {
+        Err(mistakes) => {
+            for mistake in mistakes.iter() {
+                errors.push("source", mistake.to_string());
+            }
+        }
+        Ok(policy) => {
+            let directory = store.directory().await?;
+            let holders: Vec<&str> = directory
+                .tiers
+                .iter()
+                .map(|t| t.name.as_str())
+                .chain(directory.groups.iter().map(|g| g.name.as_str()))
+                .collect();
+            let calendars = store.calendars().await?;
+            let calendar_names: Vec<&str> = calendars.iter().map(|c| c.name.as_str()).collect();
+            let categories: Vec<&str> = directory.categories.iter().map(|c| c.name.as_str()).collect();
+            for mistake in policy.check_names(&holders, &calendar_names, &categories) {
+                errors.push("source", mistake.to_string());
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let now = crate::ssr::now();
+    let version = store.save_policy_version(&source, user.id, &comment, now).await?;
+    store.reschedule_open_tickets(now).await?;
+    tracing::info!(version, user_id = user.id, "policy version saved");
+    Ok(version)
+}

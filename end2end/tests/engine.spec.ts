@@ -1,0 +1,77 @@
+import { expect, test } from "@playwright/test";
+import { AGENT, CUSTOMER, openTicketAsCustomer, pageFor, uniqueSubject } from "./helpers";
+
+// A policy whose first level may hold a ticket for 20 seconds around the clock, so the engine's
+// deadline passes while the test watches.
+const FAST_POLICY = `name = "Fast ladder for the browser test"
+calendar = "Around the clock"
+
+[[targets]]
+first_response = "1h"
+next_response = "2h"
+resolution = "8h"
+
+[[ladder]]
+holder = "L1 Service Desk"
+budget = "20s"
+on_breach = ["next_level"]
+
+[[ladder]]
+holder = "L2 Specialists"
+budget = "8h"
+`;
+
+// The engine escalates an untouched ticket to L2 when L1's budget runs out, and the ticket page
+// explains its clocks.
+test("an untouched ticket shows as escalated to L2 after its deadline, with its clocks explained", async ({
+  browser,
+  javaScriptEnabled,
+}) => {
+  test.skip(javaScriptEnabled === false, "one run is enough: the engine does not depend on the browser");
+  test.setTimeout(120_000);
+  const manager = await pageFor(browser, true, "maria.manager@tierline.example");
+  await manager.goto("/policy");
+  const original = await manager.getByLabel("Policy (TOML)").inputValue();
+  await manager.getByLabel("Policy (TOML)").fill("name = \"Broken\"\ncalendar = \"Nowhere\"\n");
+  await manager.getByLabel("What changed and why").fill("A broken policy is refused");
+  await manager.getByRole("button", { name: "Save and put in force" }).click();
+  await expect(manager.getByRole("alert")).toContainText("line");
+
+  await manager.getByLabel("Policy (TOML)").fill(FAST_POLICY);
+  await manager.getByLabel("What changed and why").fill("Fast ladder for the browser test");
+  await manager.getByRole("button", { name: "Save and put in force" }).click();
+  await expect(manager.getByRole("region", { name: "Policy document" })).toContainText("Fast ladder for the browser test");
+
+  try {
+    const customer = await pageFor(browser, true, CUSTOMER);
+    const id = await openTicketAsCustomer(customer, uniqueSubject("Nobody answers"), "Please help.");
+    const agent = await pageFor(browser, true, AGENT);
+    await agent.goto(`/tickets/${id}`);
+    await expect(agent.locator(".timeline")).toContainText("Routed to ladder level 1");
+
+    // Nobody touches the ticket; after 20 seconds of L1's budget the engine moves it.
+    await expect
+      .poll(
+        async () => {
+          await agent.reload();
+          return agent.locator(".timeline").innerText();
+        },
+        { timeout: 60_000, intervals: [2_000] },
+      )
+      .toContain("escalated the ticket to L2 Specialists (level 2)");
+    await expect(agent.locator(".timeline")).toContainText("Tier budget target breached");
+
+    const clocks = agent.getByRole("region", { name: "Clocks" });
+    await expect(clocks).toContainText("Tier budget (L2 Specialists)");
+    await expect(clocks).toContainText("Running");
+    await clocks.locator("summary", { hasText: "Why" }).last().click();
+    await expect(clocks).toContainText("ladder level 2 (L2 Specialists)");
+    await expect(clocks).toContainText("running");
+  } finally {
+    await manager.goto("/policy");
+    await manager.getByLabel("Policy (TOML)").fill(original);
+    await manager.getByLabel("What changed and why").fill("Back to the standard policy");
+    await manager.getByRole("button", { name: "Save and put in force" }).click();
+    await expect(manager.getByRole("region", { name: "Policy document" })).toContainText("Standard support");
+  }
+});
