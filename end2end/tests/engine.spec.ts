@@ -32,10 +32,12 @@ test("an untouched ticket shows as escalated to L2 after its deadline, with its 
   const manager = await pageFor(browser, true, "maria.manager@tierline.example");
   await manager.goto("/policy");
   const original = await manager.getByLabel("Policy (TOML)").inputValue();
-  await manager.getByLabel("Policy (TOML)").fill("name = \"Broken\"\ncalendar = \"Nowhere\"\n");
+  await manager
+    .getByLabel("Policy (TOML)")
+    .fill('name = "Broken"\ncalendar = "Around the clock"\n[[ladder]]\nholder = "L1 Service Desk"\nbudget = "2x"\n');
   await manager.getByLabel("What changed and why").fill("A broken policy is refused");
   await manager.getByRole("button", { name: "Save and put in force" }).click();
-  await expect(manager.getByRole("alert")).toContainText("line");
+  await expect(manager.getByRole("alert")).toContainText("line 5: ladder level 1: budget");
 
   await manager.getByLabel("Policy (TOML)").fill(FAST_POLICY);
   await manager.getByLabel("What changed and why").fill("Fast ladder for the browser test");

@@ -11,8 +11,8 @@ test("an agent escalates with a handoff note that the receiving tier sees first 
   await sam.goto(`/tickets/${id}`);
   // Opening the <details> works with and without JavaScript.
   await sam.locator("details summary", { hasText: "Escalate" }).click();
-  await sam.getByLabel("To tier").selectOption({ label: "L2 Specialists" });
-  await sam.getByLabel("Group", { exact: true }).last().selectOption({ label: "Network (L2 Specialists) — networking, vpn" });
+  await sam.getByLabel("To tier").selectOption({ label: "L3 Engineering" });
+  await sam.getByLabel("Group", { exact: true }).last().selectOption({ label: "Engineering (L3 Engineering) — api, engineering" });
   await sam.getByLabel("Summary").fill("Short");
   await sam.getByLabel("What was tried").fill("Restarted the tunnel twice; rekey timer at 3600 s.");
   await sam.getByLabel("Customer impact").fill("Warehouse scanners drop every hour.");
@@ -23,16 +23,17 @@ test("an agent escalates with a handoff note that the receiving tier sees first 
 
   // The form stays open after a refusal, with or without JavaScript.
   await expect(sam.getByLabel("Summary")).toBeVisible();
-  await sam.getByLabel("To tier").selectOption({ label: "L2 Specialists" });
-  await sam.getByLabel("Group", { exact: true }).last().selectOption({ label: "Network (L2 Specialists) — networking, vpn" });
+  await sam.getByLabel("To tier").selectOption({ label: "L3 Engineering" });
+  await sam.getByLabel("Group", { exact: true }).last().selectOption({ label: "Engineering (L3 Engineering) — api, engineering" });
   await sam.getByLabel("Summary").fill("Site-to-site VPN at the Hamburg warehouse drops hourly.");
   await sam.getByLabel("What was tried").fill("Restarted the tunnel twice; rekey timer at 3600 s.");
   await sam.getByLabel("Customer impact").fill("Warehouse scanners drop every hour.");
   await sam.getByLabel("What the next tier should do").fill("Check the concentrator rekey settings.");
   await sam.getByRole("button", { name: "Escalate with this handoff" }).click();
-  await expect(sam.locator(".timeline li.escalation")).toContainText("escalated the ticket to L2 Specialists · Network");
+  await expect(sam.locator(".timeline li.escalation").last()).toContainText("escalated the ticket to L3 Engineering · Engineering");
 
-  const nina = await pageFor(browser, js, "nina.agent@tierline.example");
+  // The policy routed the enterprise VPN ticket to L2 Network; Sam sends it on to engineering.
+  const nina = await pageFor(browser, js, "tom.engineer@tierline.example");
   await nina.goto(`/tickets/${id}`);
   const handoff = nina.getByRole("region", { name: "Handoff note" });
   await expect(handoff).toContainText("Handoff from Sam Patel");

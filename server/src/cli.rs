@@ -128,8 +128,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 /// Validates a policy file on its own; names of tiers, groups, calendars and categories are
 /// checked against the database when the policy is saved in the admin pages.
 fn check_policy(file: &std::path::Path) -> anyhow::Result<()> {
-    let source =
-        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let source = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     match app::domain::policy::Policy::from_toml(&source) {
         Ok(policy) => {
             println!(

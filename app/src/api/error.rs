@@ -105,4 +105,34 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         AppError::Transport(value.to_string())
     }
+
+    /// Serialises the error for the browser and, on the server, gives the response the status
+    /// the variant documents (a refused input is a 422, not a server failure). A plain HTML form
+    /// post keeps Leptos's redirect back to the form, which carries the error in its URL.
+    fn ser(&self) -> leptos::server_fn::Bytes {
+        #[cfg(feature = "ssr")]
+        {
+            use leptos::prelude::use_context;
+            let plain_form_post = use_context::<http::request::Parts>().is_some_and(|parts| {
+                parts
+                    .headers
+                    .get(http::header::ACCEPT)
+                    .and_then(|accept| accept.to_str().ok())
+                    .is_some_and(|accept| accept.contains("text/html"))
+            });
+            if let (false, Some(response), Ok(status)) = (
+                plain_form_post,
+                use_context::<leptos_axum::ResponseOptions>(),
+                http::StatusCode::from_u16(self.status_code()),
+            ) {
+                response.set_status(status);
+            }
+        }
+        <Self::Encoder as leptos::server_fn::Encodes<Self>>::encode(self).unwrap_or_else(|error| {
+            <Self::Encoder as leptos::server_fn::Encodes<Self>>::encode(&AppError::Transport(
+                error.to_string(),
+            ))
+            .expect("a transport error always serialises")
+        })
+    }
 }

@@ -42,7 +42,8 @@ pub async fn load_policy_page(version: i64) -> Result<PolicyPage, AppError> {
         .unwrap_or_default();
     let diff = match &shown {
         Some(shown) => {
-            let previous = versions.iter().find(|v| v.version < shown.version).map(|v| v.source.as_str()).unwrap_or("");
+            let previous =
+                versions.iter().find(|v| v.version < shown.version).map(|v| v.source.as_str()).unwrap_or("");
             line_diff(previous, &shown.source)
         }
         None => Vec::new(),

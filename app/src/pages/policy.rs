@@ -13,8 +13,12 @@ use crate::components::errors::{all_errors, ErrorPanel};
 pub fn PolicyPage() -> impl IntoView {
     let save = ServerAction::<SavePolicy>::new();
     let query = use_query_map();
-    let version = Memo::new(move |_| query.read().get("version").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0));
-    let page = Resource::new(move || (version.get(), save.version().get()), |(version, _)| load_policy_page(version));
+    let version =
+        Memo::new(move |_| query.read().get("version").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0));
+    let page = Resource::new(
+        move || (version.get(), save.version().get()),
+        |(version, _)| load_policy_page(version),
+    );
     view! {
         <Title text="Escalation policy"/>
         <h1>"Escalation policy"</h1>

@@ -144,9 +144,14 @@ fn bad_arguments_exit_non_zero_with_a_one_line_reason() {
 
 #[test]
 fn the_documented_example_policy_is_the_one_the_demo_publishes_and_it_checks_clean() {
-    let documented = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/policy-example.toml"))
-        .expect("docs/policy-example.toml exists");
-    assert_eq!(documented, app::domain::policy::EXAMPLE_POLICY, "docs/policy-example.toml drifted from the code");
+    let documented =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/policy-example.toml"))
+            .expect("docs/policy-example.toml exists");
+    assert_eq!(
+        documented,
+        app::domain::policy::EXAMPLE_POLICY,
+        "docs/policy-example.toml drifted from the code"
+    );
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/policy-example.toml");
     let (ok, out, err) = tierline(&["policy", "check", path]);
     assert!(ok, "{err}");
@@ -158,7 +163,8 @@ fn policy_check_names_every_mistake_with_its_line() {
     let folder = std::env::temp_dir().join(format!("tierline-policy-{:016x}", rand::random::<u64>()));
     std::fs::create_dir_all(&folder).expect("temp folder");
     let path = folder.join("bad.toml");
-    std::fs::write(&path, "name = \"x\"\ncalendar = \"c\"\n[[ladder]]\nholder = \"A\"\nbudget = \"2x\"\n").expect("written");
+    std::fs::write(&path, "name = \"x\"\ncalendar = \"c\"\n[[ladder]]\nholder = \"A\"\nbudget = \"2x\"\n")
+        .expect("written");
     let (ok, _, err) = tierline(&["policy", "check", &path.display().to_string()]);
     assert!(!ok);
     assert!(err.contains("line 5: ladder level 1: budget \"2x\" is not a duration"), "{err}");

@@ -289,8 +289,13 @@ async fn bad_input_names_the_field_and_writes_nothing(backend: Backend) {
                 ("form[priority]", "asap"),
             ],
         )
-        .await
-        .json();
+        .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a refused input is the caller's mistake, not ours"
+    );
+    let reply = reply.json();
     let errors = reply["Invalid"].as_array().unwrap_or_else(|| panic!("field errors expected: {reply}"));
     let fields: Vec<&str> = errors.iter().filter_map(|e| e["field"].as_str()).collect();
     for field in ["subject", "category", "priority"] {
@@ -321,6 +326,7 @@ async fn sign_in_attempts_are_rate_limited(backend: Backend) {
         assert_eq!(reply.json()["Invalid"][0]["field"], "password");
     }
     let reply = client.sign_in("carla@acme.example", server::demo::DEMO_PASSWORD).await;
+    assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(reply.json(), json!("RateLimited"));
     assert!(client.cookie.is_none());
 }

@@ -95,7 +95,9 @@ impl Store {
                 Ok(calendar) => {
                     calendars.insert(record.name, calendar);
                 }
-                Err(error) => tracing::error!(calendar = %record.name, %error, "a saved calendar does not parse"),
+                Err(error) => {
+                    tracing::error!(calendar = %record.name, %error, "a saved calendar does not parse")
+                }
             }
         }
         Ok(Some(Rules { version: version.version, policy, calendars }))
