@@ -8,7 +8,7 @@ use leptos_router::{path, SsrMode};
 use crate::components::layout::Layout;
 use crate::domain::{Role, UserSummary};
 use crate::pages;
-use crate::providers::provide_session;
+use crate::providers::{provide_session, provide_ticking_clock};
 
 /// The document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -46,6 +46,7 @@ pub fn home_path(user: &UserSummary) -> &'static str {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_session();
+    provide_ticking_clock();
     // Effects run only in the browser, after hydration: the mark tells tests (and curious
     // people) that the page is live.
     Effect::new(|_| {

@@ -69,6 +69,13 @@ test("an untouched ticket shows as escalated to L2 after its deadline, with its 
     await clocks.locator("summary", { hasText: "Why" }).last().click();
     await expect(clocks).toContainText("ladder level 2 (L2 Specialists)");
     await expect(clocks).toContainText("running");
+
+    // In the queue the ticket counts down to its next breach, ticking in the browser.
+    await agent.goto(`/queue?q=${id}`);
+    const countdown = agent.locator("time.countdown").first();
+    await expect(countdown).toHaveText(/^in /);
+    const before = await countdown.innerText();
+    await expect.poll(() => countdown.innerText(), { timeout: 5_000 }).not.toBe(before);
   } finally {
     await manager.goto("/policy");
     await manager.getByLabel("Policy (TOML)").fill(original);

@@ -411,8 +411,11 @@ mod server {
                 None
             }),
         };
+        let staff = user.role.is_staff();
         let sort = match query.sort.trim() {
-            "" => TicketSort::default(),
+            // Staff work what breaches first; customers follow what moved last.
+            "" if staff => TicketSort::BreachesFirst,
+            "" => TicketSort::RecentlyUpdated,
             name => TicketSort::parse(name).unwrap_or_else(|| {
                 errors.push("sort", format!("\"{name}\" is not a sort order."));
                 TicketSort::default()
@@ -425,7 +428,6 @@ mod server {
                 1
             }),
         };
-        let staff = user.role.is_staff();
         let filter = TicketFilter {
             organisation_id: if staff {
                 None

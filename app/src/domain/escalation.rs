@@ -114,6 +114,8 @@ pub struct Decision {
     pub intents: Vec<NotificationIntent>,
     /// The earliest instant something will be due, if any.
     pub next_due: Option<DateTime<Utc>>,
+    /// The earliest instant a running clock breaches, if any: what the queue sorts by.
+    pub next_breach: Option<DateTime<Utc>>,
 }
 
 /// Everything about the organisation the decision needs besides the ticket.
@@ -175,6 +177,7 @@ pub fn decide(
         let passed = passed_thresholds(context, &ticket, &clocks, &targets, &fired, now);
         let Some(first) = passed.first().cloned() else {
             decision.next_due = next_due(context, &ticket, &clocks, &targets, &fired, now);
+            decision.next_breach = clocks.next_due();
             return decision;
         };
         // Everything passed at the same instant as the earliest is handled together.

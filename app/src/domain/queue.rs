@@ -15,6 +15,8 @@ pub struct TicketListItem {
     pub tier_name: Option<String>,
     pub group_name: Option<String>,
     pub assignee_name: Option<String>,
+    /// When the first of its running clocks breaches, as the engine last computed it.
+    pub next_breach_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Filters, sorting and page of a ticket list. Every filter is optional.
@@ -42,7 +44,9 @@ pub struct TicketFilter {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TicketSort {
+    /// What breaches first comes first; tickets without a running clock last.
     #[default]
+    BreachesFirst,
     RecentlyUpdated,
     Oldest,
     Newest,
@@ -50,11 +54,17 @@ pub enum TicketSort {
 }
 
 impl TicketSort {
-    pub const ALL: [TicketSort; 4] =
-        [TicketSort::RecentlyUpdated, TicketSort::Priority, TicketSort::Oldest, TicketSort::Newest];
+    pub const ALL: [TicketSort; 5] = [
+        TicketSort::BreachesFirst,
+        TicketSort::RecentlyUpdated,
+        TicketSort::Priority,
+        TicketSort::Oldest,
+        TicketSort::Newest,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
+            TicketSort::BreachesFirst => "breach",
             TicketSort::RecentlyUpdated => "updated",
             TicketSort::Oldest => "oldest",
             TicketSort::Newest => "newest",
@@ -68,6 +78,7 @@ impl TicketSort {
 
     pub fn label(self) -> &'static str {
         match self {
+            TicketSort::BreachesFirst => "Breaches first",
             TicketSort::RecentlyUpdated => "Recently updated",
             TicketSort::Oldest => "Oldest first",
             TicketSort::Newest => "Newest first",

@@ -112,10 +112,10 @@ fn TicketList(staff: bool) -> impl IntoView {
                 let categories = std::iter::once(choice(String::new(), "Any".into(), &current.category))
                     .chain(directory.categories.iter().map(|c| choice(c.id.to_string(), c.name.clone(), &current.category)))
                     .collect_view();
-                let sorts = TicketSort::ALL
-                    .iter()
-                    .map(|s| choice(s.as_str().into(), s.label().into(), &current.sort))
-                    .collect_view();
+                // An empty sort means the default, which the server picks by role; show that one.
+                let default_sort = if staff { TicketSort::BreachesFirst } else { TicketSort::RecentlyUpdated };
+                let sort = if current.sort.is_empty() { default_sort.as_str().to_string() } else { current.sort.clone() };
+                let sorts = TicketSort::ALL.iter().map(|s| choice(s.as_str().into(), s.label().into(), &sort)).collect_view();
                 let staff_filters = staff.then(|| {
                     let tiers = std::iter::once(choice(String::new(), "Any".into(), &current.tier))
                         .chain(directory.tiers.iter().map(|t| choice(t.id.to_string(), t.name.clone(), &current.tier)))

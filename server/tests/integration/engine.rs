@@ -3,6 +3,7 @@
 //! with two engines at work.
 
 use app::domain::clock::ClockKind;
+use app::domain::queue::{TicketFilter, TicketSort};
 use app::domain::ticket::{self, NewTicket};
 use app::domain::{Channel, EventData, Priority};
 use app::ssr::Store;
@@ -66,6 +67,19 @@ async fn an_untouched_ticket_climbs_the_ladder_as_its_budgets_run_out(backend: B
     let ticket = store.ticket(id).await.expect("read").expect("exists");
     assert_eq!(ticket.assignment.tier_id, Some(tiers[0].id), "routed to ladder level 1");
     assert_eq!(ticket.escalation_level, 1);
+    // The queue knows when it breaches first: L1's two-hour budget, at 10:00 UTC.
+    let queue = store
+        .list_tickets(&TicketFilter {
+            sort: TicketSort::BreachesFirst,
+            page: 1,
+            per_page: 200,
+            ..TicketFilter::default()
+        })
+        .await
+        .expect("queue");
+    let item = queue.items.iter().find(|item| item.ticket.id == id).expect("listed");
+    assert_eq!(item.next_breach_at, Some(start + Duration::hours(2)));
+    assert_eq!(queue.items[0].ticket.id, id, "nothing else breaches earlier");
 
     // Three hours later, nobody has touched it: L1's two-hour budget ran out at 10:00 UTC.
     let later = start + Duration::hours(3);

@@ -142,6 +142,11 @@ impl Store {
                 .execute(&mut *write.tx)
                 .await?;
         }
+        sqlx::query("UPDATE tickets SET next_breach_at = $1 WHERE id = $2")
+            .bind(decision.next_breach.map(to_millis))
+            .bind(ticket_id)
+            .execute(&mut *write.tx)
+            .await?;
         // The events above marked the ticket due at their instants; the decision knows better.
         match decision.next_due {
             Some(due) => {

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::{get_instant, get_named, to_millis, Store, StoreError, StoreResult, WriteTx};
+use super::{from_millis, get_instant, get_named, to_millis, Store, StoreError, StoreResult, WriteTx};
 use crate::domain::queue::{TicketFilter, TicketListItem, TicketPage, TicketSort, TimelineEntry};
 use crate::domain::ticket::{Assignment, CommandError};
 use crate::domain::{Channel, EventData, Priority, Ticket, TicketEvent, TicketStatus, UserSummary};
@@ -88,6 +88,10 @@ fn event_from_row(row: &AnyRow) -> StoreResult<TicketEvent> {
 /// The SQL ordering of a sort choice.
 fn order_by(sort: TicketSort) -> &'static str {
     match sort {
+        // NULLs (no running clock) last, written so both dialects agree.
+        TicketSort::BreachesFirst => {
+            "CASE WHEN t.next_breach_at IS NULL THEN 1 ELSE 0 END, t.next_breach_at ASC, t.updated_at DESC, t.id DESC"
+        }
         TicketSort::RecentlyUpdated => "t.updated_at DESC, t.id DESC",
         TicketSort::Oldest => "t.created_at ASC, t.id ASC",
         TicketSort::Newest => "t.created_at DESC, t.id DESC",
@@ -358,7 +362,8 @@ impl Store {
         let offset = (filter.page.max(1) - 1) * per_page;
         let list_sql = format!(
             "SELECT {TICKET_COLUMNS}, r.display_name AS requester_name, o.name AS organisation_name,
-                 c.name AS category_name, tr.name AS tier_name, g.name AS group_name, a.display_name AS assignee_name
+                 c.name AS category_name, tr.name AS tier_name, g.name AS group_name, a.display_name AS assignee_name,
+                 t.next_breach_at
              FROM tickets t
              JOIN users r ON r.id = t.requester_id
              JOIN organisations o ON o.id = t.organisation_id
@@ -388,6 +393,10 @@ impl Store {
                     tier_name: row.try_get("tier_name")?,
                     group_name: row.try_get("group_name")?,
                     assignee_name: row.try_get("assignee_name")?,
+                    next_breach_at: row
+                        .try_get::<Option<i64>, _>("next_breach_at")?
+                        .map(from_millis)
+                        .transpose()?,
                 })
             })
             .collect::<StoreResult<Vec<_>>>()?;
