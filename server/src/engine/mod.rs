@@ -15,6 +15,9 @@ use tokio::sync::Notify;
 
 /// How many due tickets one query fetches.
 const BATCH: i64 = 500;
+/// How many tickets' decisions one transaction commits: one commit per batch instead of one per
+/// ticket, while keeping each transaction short.
+const COMMIT_BATCH: usize = 100;
 /// The longest the worker sleeps without looking: other instances' changes do not wake it.
 const MAX_SLEEP: std::time::Duration = std::time::Duration::from_secs(30);
 
@@ -54,6 +57,7 @@ impl Engine {
         loop {
             let due = self.store.due_tickets(now, BATCH).await?;
             let full_batch = due.len() as i64 == BATCH;
+            let mut decided = Vec::with_capacity(due.len());
             for ticket_id in due {
                 let Some(ticket) = self.store.ticket(ticket_id).await? else {
                     continue;
@@ -74,13 +78,19 @@ impl Engine {
                     directory: &directory,
                     plan,
                 };
-                let decision = decide(&context, &ticket, &events, &fired, now);
-                let applied = self.store.apply_decision(ticket_id, seen_sequence, &decision, now).await?;
-                report.evaluated += 1;
-                if applied.applied {
-                    report.fired += decision.firings.iter().filter(|firing| !firing.overtaken).count();
-                } else {
-                    report.skipped += 1;
+                decided.push((ticket_id, seen_sequence, decide(&context, &ticket, &events, &fired, now)));
+            }
+            for chunk in decided.chunks(COMMIT_BATCH) {
+                let batch: Vec<_> =
+                    chunk.iter().map(|(id, sequence, decision)| (*id, *sequence, decision)).collect();
+                let outcomes = self.store.apply_decisions(&batch, now).await?;
+                for ((_, _, decision), applied) in chunk.iter().zip(outcomes) {
+                    report.evaluated += 1;
+                    if applied.applied {
+                        report.fired += decision.firings.iter().filter(|firing| !firing.overtaken).count();
+                    } else {
+                        report.skipped += 1;
+                    }
                 }
             }
             // A ticket skipped because it changed is due again at once; leave it to the next tick
