@@ -503,48 +503,6 @@ mod duration_text {
 // Closed sets of words
 // ---------------------------------------------------------------------------------------------
 
-/// Declares a closed set of words used in policy files: `ALL`, `as_str`, `parse`, `label`,
-/// `Display` (the label) and serde as the word, like the enums of `ticket`.
-macro_rules! policy_words {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal, $label:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vmeta])* $variant),+ }
-
-        impl $name {
-            /// Every value, in the order of declaration.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The word as written in policy files.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            /// Reads the word as written in policy files.
-            pub fn parse(value: &str) -> Option<$name> {
-                match value { $($text => Some($name::$variant),)+ _ => None }
-            }
-
-            /// A name for people.
-            pub fn label(self) -> &'static str {
-                match self { $($name::$variant => $label),+ }
-            }
-
-            /// The words of all values, for messages and suggestions.
-            fn words() -> Vec<&'static str> {
-                $name::ALL.iter().map(|value| value.as_str()).collect()
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-                formatter.write_str(self.label())
-            }
-        }
-    };
-}
-
 /// The words of the clock kinds, for messages and suggestions.
 fn clock_words() -> Vec<&'static str> {
     ClockKind::ALL.iter().map(|clock| clock.as_str()).collect()
@@ -558,7 +516,7 @@ fn clock_limit_phrase(clock: ClockKind) -> String {
     }
 }
 
-policy_words! {
+named_enum! {
     /// What happens when a ladder level's budget runs out.
     BreachAction {
         /// The next level of the ladder takes the ticket.
@@ -574,7 +532,7 @@ policy_words! {
     }
 }
 
-policy_words! {
+named_enum! {
     /// What a notification is about.
     EventKind {
         Created => "created", "Ticket created",

@@ -12,38 +12,6 @@ use super::account::Role;
 use super::clock::ClockKind;
 use super::validation::{self, FieldErrors};
 
-/// Declares a closed set of names stored as text: `as_str`, `parse`, `label` and `ALL`.
-macro_rules! named_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal, $label:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vmeta])* $variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            pub fn parse(value: &str) -> Option<$name> {
-                match value { $($text => Some($name::$variant),)+ _ => None }
-            }
-
-            pub fn label(self) -> &'static str {
-                match self { $($name::$variant => $label),+ }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                formatter.write_str(self.label())
-            }
-        }
-    };
-}
-
 named_enum! {
     /// How urgent a ticket is. Customers may suggest one; agents decide.
     Priority {
