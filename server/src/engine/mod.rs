@@ -57,20 +57,11 @@ impl Engine {
         loop {
             let due = self.store.due_tickets(now, BATCH).await?;
             let full_batch = due.len() as i64 == BATCH;
+            let mut fired = self.store.fired_thresholds_of(&due).await?;
             let mut decided = Vec::with_capacity(due.len());
-            for ticket_id in due {
-                let Some(ticket) = self.store.ticket(ticket_id).await? else {
-                    continue;
-                };
-                let events: Vec<_> = self
-                    .store
-                    .timeline(ticket_id, true)
-                    .await?
-                    .into_iter()
-                    .map(|entry| entry.event)
-                    .collect();
+            for (ticket, events) in self.store.tickets_with_logs(&due).await? {
                 let seen_sequence = events.last().map(|event| event.sequence).unwrap_or(0);
-                let fired = self.store.fired_thresholds(ticket_id).await?;
+                let fired = fired.remove(&ticket.id).unwrap_or_default();
                 let plan = plans.get(&ticket.organisation_id).map(String::as_str).unwrap_or("");
                 let context = EngineContext {
                     policy: &rules.policy,
@@ -78,7 +69,7 @@ impl Engine {
                     directory: &directory,
                     plan,
                 };
-                decided.push((ticket_id, seen_sequence, decide(&context, &ticket, &events, &fired, now)));
+                decided.push((ticket.id, seen_sequence, decide(&context, &ticket, &events, &fired, now)));
             }
             for chunk in decided.chunks(COMMIT_BATCH) {
                 let batch: Vec<_> =

@@ -57,19 +57,34 @@ impl Store {
 
     /// The thresholds of a ticket that have fired.
     pub async fn fired_thresholds(&self, ticket_id: i64) -> StoreResult<BTreeSet<ThresholdKey>> {
-        let rows = sqlx::query("SELECT clock, cycle, threshold FROM fired_thresholds WHERE ticket_id = $1")
-            .bind(ticket_id)
-            .fetch_all(self.pool())
-            .await?;
-        let mut keys = BTreeSet::new();
+        Ok(self.fired_thresholds_of(&[ticket_id]).await?.remove(&ticket_id).unwrap_or_default())
+    }
+
+    /// The fired thresholds of several tickets in one query.
+    pub async fn fired_thresholds_of(
+        &self,
+        ticket_ids: &[i64],
+    ) -> StoreResult<std::collections::HashMap<i64, BTreeSet<ThresholdKey>>> {
+        let mut keys: std::collections::HashMap<i64, BTreeSet<ThresholdKey>> =
+            std::collections::HashMap::new();
+        if ticket_ids.is_empty() {
+            return Ok(keys);
+        }
+        let list = ticket_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+        let rows = sqlx::query(&format!(
+            "SELECT ticket_id, clock, cycle, threshold FROM fired_thresholds WHERE ticket_id IN ({list})"
+        ))
+        .fetch_all(self.pool())
+        .await?;
         for row in &rows {
+            let ticket_id: i64 = row.try_get("ticket_id")?;
             let clock: String = row.try_get("clock")?;
             let threshold: String = row.try_get("threshold")?;
             let cycle: i64 = row.try_get("cycle")?;
             if let (Some(clock), Some(threshold), Ok(cycle)) =
                 (ClockKind::parse(&clock), Threshold::parse(&threshold), u32::try_from(cycle))
             {
-                keys.insert(ThresholdKey { clock, cycle, threshold });
+                keys.entry(ticket_id).or_default().insert(ThresholdKey { clock, cycle, threshold });
             }
         }
         Ok(keys)
