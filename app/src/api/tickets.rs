@@ -124,10 +124,13 @@ pub async fn load_ticket(ticket_id: i64) -> Result<TicketDetail, AppError> {
     let clocks = match (user.role.is_staff(), state.store.rules().await?) {
         (true, Some(rules)) => {
             use crate::domain::escalation::{clocks, EngineContext};
+            // Clocks do not route, so who is available does not matter here.
+            let agents = std::collections::BTreeMap::new();
             let context = EngineContext {
                 policy: &rules.policy,
                 calendars: &rules.calendars,
                 directory: &directory,
+                agents: &agents,
                 plan: &organisation.plan,
             };
             let events: Vec<_> = timeline.iter().map(|entry| entry.event.clone()).collect();

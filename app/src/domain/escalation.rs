@@ -32,6 +32,7 @@ use super::clock::{
 };
 use super::directory::Directory;
 use super::policy::{BreachAction, CriterionAction, EventKind, Policy, TicketFacts};
+use super::routing::{place, AgentInfo};
 use super::ticket::{Assignment, EventData, Priority, Ticket, TicketEvent};
 
 /// One threshold of one clock cycle.
@@ -124,6 +125,8 @@ pub struct EngineContext<'a> {
     /// Business calendars by name, as the policy names them.
     pub calendars: &'a BTreeMap<String, Calendar>,
     pub directory: &'a Directory,
+    /// Staff as routing sees them: skills, working calendar, open tickets.
+    pub agents: &'a BTreeMap<i64, AgentInfo>,
     /// The plan of the ticket's organisation.
     pub plan: &'a str,
 }
@@ -343,7 +346,7 @@ fn fire(
                 format!("The {} target of ticket #{} is breached", clock.label().to_lowercase(), ticket.id),
             ));
             if clock == ClockKind::TierBudget && passed.current_holding {
-                events.extend(breach_actions(context, ticket, decision));
+                events.extend(breach_actions(context, ticket, passed.due_at, decision));
             }
             events
         }
@@ -351,7 +354,12 @@ fn fire(
 }
 
 /// The ladder level's actions when its budget runs out.
-fn breach_actions(context: &EngineContext<'_>, ticket: &Ticket, decision: &mut Decision) -> Vec<EventData> {
+fn breach_actions(
+    context: &EngineContext<'_>,
+    ticket: &Ticket,
+    at: DateTime<Utc>,
+    decision: &mut Decision,
+) -> Vec<EventData> {
     let Some(level) = current_level(context, ticket) else {
         return Vec::new();
     };
@@ -367,6 +375,8 @@ fn breach_actions(context: &EngineContext<'_>, ticket: &Ticket, decision: &mut D
                 if let Some(to) =
                     target.and_then(|level| holder_assignment(context.directory, level.holder.as_str()))
                 {
+                    let to =
+                        place(context.directory, context.agents, context.calendars, to, &ticket.tags, at);
                     events.push(EventData::Escalated {
                         from: ticket.assignment,
                         to,
@@ -445,8 +455,15 @@ fn routing(
                 (first.holder.as_str().to_string(), 1, "Routed to ladder level 1".to_string())
             }
         };
-        let to = holder_assignment(context.directory, &holder)?;
         let at = last_instant(log).min(now);
+        let to = place(
+            context.directory,
+            context.agents,
+            context.calendars,
+            holder_assignment(context.directory, &holder)?,
+            &ticket.tags,
+            at,
+        );
         return Some((
             EventData::Escalated { from: ticket.assignment, to, level: Some(level), handoff: None, reason },
             at,
@@ -460,7 +477,9 @@ fn routing(
     if level <= ticket.escalation_level {
         return None;
     }
-    let to = holder_assignment(context.directory, context.policy.level(number)?.holder.as_str())?;
+    let at = now.max(last_instant(log));
+    let holder = holder_assignment(context.directory, context.policy.level(number)?.holder.as_str())?;
+    let to = place(context.directory, context.agents, context.calendars, holder, &ticket.tags, at);
     let escalated = EventData::Escalated {
         from: ticket.assignment,
         to,
@@ -468,7 +487,7 @@ fn routing(
         handoff: None,
         reason: format!("Escalated by the criterion \"{}\"", criterion.name),
     };
-    Some((escalated, now.max(last_instant(log))))
+    Some((escalated, at))
 }
 
 /// What the criteria may look at.

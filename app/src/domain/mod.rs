@@ -54,6 +54,7 @@ pub mod escalation;
 pub mod policy;
 pub mod policy_version;
 pub mod queue;
+pub mod routing;
 pub mod ticket;
 pub mod validation;
 

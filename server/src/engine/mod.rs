@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use app::domain::escalation::{decide, EngineContext};
+use app::domain::ticket::Assignment;
+use app::domain::EventData;
 use app::ssr::store::tickets::WriteError;
 use app::ssr::Store;
 use chrono::{DateTime, Utc};
@@ -47,6 +49,7 @@ impl Engine {
             return Ok(report);
         };
         let directory = self.store.directory().await?;
+        let mut agents = self.store.routing_agents().await?;
         let plans: BTreeMap<i64, String> = self
             .store
             .organisations()
@@ -67,9 +70,20 @@ impl Engine {
                     policy: &rules.policy,
                     calendars: &rules.calendars,
                     directory: &directory,
+                    agents: &agents,
                     plan,
                 };
-                decided.push((ticket.id, seen_sequence, decide(&context, &ticket, &events, &fired, now)));
+                let decision = decide(&context, &ticket, &events, &fired, now);
+                // Later tickets of this tick see the load the earlier ones added.
+                for data in decision.batches.iter().flat_map(|(_, events)| events) {
+                    if let EventData::Escalated { to: Assignment { assignee_id: Some(agent), .. }, .. } = data
+                    {
+                        if let Some(info) = agents.get_mut(agent) {
+                            info.open_tickets += 1;
+                        }
+                    }
+                }
+                decided.push((ticket.id, seen_sequence, decision));
             }
             for chunk in decided.chunks(COMMIT_BATCH) {
                 let batch: Vec<_> =

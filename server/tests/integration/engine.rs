@@ -67,6 +67,15 @@ async fn an_untouched_ticket_climbs_the_ladder_as_its_budgets_run_out(backend: B
     let ticket = store.ticket(id).await.expect("read").expect("exists");
     assert_eq!(ticket.assignment.tier_id, Some(tiers[0].id), "routed to ladder level 1");
     assert_eq!(ticket.escalation_level, 1);
+    // Inside the tier, an agent available on Monday morning in Berlin takes it: the least loaded
+    // member of the Service Desk.
+    let desk = store.groups().await.expect("groups").into_iter().find(|g| g.name == "Service Desk").expect("group");
+    let agent = ticket.assignment.assignee_id.expect("an agent was chosen");
+    assert_eq!(ticket.assignment.group_id, Some(desk.id));
+    assert!(desk.member_ids.contains(&agent));
+    let agents = store.routing_agents().await.expect("agents");
+    let least = desk.member_ids.iter().map(|id| agents[id].open_tickets).min().expect("members");
+    assert_eq!(agents[&agent].open_tickets, least + 1, "the chosen agent had the fewest open tickets");
     // The queue knows when it breaches first: L1's two-hour budget, at 10:00 UTC.
     let queue = store
         .list_tickets(&TicketFilter {

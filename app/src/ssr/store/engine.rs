@@ -9,6 +9,7 @@ use super::tickets::WriteError;
 use super::{from_millis, to_millis, Backend, Store, StoreResult};
 use crate::domain::clock::ClockKind;
 use crate::domain::escalation::{Decision, Threshold, ThresholdKey};
+use crate::domain::routing::AgentInfo;
 
 /// What applying a decision did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -20,6 +21,42 @@ pub struct Applied {
 }
 
 impl Store {
+    /// Active staff as routing sees them: skills, working calendar (by name), open tickets.
+    pub async fn routing_agents(&self) -> StoreResult<std::collections::BTreeMap<i64, AgentInfo>> {
+        let calendars: std::collections::HashMap<i64, String> =
+            self.calendars().await?.into_iter().map(|calendar| (calendar.id, calendar.name)).collect();
+        let skills = self.user_skills().await?;
+        let load_rows = sqlx::query(
+            "SELECT assignee_id, COUNT(*) AS n FROM tickets
+             WHERE assignee_id IS NOT NULL AND status NOT IN ('resolved', 'closed') GROUP BY assignee_id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        let mut load = std::collections::HashMap::new();
+        for row in &load_rows {
+            load.insert(row.try_get::<i64, _>("assignee_id")?, row.try_get::<i64, _>("n")?);
+        }
+        Ok(self
+            .users()
+            .await?
+            .into_iter()
+            .filter(|user| user.active && user.summary.role.is_staff())
+            .map(|user| {
+                let id = user.summary.id;
+                let info = AgentInfo {
+                    skills: skills
+                        .iter()
+                        .filter(|(owner, _)| *owner == id)
+                        .map(|(_, skill)| skill.clone())
+                        .collect(),
+                    calendar: user.calendar_id.and_then(|calendar| calendars.get(&calendar).cloned()),
+                    open_tickets: load.get(&id).copied().unwrap_or(0),
+                };
+                (id, info)
+            })
+            .collect())
+    }
+
     /// Up to `limit` tickets due at `now`, earliest first.
     pub async fn due_tickets(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<i64>> {
         let rows =
