@@ -35,6 +35,8 @@ pub struct TickReport {
     pub fired: usize,
     /// Decisions another instance or a newer change overtook; those tickets are due again.
     pub skipped: usize,
+    /// No policy has been saved yet: nothing can be decided until one is.
+    pub without_policy: bool,
 }
 
 impl Engine {
@@ -46,7 +48,7 @@ impl Engine {
     pub async fn tick(&self, now: DateTime<Utc>) -> Result<TickReport, WriteError> {
         let mut report = TickReport::default();
         let Some(rules) = self.store.rules().await? else {
-            return Ok(report);
+            return Ok(TickReport { without_policy: true, ..report });
         };
         let directory = self.store.directory().await?;
         let mut agents = self.store.routing_agents().await?;
@@ -111,17 +113,29 @@ impl Engine {
     pub async fn run(self, wake: Arc<Notify>, shutdown: Arc<Notify>) {
         loop {
             let now = Utc::now();
+            // How soon to look again regardless of the schedule: never in a tight loop.
+            let mut floor = std::time::Duration::ZERO;
             match self.tick(now).await {
-                Ok(report) if report.evaluated > 0 => {
-                    tracing::info!(
-                        evaluated = report.evaluated,
-                        fired = report.fired,
-                        skipped = report.skipped,
-                        "engine tick"
-                    )
+                // Due tickets wait for a policy; saving one wakes the engine.
+                Ok(report) if report.without_policy => floor = MAX_SLEEP,
+                Ok(report) => {
+                    if report.evaluated > 0 {
+                        tracing::info!(
+                            evaluated = report.evaluated,
+                            fired = report.fired,
+                            skipped = report.skipped,
+                            "engine tick"
+                        );
+                    }
+                    if report.skipped > 0 {
+                        // Someone else holds those tickets; give them a moment.
+                        floor = std::time::Duration::from_millis(20);
+                    }
                 }
-                Ok(_) => {}
-                Err(error) => tracing::error!(%error, "engine tick failed; retrying"),
+                Err(error) => {
+                    tracing::error!(%error, "engine tick failed; retrying");
+                    floor = std::time::Duration::from_secs(1);
+                }
             }
             let sleep = match self.store.next_due_instant().await {
                 Ok(Some(due)) => (due - Utc::now()).to_std().unwrap_or_default().min(MAX_SLEEP),
@@ -130,7 +144,8 @@ impl Engine {
                     tracing::error!(%error, "reading the schedule failed");
                     std::time::Duration::from_secs(1)
                 }
-            };
+            }
+            .max(floor);
             tokio::select! {
                 () = tokio::time::sleep(sleep) => {}
                 () = wake.notified() => {}

@@ -16,6 +16,7 @@ crate::on_both_backends!(
     an_untouched_ticket_climbs_the_ladder_as_its_budgets_run_out,
     each_threshold_fires_once_even_with_two_engines,
     criteria_route_new_tickets_to_their_expert_group,
+    without_a_policy_the_engine_waits_and_changes_nothing,
 );
 
 /// Monday 2 March 2026, 09:00 in Berlin: the office calendar of the demo is open.
@@ -69,7 +70,8 @@ async fn an_untouched_ticket_climbs_the_ladder_as_its_budgets_run_out(backend: B
     assert_eq!(ticket.escalation_level, 1);
     // Inside the tier, an agent available on Monday morning in Berlin takes it: the least loaded
     // member of the Service Desk.
-    let desk = store.groups().await.expect("groups").into_iter().find(|g| g.name == "Service Desk").expect("group");
+    let desk =
+        store.groups().await.expect("groups").into_iter().find(|g| g.name == "Service Desk").expect("group");
     let agent = ticket.assignment.assignee_id.expect("an agent was chosen");
     assert_eq!(ticket.assignment.group_id, Some(desk.id));
     assert!(desk.member_ids.contains(&agent));
@@ -186,4 +188,19 @@ async fn criteria_route_new_tickets_to_their_expert_group(backend: Backend) {
     assert!(events.iter().any(
         |data| matches!(data, EventData::Escalated { reason, .. } if reason.contains("Security incidents"))
     ));
+}
+
+async fn without_a_policy_the_engine_waits_and_changes_nothing(backend: Backend) {
+    let store = demo_store(backend).await;
+    sqlx::query("DELETE FROM policy_versions").execute(store.pool()).await.expect("no policy");
+    let start = monday_morning();
+    let id = open_ticket(&store, None, Priority::Urgent, start).await;
+    let report = Engine::new(store.clone()).tick(start + Duration::days(3)).await.expect("tick");
+    assert!(report.without_policy);
+    assert_eq!(report.evaluated, 0);
+    assert_eq!(log(&store, id).await.len(), 1, "only the creation");
+    assert!(
+        store.due_tickets(start, 10).await.expect("schedule").contains(&id),
+        "still waiting for a policy"
+    );
 }
