@@ -43,11 +43,15 @@ pub struct ThresholdKey {
     pub threshold: Threshold,
 }
 
-/// A reminder at a fraction of the target (in per mille, so keys compare exactly) or the breach.
+/// A reminder at a fraction of the target (in per mille, so keys compare exactly), the breach,
+/// or a tier's checkpoint: a public update due while the tier holds the ticket. For a checkpoint
+/// the key's `cycle` is the sequence number of the event that started the period (the tier
+/// receiving the ticket, or the last public reply), so each period fires at most once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Threshold {
     Reminder { permille: u32 },
     Breach,
+    Checkpoint,
 }
 
 impl Threshold {
@@ -56,6 +60,7 @@ impl Threshold {
         match self {
             Threshold::Reminder { permille } => format!("reminder:{permille}"),
             Threshold::Breach => "breach".to_string(),
+            Threshold::Checkpoint => "checkpoint".to_string(),
         }
     }
 
@@ -65,6 +70,7 @@ impl Threshold {
                 permille.parse().ok().map(|permille| Threshold::Reminder { permille })
             }
             None if text == "breach" => Some(Threshold::Breach),
+            None if text == "checkpoint" => Some(Threshold::Checkpoint),
             _ => None,
         }
     }
@@ -72,7 +78,7 @@ impl Threshold {
     fn fraction(self) -> f64 {
         match self {
             Threshold::Reminder { permille } => f64::from(permille) / 1000.0,
-            Threshold::Breach => 1.0,
+            Threshold::Breach | Threshold::Checkpoint => 1.0,
         }
     }
 }
@@ -177,9 +183,18 @@ pub fn decide(
     for _ in 0..MAX_STEPS {
         let targets = targets(context, &ticket, &fallback);
         let clocks = compute_clocks(&log, &targets, &context.policy.pause_rules, now);
-        let passed = passed_thresholds(context, &ticket, &clocks, &targets, &fired, now);
+        let mut passed = passed_thresholds(context, &ticket, &clocks, &targets, &fired, now);
+        let checkpoint = checkpoint(context, &ticket, &log, &targets).filter(|(key, _)| !fired.contains(key));
+        if let Some((key, due_at)) = checkpoint.filter(|(_, due_at)| *due_at <= now) {
+            passed.push(Passed { key, due_at, ended: false, current_holding: true });
+            passed.sort_by_key(|candidate| (candidate.due_at, candidate.key));
+        }
         let Some(first) = passed.first().cloned() else {
-            decision.next_due = next_due(context, &ticket, &clocks, &targets, &fired, now);
+            let upcoming_checkpoint = checkpoint.map(|(_, due_at)| due_at).filter(|due_at| *due_at > now);
+            decision.next_due = next_due(context, &ticket, &clocks, &targets, &fired, now)
+                .into_iter()
+                .chain(upcoming_checkpoint)
+                .min();
             decision.next_breach = clocks.next_due();
             return decision;
         };
@@ -217,7 +232,8 @@ struct Passed {
 impl Passed {
     /// A later threshold of the same cycle that has passed too makes a reminder pointless.
     fn overtakes(&self, other: &Passed) -> bool {
-        self.key.clock == other.key.clock
+        self.key.threshold != Threshold::Checkpoint
+            && self.key.clock == other.key.clock
             && self.key.cycle == other.key.cycle
             && matches!(other.key.threshold, Threshold::Reminder { .. })
             && self.key.threshold.fraction() > other.key.threshold.fraction()
@@ -338,6 +354,18 @@ fn fire(
             ));
             vec![EventData::ClockReminder { clock, cycle, percent, due_at: passed.due_at, late }]
         }
+        Threshold::Checkpoint => {
+            decision.intents.push(intent(
+                EventKind::CheckpointMissed,
+                Some(BreachAction::NotifyLead),
+                format!("Ticket #{} is due a public update from the tier holding it", ticket.id),
+            ));
+            vec![EventData::CheckpointMissed {
+                tier_id: ticket.assignment.tier_id,
+                due_at: passed.due_at,
+                late,
+            }]
+        }
         Threshold::Breach => {
             let mut events = vec![EventData::ClockBreached { clock, cycle, due_at: passed.due_at, late }];
             decision.intents.push(intent(
@@ -438,11 +466,22 @@ fn routing(
                 let CriterionAction::RouteTo(holder) = &criterion.action else {
                     return None;
                 };
+                // The level of the holder itself, else of the ladder level holding its tier (a group
+                // routed to directly sits at its tier's level).
+                let tier_of = |name: &str| holder_assignment(context.directory, name).and_then(|a| a.tier_id);
                 let level = context
                     .policy
                     .ladder
                     .iter()
                     .position(|level| level.holder == *holder)
+                    .or_else(|| {
+                        let tier = tier_of(holder.as_str())?;
+                        context
+                            .policy
+                            .ladder
+                            .iter()
+                            .position(|level| tier_of(level.holder.as_str()) == Some(tier))
+                    })
                     .map(|i| i as i64 + 1);
                 (
                     holder.as_str().to_string(),
@@ -488,6 +527,41 @@ fn routing(
         reason: format!("Escalated by the criterion \"{}\"", criterion.name),
     };
     Some((escalated, at))
+}
+
+/// The checkpoint of the tier holding the ticket, if the policy sets one: its key and due
+/// instant, a public update being due `public_update_every` of business time (on the tier budget's
+/// calendar) after the tier received the ticket or after the last public reply since.
+fn checkpoint(
+    context: &EngineContext<'_>,
+    ticket: &Ticket,
+    log: &[TicketEvent],
+    targets: &ClockTargets<'_>,
+) -> Option<(ThresholdKey, DateTime<Utc>)> {
+    let tier_id = ticket.assignment.tier_id?;
+    let interval = context.policy.checkpoints.iter().find_map(|checkpoint| {
+        let holder = holder_assignment(context.directory, checkpoint.tier.as_str())?;
+        let applies = holder.tier_id == Some(tier_id)
+            && (holder.group_id.is_none() || holder.group_id == ticket.assignment.group_id);
+        applies.then_some(checkpoint.public_update_every)
+    })?;
+    // The period starts when the tier received the ticket, or at the last public reply since.
+    let mut start: Option<&TicketEvent> = None;
+    for event in log {
+        match &event.data {
+            EventData::AssignmentChanged { from, to } | EventData::Escalated { from, to, .. }
+                if to.tier_id == Some(tier_id) && from.tier_id != Some(tier_id) =>
+            {
+                start = Some(event)
+            }
+            EventData::PublicReply { .. } if start.is_some() => start = Some(event),
+            _ => {}
+        }
+    }
+    let start = start?;
+    let due = targets.tier_budget.calendar.add_business_time(start.at, interval, &[]).ok()?;
+    let cycle = u32::try_from(start.sequence).ok()?;
+    Some((ThresholdKey { clock: ClockKind::TierBudget, cycle, threshold: Threshold::Checkpoint }, due))
 }
 
 /// What the criteria may look at.

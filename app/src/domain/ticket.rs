@@ -154,6 +154,12 @@ pub enum EventData {
         /// Written on catching up rather than at the threshold's instant.
         late: bool,
     },
+    /// The tier holding the ticket owed the customer a public update by `due_at` and gave none.
+    CheckpointMissed {
+        tier_id: Option<i64>,
+        due_at: DateTime<Utc>,
+        late: bool,
+    },
     /// A clock ran past its target.
     ClockBreached {
         clock: ClockKind,
@@ -205,6 +211,7 @@ impl EventData {
             EventData::Escalated { .. } => "escalated",
             EventData::ClockReminder { .. } => "clock_reminder",
             EventData::ClockBreached { .. } => "clock_breached",
+            EventData::CheckpointMissed { .. } => "checkpoint_missed",
         }
     }
 
@@ -229,6 +236,7 @@ impl EventData {
                 | EventData::InternalNote { .. }
                 | EventData::ClockReminder { .. }
                 | EventData::ClockBreached { .. }
+                | EventData::CheckpointMissed { .. }
         )
     }
 }
@@ -540,7 +548,8 @@ impl Ticket {
             | EventData::PublicReply { .. }
             | EventData::InternalNote { .. }
             | EventData::ClockReminder { .. }
-            | EventData::ClockBreached { .. } => {}
+            | EventData::ClockBreached { .. }
+            | EventData::CheckpointMissed { .. } => {}
             EventData::StatusChanged { from, to } => {
                 if *from == TicketStatus::Resolved && !to.is_done() {
                     self.reopen_count += 1;

@@ -200,6 +200,16 @@ fn timeline_item(entry: &TimelineEntry, directory: &Directory, requester: &str) 
             ),
             None,
         ),
+        EventData::CheckpointMissed { tier_id, due_at, late } => (
+            "breach",
+            format!(
+                "Checkpoint missed: {} owed the customer a public update by {}{}",
+                directory.tier_name(*tier_id).unwrap_or("the tier"),
+                due_at.format("%Y-%m-%d %H:%M UTC"),
+                if *late { " (recorded late)" } else { "" }
+            ),
+            None,
+        ),
         EventData::ClockBreached { clock, due_at, late, .. } => (
             "breach",
             format!(

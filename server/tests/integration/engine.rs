@@ -17,6 +17,7 @@ crate::on_both_backends!(
     each_threshold_fires_once_even_with_two_engines,
     criteria_route_new_tickets_to_their_expert_group,
     without_a_policy_the_engine_waits_and_changes_nothing,
+    a_tier_that_gives_no_public_update_misses_its_checkpoint_once,
 );
 
 /// Monday 2 March 2026, 09:00 in Berlin: the office calendar of the demo is open.
@@ -203,4 +204,39 @@ async fn without_a_policy_the_engine_waits_and_changes_nothing(backend: Backend)
         store.due_tickets(start, 10).await.expect("schedule").contains(&id),
         "still waiting for a policy"
     );
+}
+
+async fn a_tier_that_gives_no_public_update_misses_its_checkpoint_once(backend: Backend) {
+    let store = demo_store(backend).await;
+    let engine = Engine::new(store.clone());
+    let start = monday_morning();
+    // Routed to Security in L3, whose checkpoint is a public update every 4 business hours.
+    let id = open_ticket(&store, Some("Security"), Priority::High, start).await;
+    engine.tick(start).await.expect("tick");
+    let ines = user_by_email(&store, "ines.security@tierline.example").await;
+    store
+        .append(id, &ines, None, start + Duration::hours(2), |t| {
+            ticket::write_message(t, ines.role, app::domain::Visibility::Public, "We are on it.")
+        })
+        .await
+        .expect("reply");
+    let checkpoints = |events: &[EventData]| {
+        events.iter().filter(|d| matches!(d, EventData::CheckpointMissed { .. })).count()
+    };
+    // Four business hours after the start the reply has restarted the period: nothing is missed.
+    engine.tick(start + Duration::hours(4) + Duration::minutes(30)).await.expect("tick");
+    assert_eq!(checkpoints(&log(&store, id).await), 0);
+    // Four business hours after the reply, with no update since: missed, once.
+    engine.tick(start + Duration::hours(6) + Duration::minutes(30)).await.expect("tick");
+    engine.tick(start + Duration::hours(6) + Duration::minutes(45)).await.expect("tick");
+    let events = log(&store, id).await;
+    assert_eq!(checkpoints(&events), 1, "{events:#?}");
+    let missed = events.iter().find_map(|d| match d {
+        EventData::CheckpointMissed { due_at, .. } => Some(*due_at),
+        _ => None,
+    });
+    assert_eq!(missed, Some(start + Duration::hours(6)));
+    let outbox = store.pending_outbox(100_000).await.expect("outbox");
+    assert!(outbox.iter().any(|(topic, payload)| topic == "notify.checkpoint_missed"
+        && payload.contains(&format!("\"ticket_id\":{id}"))));
 }
