@@ -92,11 +92,6 @@ impl Store {
         row.try_get::<Option<i64>, _>("due")?.map(from_millis).transpose()
     }
 
-    /// The thresholds of a ticket that have fired.
-    pub async fn fired_thresholds(&self, ticket_id: i64) -> StoreResult<BTreeSet<ThresholdKey>> {
-        Ok(self.fired_thresholds_of(&[ticket_id]).await?.remove(&ticket_id).unwrap_or_default())
-    }
-
     /// The fired thresholds of several tickets in one query.
     pub async fn fired_thresholds_of(
         &self,
@@ -127,23 +122,12 @@ impl Store {
         Ok(keys)
     }
 
-    /// Persists a decision about `ticket_id` in one transaction: the fired thresholds (each at
-    /// most once, by the table's key), the events through the write path, the notification
-    /// intents in the outbox, and the ticket's next due instant. Nothing is written when the
-    /// ticket changed since `seen_sequence` (it is due again and will be decided afresh) or when
-    /// another instance holds or already fired one of the thresholds.
-    pub async fn apply_decision(
-        &self,
-        ticket_id: i64,
-        seen_sequence: i64,
-        decision: &Decision,
-        now: DateTime<Utc>,
-    ) -> Result<Applied, WriteError> {
-        Ok(self.apply_decisions(&[(ticket_id, seen_sequence, decision)], now).await?[0])
-    }
-
     /// Persists the decisions about several tickets in one transaction, so a batch costs one
-    /// commit (one `fsync` on SQLite) instead of one per ticket. Each ticket is applied under a
+    /// commit (one `fsync` on SQLite) instead of one per ticket. For each ticket: the fired
+    /// thresholds (each at most once, by the table's key), the events through the write path,
+    /// the notification intents in the outbox, and the next due instant. Nothing is written for
+    /// a ticket that changed since its `seen_sequence` (it is due again and decided afresh), that
+    /// another instance holds, or whose thresholds another instance already fired. Each ticket is applied under a
     /// savepoint: a ticket that changed meanwhile, or whose thresholds another instance fired,
     /// is rolled back alone and stays due. A database error aborts the whole batch, which then
     /// stays due as a whole.
