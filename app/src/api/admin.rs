@@ -400,17 +400,7 @@ mod server {
     use crate::ssr::store::{StoreError, StoreResult};
     use crate::ssr::Store;
 
-    /// An id chosen in a form: empty means none.
-    pub fn optional_id(errors: &mut FieldErrors, field: &str, value: &str) -> Option<i64> {
-        let value = value.trim();
-        if value.is_empty() {
-            return None;
-        }
-        value.parse::<i64>().ok().filter(|id| *id > 0).or_else(|| {
-            errors.push(field, format!("\"{value}\" is not one of the choices."));
-            None
-        })
-    }
+    pub use crate::domain::validation::optional_id;
 
     /// A member of staff chosen in a form, checked to exist.
     pub async fn staff_id(

@@ -337,8 +337,9 @@ pub async fn reopen_ticket(ticket_id: i64) -> Result<(), AppError> {
 #[cfg(feature = "ssr")]
 mod server {
     use super::*;
-    use crate::domain::queue::{TicketFilter, TicketSort};
+    use crate::domain::queue::{parse_statuses, TicketFilter, TicketSort};
     use crate::domain::ticket::{parse_tags, Assignment, TicketChanges};
+    pub use crate::domain::validation::optional_id;
     use crate::domain::{FieldErrors, Priority, TicketStatus};
     use crate::ssr::store::tickets::WriteError;
     use crate::ssr::Store;
@@ -372,36 +373,9 @@ mod server {
         }
     }
 
-    /// An id typed into a form: empty means none.
-    pub fn optional_id(errors: &mut FieldErrors, field: &str, value: &str) -> Option<i64> {
-        let value = value.trim();
-        if value.is_empty() {
-            return None;
-        }
-        match value.parse::<i64>() {
-            Ok(id) if id > 0 => Some(id),
-            _ => {
-                errors.push(field, format!("\"{value}\" is not one of the choices."));
-                None
-            }
-        }
-    }
-
     pub fn filter_for(user: &UserSummary, query: &TicketQuery) -> Result<TicketFilter, AppError> {
         let mut errors = FieldErrors::default();
-        let statuses = match query.status.trim() {
-            "" | "active" => TicketStatus::ALL.iter().copied().filter(|status| !status.is_done()).collect(),
-            "all" => Vec::new(),
-            list => list
-                .split(',')
-                .filter_map(|name| {
-                    TicketStatus::parse(name.trim()).or_else(|| {
-                        errors.push("status", format!("\"{name}\" is not a status."));
-                        None
-                    })
-                })
-                .collect(),
-        };
+        let statuses = parse_statuses(&mut errors, "status", &query.status);
         let (assignee_id, unassigned) = match query.assignee.trim() {
             "me" => (Some(user.id), false),
             "none" => (None, true),

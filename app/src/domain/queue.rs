@@ -4,6 +4,31 @@
 use serde::{Deserialize, Serialize};
 
 use super::ticket::{Priority, Ticket, TicketEvent, TicketStatus};
+use super::validation::FieldErrors;
+
+/// A status filter as written in a URL or an API query: `active` (or empty: everything not
+/// resolved or closed), `all` (no filter), or a comma-separated list of statuses.
+pub fn parse_statuses(errors: &mut FieldErrors, field: &str, text: &str) -> Vec<TicketStatus> {
+    match text.trim() {
+        "" | "active" => TicketStatus::ALL.iter().copied().filter(|status| !status.is_done()).collect(),
+        "all" => Vec::new(),
+        list => list
+            .split(',')
+            .filter_map(|name| {
+                TicketStatus::parse(name.trim()).or_else(|| {
+                    errors.push(
+                        field,
+                        format!(
+                            "\"{}\" is not a status; use active, all, or names like open,pending.",
+                            name.trim()
+                        ),
+                    );
+                    None
+                })
+            })
+            .collect(),
+    }
+}
 
 /// A ticket as the queue and the portal list it, with the names behind its ids.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,4 +124,23 @@ pub struct TicketPage {
 pub struct TimelineEntry {
     pub event: TicketEvent,
     pub actor_name: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_filters_read_active_all_and_lists() {
+        let mut errors = FieldErrors::default();
+        assert!(!parse_statuses(&mut errors, "status", "").contains(&TicketStatus::Resolved));
+        assert!(parse_statuses(&mut errors, "status", "all").is_empty());
+        assert_eq!(
+            parse_statuses(&mut errors, "status", "open, pending"),
+            vec![TicketStatus::Open, TicketStatus::Pending]
+        );
+        assert!(errors.is_empty());
+        parse_statuses(&mut errors, "status", "open,waiting");
+        assert!(errors.for_field("status").is_some_and(|message| message.contains("\"waiting\"")));
+    }
 }

@@ -113,6 +113,19 @@ pub fn slug(errors: &mut FieldErrors, field: &str, label: &str, value: &str) -> 
     name
 }
 
+/// An id chosen in a form (a `<select>` value): empty means none; anything but a positive
+/// number is a wrong choice.
+pub fn optional_id(errors: &mut FieldErrors, field: &str, value: &str) -> Option<i64> {
+    let value = value.trim();
+    if value.is_empty() {
+        return None;
+    }
+    value.parse::<i64>().ok().filter(|id| *id > 0).or_else(|| {
+        errors.push(field, format!("\"{value}\" is not one of the choices."));
+        None
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,6 +156,16 @@ mod tests {
             email(&mut errors, "email", bad);
             assert!(errors.for_field("email").is_some(), "{bad:?} should be refused");
         }
+    }
+
+    #[test]
+    fn ids_from_forms_are_empty_or_positive_numbers() {
+        let mut errors = FieldErrors::default();
+        assert_eq!(optional_id(&mut errors, "tier", " 7 "), Some(7));
+        assert_eq!(optional_id(&mut errors, "tier", ""), None);
+        assert!(errors.is_empty());
+        assert_eq!(optional_id(&mut errors, "tier", "-3"), None);
+        assert_eq!(errors.for_field("tier"), Some("\"-3\" is not one of the choices."));
     }
 
     #[test]

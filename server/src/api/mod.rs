@@ -4,9 +4,9 @@
 //! `/api/v1/openapi.json` is generated from these handlers and their types.
 
 use app::api::AppError;
-use app::domain::queue::{TicketFilter, TicketSort};
+use app::domain::queue::{parse_statuses, TicketFilter, TicketSort};
 use app::domain::ticket::{self, NewTicketInput};
-use app::domain::{Channel, EventData, FieldErrors, Role, TicketStatus, UserSummary, Visibility};
+use app::domain::{Channel, EventData, FieldErrors, Role, UserSummary, Visibility};
 use app::ssr::store::tickets::WriteError;
 use app::ssr::AppState;
 use axum::extract::{FromRequestParts, Path, Query, State};
@@ -386,19 +386,7 @@ async fn list_tickets(
     Query(params): Query<ListParams>,
 ) -> Result<Json<ApiTicketList>, ApiError> {
     let mut errors = FieldErrors::default();
-    let statuses = match params.status.as_deref().map(str::trim).unwrap_or("active") {
-        "" | "active" => TicketStatus::ALL.iter().copied().filter(|s| !s.is_done()).collect(),
-        "all" => Vec::new(),
-        list => list
-            .split(',')
-            .filter_map(|name| {
-                TicketStatus::parse(name.trim()).or_else(|| {
-                    errors.push("status", format!("{name:?} is not a status."));
-                    None
-                })
-            })
-            .collect(),
-    };
+    let statuses = parse_statuses(&mut errors, "status", params.status.as_deref().unwrap_or("active"));
     let page = params.page.unwrap_or(1);
     let per_page = params.per_page.unwrap_or(50);
     if page < 1 {
