@@ -8,7 +8,7 @@ use leptos_router::{path, SsrMode};
 use crate::components::layout::Layout;
 use crate::domain::{Role, UserSummary};
 use crate::pages;
-use crate::providers::{provide_session, provide_ticking_clock};
+use crate::providers::{provide_live_updates, provide_session, provide_ticking_clock};
 
 /// The document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -47,6 +47,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_session();
     provide_ticking_clock();
+    provide_live_updates();
     // Effects run only in the browser, after hydration: the mark tells tests (and curious
     // people) that the page is live.
     Effect::new(|_| {
@@ -68,6 +69,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/tickets/new") view=|| view! { <pages::NewTicketPage staff=true/> } ssr=SsrMode::Async/>
                     <Route path=path!("/tickets/:id") view=pages::TicketPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin") view=pages::AdminPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/deliveries") view=pages::DeliveriesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/notifications") view=pages::NotificationsPage ssr=SsrMode::Async/>
                     <Route path=path!("/policy") view=pages::PolicyPage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>

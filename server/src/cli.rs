@@ -171,21 +171,41 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         let logins = crate::demo::load(&state.store, chrono::Utc::now()).await?;
         crate::demo::print_logins(&logins);
     }
-    // The escalation engine runs beside the web server on the same store; with PostgreSQL, every
-    // instance runs one and the store's locks and unique keys share the work between them.
-    let engine_shutdown = std::sync::Arc::new(tokio::sync::Notify::new());
-    let engine = tokio::spawn(
-        crate::engine::Engine::new(state.store.clone())
-            .run(state.store.engine_wake(), engine_shutdown.clone()),
-    );
+    // The escalation engine, the notifier and the delivery worker run beside the web server on
+    // the same store; with PostgreSQL, every instance runs them and the store's locks, leases
+    // and unique keys share the work between them.
+    let stops: Vec<_> = (0..3).map(|_| std::sync::Arc::new(tokio::sync::Notify::new())).collect();
+    let channels = crate::notify::channels::Channels::from_settings(&settings)?;
+    let lease = chrono::Duration::seconds(settings.delivery_lease_seconds.max(1) as i64);
+    let workers = vec![
+        tokio::spawn(
+            crate::engine::Engine::new(state.store.clone()).run(state.store.engine_wake(), stops[0].clone()),
+        ),
+        tokio::spawn(
+            crate::notify::Notifier::new(state.store.clone(), &settings.public_url).run(stops[1].clone()),
+        ),
+        tokio::spawn(crate::notify::Sender::new(state.store.clone(), channels, lease).run(stops[2].clone())),
+        tokio::spawn(state.store.clone().listen_for_changes(settings.database_url.clone())),
+    ];
     let listener =
         tokio::net::TcpListener::bind(address).await.with_context(|| format!("listening on {address}"))?;
     let bound = listener.local_addr()?;
     tracing::info!("Tierline is serving on http://{bound}");
     println!("Tierline is serving on http://{bound}");
-    crate::serve(state, listener, shutdown_signal()).await?;
-    engine_shutdown.notify_one();
-    let _ = engine.await;
+    let live = state.store.live().clone();
+    let shutdown = async move {
+        shutdown_signal().await;
+        // Open event streams end now; otherwise the server would wait for every browser.
+        live.close();
+    };
+    crate::serve(state, listener, shutdown).await?;
+    // A stored permit: a worker busy with a step stops as soon as it next waits.
+    for stop in &stops {
+        stop.notify_one();
+    }
+    for worker in workers {
+        let _ = worker.await;
+    }
     tracing::info!("stopped");
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! (`TIERLINE_*`, and `DATABASE_URL` for the database). Leptos reads its own
 //! `LEPTOS_SITE_ADDR` and `LEPTOS_SITE_ROOT`.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use figment::providers::{Env, Format, Serialized, Toml};
@@ -21,6 +22,49 @@ pub struct Settings {
     pub log_format: String,
     /// Load the demo organisation, people and tickets when the database is empty at start-up.
     pub demo_on_first_start: bool,
+    /// The address people reach Tierline at: links in e-mail and chat messages start with it.
+    pub public_url: String,
+    /// The mail server e-mail notifications go through; without it they fail visibly.
+    pub smtp: Option<SmtpSettings>,
+    /// The Slack incoming webhook the policy's `slack` channel posts to.
+    pub slack: Option<ChatSettings>,
+    /// The Microsoft Teams Workflows webhook the policy's `teams` channel posts to.
+    pub teams: Option<ChatSettings>,
+    /// Generic JSON webhooks by name, for the policy's `webhook:NAME` channels.
+    pub webhooks: BTreeMap<String, WebhookSettings>,
+    /// How long a delivery worker holds a delivery it is sending; if it dies meanwhile, another
+    /// (or the restarted one) sends it again after this long, with the same idempotency key.
+    pub delivery_lease_seconds: u64,
+}
+
+/// How e-mail leaves Tierline.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    /// `none` (plain, for a relay on the same host), `starttls` or `tls` (implicit TLS).
+    #[serde(default = "default_tls")]
+    pub tls: String,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// The sender, e.g. `Tierline <support@example.com>`.
+    pub from: String,
+}
+
+fn default_tls() -> String {
+    "starttls".to_string()
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ChatSettings {
+    pub url: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct WebhookSettings {
+    pub url: String,
+    /// The shared secret of the `Tierline-Signature` header (HMAC-SHA256); see docs/webhooks.md.
+    pub secret: String,
 }
 
 impl Default for Settings {
@@ -31,6 +75,12 @@ impl Default for Settings {
             login_attempts_per_minute: 10,
             log_format: "text".to_string(),
             demo_on_first_start: true,
+            public_url: "http://127.0.0.1:3000".to_string(),
+            smtp: None,
+            slack: None,
+            teams: None,
+            webhooks: BTreeMap::new(),
+            delivery_lease_seconds: 120,
         }
     }
 }
@@ -40,7 +90,8 @@ impl Settings {
         let file = file.map(Path::to_path_buf).unwrap_or_else(|| "tierline.toml".into());
         Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file(file))
-            .merge(Env::prefixed("TIERLINE_"))
+            // `TIERLINE_SMTP__HOST` sets `smtp.host`.
+            .merge(Env::prefixed("TIERLINE_").split("__"))
             .merge(Env::raw().only(&["DATABASE_URL"]).map(|_| "database_url".into()))
             .extract()
             .map_err(Box::new)

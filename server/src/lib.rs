@@ -8,6 +8,8 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod engine;
+pub mod live;
+pub mod notify;
 pub mod security;
 pub mod startup;
 pub mod telemetry;

@@ -39,6 +39,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .route("/live", get(crate::live::live))
         .merge(crate::api::router())
         .leptos_routes_with_context(
             &state,

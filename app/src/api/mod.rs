@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod error;
+pub mod notifications;
 pub mod policies;
 pub mod session;
 pub mod tickets;

@@ -56,6 +56,8 @@ pub struct TicketDetail {
     /// The ticket's SLA clocks under the policy in force, with their explanations; for staff,
     /// and only once a policy exists.
     pub clocks: Option<crate::domain::clock::TicketClocks>,
+    /// Whether the viewer watches the ticket (staff only; always false for customers).
+    pub watching: bool,
 }
 
 /// The fields of the "edit ticket" form, as text; `version` is the version the form was built
@@ -138,10 +140,12 @@ pub async fn load_ticket(ticket_id: i64) -> Result<TicketDetail, AppError> {
         }
         _ => None,
     };
+    let watching = user.role.is_staff() && state.store.watchers(ticket.id).await?.contains(&user.id);
     Ok(TicketDetail {
         timeline,
         directory,
         clocks,
+        watching,
         requester_name: requester.summary.display_name,
         organisation_name: organisation.name,
         plan: organisation.plan,
@@ -307,6 +311,34 @@ pub async fn escalate_ticket(form: EscalationForm) -> Result<(), AppError> {
         })
         .await
         .map_err(server::write_error)?;
+    Ok(())
+}
+
+/// Takes note of the ticket's current escalation level (staff only): repeat notifications about
+/// it stop, the ladder goes on.
+#[server(endpoint = "tickets/acknowledge")]
+pub async fn acknowledge_escalation(ticket_id: i64) -> Result<(), AppError> {
+    let user = crate::ssr::auth::require_staff().await?;
+    let state = crate::ssr::app_state()?;
+    server::visible_ticket(&user, ticket_id).await?;
+    state
+        .store
+        .append(ticket_id, &user, None, crate::ssr::now(), |t| {
+            crate::domain::ticket::acknowledge(t, user.role)
+        })
+        .await
+        .map_err(server::write_error)?;
+    Ok(())
+}
+
+/// Starts or stops watching a ticket (staff only): watchers are told what the policy's rules for
+/// `watchers` say.
+#[server(endpoint = "tickets/watch")]
+pub async fn watch_ticket(ticket_id: i64, watch: bool) -> Result<(), AppError> {
+    let user = crate::ssr::auth::require_staff().await?;
+    let state = crate::ssr::app_state()?;
+    server::visible_ticket(&user, ticket_id).await?;
+    state.store.set_watching(ticket_id, user.id, watch).await?;
     Ok(())
 }
 

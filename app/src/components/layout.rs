@@ -45,7 +45,9 @@ fn UserNav(user: UserSummary) -> impl IntoView {
             </Show>
             <Show when=move || admin>
                 <li><A href="/admin">"Admin"</A></li>
+                <li><A href="/admin/deliveries">"Deliveries"</A></li>
             </Show>
+            <li><crate::pages::NotificationBell/></li>
         </ul>
         <span class="whoami">
             {user.display_name.clone()} " · " {user.role.label()}

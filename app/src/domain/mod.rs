@@ -49,8 +49,10 @@ macro_rules! named_enum {
 pub mod account;
 pub mod calendar;
 pub mod clock;
+pub mod delivery;
 pub mod directory;
 pub mod escalation;
+pub mod notify;
 pub mod policy;
 pub mod policy_version;
 pub mod queue;

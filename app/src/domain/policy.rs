@@ -57,11 +57,14 @@
 //! reminders = [{ clock = "tier_budget", at = 0.75 }]
 //! on_breach = ["next_level", "notify_lead"] # next_level, notify_lead, notify_manager,
 //!                                           # raise_priority, notify
-//! [[notify]]
+//! [[notify]]                                # optional; every matching rule applies
 //! events = ["escalated", "breach"]          # required
-//! priority = ["high", "urgent"]             # optional filters: priority, plan, level
+//! priority = ["high", "urgent"]             # optional filters: priority, plan, level, category
+//! category = ["Security", "Billing"]        # (category names are checked like criteria's)
 //! to = ["group", "lead", "email:desk@example.com"]
 //! channels = ["in_app", "email", "webhook:status-page"]
+//! urgent = true                             # optional, default false: ignore quiet hours and
+//!                                           # digests (urgent tickets always do)
 //!
 //! [[checkpoints]]
 //! tier = "L3 Engineering"
@@ -231,6 +234,29 @@ events = ["escalated", "breach"]
 priority = ["high", "urgent"]
 to = ["group", "lead"]
 channels = ["in_app", "email"]
+urgent = true
+
+[[notify]]
+events = ["escalated"]
+to = ["group", "watchers"]
+channels = ["in_app"]
+
+[[notify]]
+events = ["escalated"]
+category = "Security"
+to = ["managers"]
+channels = ["in_app", "email"]
+urgent = true
+
+[[notify]]
+events = ["assigned", "customer_replied"]
+to = ["assignee"]
+channels = ["in_app", "email"]
+
+[[notify]]
+events = ["created", "escalated"]
+to = ["requester"]
+channels = ["email"]
 
 [[notify]]
 events = ["escalated", "breach"]
@@ -1244,6 +1270,15 @@ pub struct NotificationRule {
     pub plans: Vec<String>,
     /// Only tickets at these ladder levels, numbered from 1; empty for all.
     pub levels: Vec<usize>,
+    /// Only tickets of these categories (`category` in the file); empty for all. A ticket without
+    /// a category matches only the empty filter. Names compare exactly, as in conditions.
+    // Rules serialised before the field existed read as unfiltered.
+    #[serde(default)]
+    pub categories: Vec<NameRef>,
+    /// Whether this rule's messages are urgent: sent at once, never held by quiet hours or
+    /// gathered into digests. Messages about urgent tickets are urgent whatever this says.
+    #[serde(default)]
+    pub urgent: bool,
     /// Who is told (`to` in the file); never empty.
     pub recipients: Vec<Recipient>,
     /// How they are told; never empty.
@@ -1400,11 +1435,17 @@ impl Policy {
                 let levels: Vec<String> = rule.levels.iter().map(ToString::to_string).collect();
                 lines.push(format!("level = [{}]", levels.join(", ")));
             }
+            if !rule.categories.is_empty() {
+                lines.push(format!("category = {}", toml_list(rule.categories.iter().map(NameRef::as_str))));
+            }
             lines.push(format!("to = {}", toml_list(rule.recipients.iter().map(Recipient::as_text))));
             lines.push(format!(
                 "channels = {}",
                 toml_list(rule.channels.iter().map(NotificationChannel::as_text))
             ));
+            if rule.urgent {
+                lines.push("urgent = true".to_string());
+            }
         }
         for checkpoint in &self.checkpoints {
             lines.extend([String::new(), "[[checkpoints]]".to_string()]);
@@ -1603,6 +1644,9 @@ impl Policy {
             }
         }
         references.extend(self.ladder.iter().map(|level| (NameKind::TierOrGroup, &level.holder)));
+        for rule in &self.notifications {
+            references.extend(rule.categories.iter().map(|name| (NameKind::Category, name)));
+        }
         references
             .extend(self.checkpoints.iter().map(|checkpoint| (NameKind::TierOrGroup, &checkpoint.tier)));
 
@@ -1729,6 +1773,10 @@ fn describe_notification_rule(rule: &NotificationRule) -> String {
         let words: Vec<String> = rule.levels.iter().map(ToString::to_string).collect();
         filters.push(format!("level {}", join_words(&words, "or")));
     }
+    if !rule.categories.is_empty() {
+        let names: Vec<String> = rule.categories.iter().map(ToString::to_string).collect();
+        filters.push(format!("category {}", join_words(&names, "or")));
+    }
     let filters = if filters.is_empty() { String::new() } else { format!(" ({})", filters.join("; ")) };
     let recipients: Vec<String> = rule.recipients.iter().map(Recipient::describe).collect();
     let channels: Vec<String> = rule.channels.iter().map(NotificationChannel::describe).collect();
@@ -1736,8 +1784,10 @@ fn describe_notification_rule(rule: &NotificationRule) -> String {
         [only] if !only.is_plural() => "is",
         _ => "are",
     };
+    let urgency =
+        if rule.urgent { ", urgently (quiet hours and digests do not hold these messages)" } else { "" };
     format!(
-        "When {}{filters}, {} {verb} told by {}.",
+        "When {}{filters}, {} {verb} told by {}{urgency}.",
         join_words(&events, "or"),
         join_words(&recipients, "and"),
         join_words(&channels, "and")
@@ -1946,7 +1996,8 @@ const CONDITION_KEYS: [&str; 13] = [
 ];
 const LEVEL_KEYS: [&str; 4] = ["holder", "budget", "reminders", "on_breach"];
 const REMINDER_KEYS: [&str; 2] = ["clock", "at"];
-const NOTIFY_KEYS: [&str; 6] = ["events", "priority", "plan", "level", "to", "channels"];
+const NOTIFY_KEYS: [&str; 8] =
+    ["events", "priority", "plan", "level", "category", "to", "channels", "urgent"];
 const CHECKPOINT_KEYS: [&str; 2] = ["tier", "public_update_every"];
 
 /// The keys of one table in file order, those not allowed already reported.
@@ -2213,6 +2264,26 @@ impl Reader<'_> {
                 self.error_at(
                     &value.span(),
                     format!("{place}: {key} must be a whole number from {minimum} to {maximum}, not {shown}"),
+                );
+                None
+            }
+        }
+    }
+
+    /// `true` or `false`, without quotes.
+    fn flag(&mut self, value: &TomlValue<'_>, place: &str, key: &str) -> Option<bool> {
+        match value.get_ref() {
+            DeValue::Boolean(flag) => Some(*flag),
+            other => {
+                let hint = match other {
+                    DeValue::String(text) if ["true", "false"].contains(&text.trim()) => {
+                        format!(" (write {} without quotes)", text.trim())
+                    }
+                    _ => String::new(),
+                };
+                self.error_at(
+                    &value.span(),
+                    format!("{place}: {key} must be true or false, not {}{hint}", kind_of(other)),
                 );
                 None
             }
@@ -2774,12 +2845,14 @@ impl Reader<'_> {
         let priorities = fields.get("priority").and_then(|value| self.priorities(value, &place));
         let plans = fields.get("plan").and_then(|value| self.plans(value, &place));
         let levels = fields.get("level").and_then(|value| self.level_numbers(value, &place, ladder_length));
+        let categories = fields.get("category").and_then(|value| self.name_refs(value, &place, "category"));
         let recipients = self
             .required(&fields, &place, "to", "[\"group\", \"lead\"]")
             .and_then(|value| self.word_list(value, &place, "to", Recipient::parse));
         let channels = self
             .required(&fields, &place, "channels", "[\"in_app\", \"email\"]")
             .and_then(|value| self.word_list(value, &place, "channels", NotificationChannel::parse));
+        let urgent = fields.get("urgent").and_then(|value| self.flag(value, &place, "urgent"));
         if self.errors.len() != before {
             return None;
         }
@@ -2788,6 +2861,8 @@ impl Reader<'_> {
             priorities: priorities.unwrap_or_default(),
             plans: plans.unwrap_or_default(),
             levels: levels.unwrap_or_default(),
+            categories: categories.unwrap_or_default(),
+            urgent: urgent.unwrap_or(false),
             recipients: recipients?,
             channels: channels?,
         })
@@ -2943,7 +3018,7 @@ mod tests {
         assert_eq!(example.targets.len(), 6);
         assert_eq!(example.criteria.len(), 9);
         assert_eq!(example.ladder.len(), 3);
-        assert_eq!(example.notifications.len(), 7);
+        assert_eq!(example.notifications.len(), 11);
         assert_eq!(example.checkpoints.len(), 2);
         let written = example.to_toml();
         assert_eq!(Policy::from_toml(&written), Ok(example.clone()), "{written}");
@@ -3104,6 +3179,24 @@ mod tests {
             ("a notify rule without recipients",
                 "name = \"P\"\ncalendar = \"C\"\n[[targets]]\nresolution = \"4h\"\n[[ladder]]\nholder = \"L1\"\n[[notify]]\nevents = [\"breach\"]\nchannels = [\"email\"]\n",
                 Some(7), "notify rule 1 has no to; add to = [\"group\", \"lead\"]"),
+            ("an urgent flag that is not true or false",
+                "name = \"P\"\ncalendar = \"C\"\n[[targets]]\nresolution = \"4h\"\n[[ladder]]\nholder = \"L1\"\n[[notify]]\nevents = [\"breach\"]\nto = [\"lead\"]\nchannels = [\"email\"]\nurgent = 1\n",
+                Some(11), "notify rule 1: urgent must be true or false, not a whole number"),
+            ("an urgent flag in quotes",
+                "name = \"P\"\ncalendar = \"C\"\n[[targets]]\nresolution = \"4h\"\n[[ladder]]\nholder = \"L1\"\n[[notify]]\nevents = [\"breach\"]\nurgent = \"true\"\nto = [\"lead\"]\nchannels = [\"email\"]\n",
+                Some(9), "notify rule 1: urgent must be true or false, not text (write true without quotes)"),
+            ("an empty category filter",
+                "name = \"P\"\ncalendar = \"C\"\n[[targets]]\nresolution = \"4h\"\n[[ladder]]\nholder = \"L1\"\n[[notify]]\nevents = [\"breach\"]\ncategory = []\nto = [\"lead\"]\nchannels = [\"email\"]\n",
+                Some(9), "notify rule 1: category is an empty list; give at least one value"),
+            ("a category listed twice",
+                "name = \"P\"\ncalendar = \"C\"\n[[targets]]\nresolution = \"4h\"\n[[ladder]]\nholder = \"L1\"\n[[notify]]\nevents = [\"breach\"]\ncategory = [\n\"Billing\",\n\"Billing\",\n]\nto = [\"lead\"]\nchannels = [\"email\"]\n",
+                Some(11), "notify rule 1: category lists \"Billing\" more than once"),
+            ("a category that is not text",
+                "name = \"P\"\ncalendar = \"C\"\n[[targets]]\nresolution = \"4h\"\n[[ladder]]\nholder = \"L1\"\n[[notify]]\nevents = [\"breach\"]\ncategory = 7\nto = [\"lead\"]\nchannels = [\"email\"]\n",
+                Some(9), "notify rule 1: category must be text in quotes or a list of them, not a whole number"),
+            ("a misspelled notify key",
+                "name = \"P\"\ncalendar = \"C\"\n[[targets]]\nresolution = \"4h\"\n[[ladder]]\nholder = \"L1\"\n[[notify]]\nevents = [\"breach\"]\ncatgory = [\"Billing\"]\nto = [\"lead\"]\nchannels = [\"email\"]\n",
+                Some(9), "notify rule 1: unknown key \"catgory\"; did you mean \"category\"?"),
             ("no ladder at all",
                 "name = \"P\"\ncalendar = \"C\"\n[[targets]]\nresolution = \"4h\"\n",
                 None, "the ladder is empty; add at least one [[ladder]] level with a holder"),
@@ -3612,6 +3705,129 @@ public_update_every = "4h"
         );
     }
 
+    /// A small valid policy with one `[[notify]]` rule made of `keys`, which start on line 7.
+    fn notify_rule(keys: &str) -> NotificationRule {
+        let source = format!(
+            "name = \"P\"\ncalendar = \"C\"\n[[targets]]\nresolution = \"4h\"\n[[ladder]]\nholder = \"L1\"\n\
+             [[notify]]\n{keys}"
+        );
+        policy(&source).notifications.remove(0)
+    }
+
+    #[test]
+    fn a_notify_rule_reads_categories_and_the_urgent_flag() {
+        let plain = notify_rule("events = \"breach\"\nto = \"lead\"\nchannels = \"email\"\n");
+        assert_eq!((plain.categories.clone(), plain.urgent), (vec![], false));
+
+        let one = notify_rule(
+            "events = \"breach\"\ncategory = \"Security\"\nto = \"lead\"\nchannels = \"email\"\n",
+        );
+        assert_eq!(one.categories, vec![NameRef::new("Security")]);
+        assert_eq!(one.categories[0].line(), Some(9));
+
+        let several = notify_rule(
+            "events = \"breach\"\ncategory = [\"Security\", \" Billing \"]\nto = \"lead\"\nchannels = \"email\"\n\
+             urgent = true\n",
+        );
+        assert_eq!(several.categories, vec![NameRef::new("Security"), NameRef::new("Billing")]);
+        assert!(several.urgent);
+
+        let not_urgent =
+            notify_rule("events = \"breach\"\nto = \"lead\"\nchannels = \"email\"\nurgent = false\n");
+        assert!(!not_urgent.urgent);
+    }
+
+    #[test]
+    fn categories_and_the_urgent_flag_round_trip_through_toml_and_json() {
+        let mut policy = example();
+        policy.notifications[1].categories = vec![NameRef::new("Security"), NameRef::new("Billing")];
+        policy.notifications[1].urgent = true;
+        policy.notifications[2].categories = vec![NameRef::new("Network & VPN")];
+        let written = policy.to_toml();
+        assert!(written.contains("category = [\"Security\", \"Billing\"]\nto = "), "{written}");
+        assert!(written.contains("urgent = true"), "{written}");
+        // Rules 1 and 3 of the example are urgent; the others do not say so.
+        assert_eq!(written.matches("urgent = ").count(), 2, "only urgent rules say so:\n{written}");
+        assert_eq!(Policy::from_toml(&written), Ok(policy.clone()));
+
+        let json = serde_json::to_string(&policy).expect("a policy serialises");
+        assert_eq!(serde_json::from_str::<Policy>(&json).expect("and deserialises"), policy);
+        // A rule stored before the two fields existed reads as unfiltered and not urgent.
+        let old = r#"{"events":["breach"],"priorities":[],"plans":[],"levels":[],"recipients":["lead"],"channels":["email"]}"#;
+        let rule: NotificationRule = serde_json::from_str(old).expect("an older rule deserialises");
+        assert_eq!((rule.categories, rule.urgent), (vec![], false));
+    }
+
+    #[test]
+    fn check_names_finds_unknown_categories_of_notify_rules_with_their_lines() {
+        let source = r#"name = "P"
+calendar = "Office hours (Berlin)"
+[[targets]]
+resolution = "4h"
+[[ladder]]
+holder = "L1 Service Desk"
+[[notify]]
+events = ["breach"]
+category = ["Security", "Biling"]
+to = ["lead"]
+channels = ["email"]
+[[notify]]
+events = ["created"]
+category = [
+  "Hardware",
+  "Printers",
+]
+to = ["group"]
+channels = ["in_app"]
+"#;
+        let errors = policy(source).check_names(&DEMO_TIERS_AND_GROUPS, &DEMO_CALENDARS, &DEMO_CATEGORIES);
+        let found: Vec<(Option<usize>, &str)> =
+            errors.iter().map(|error| (error.line, error.message.as_str())).collect();
+        assert_eq!(
+            found,
+            vec![
+                (Some(9), "\"Biling\" is not a known category; did you mean \"Billing\"?"),
+                (
+                    Some(16),
+                    "\"Printers\" is not a known category; known: \"Access & accounts\", \"Billing\", \
+                     \"Hardware\", \"Integrations & API\", \"Network & VPN\", \"Security\""
+                ),
+            ]
+        );
+        // Names compare exactly, as the category leaf of a condition does.
+        let errors = policy(&source.replace("Biling", "Billing").replace("Printers", "hardware"))
+            .check_names(&DEMO_TIERS_AND_GROUPS, &DEMO_CALENDARS, &DEMO_CATEGORIES);
+        assert_eq!(
+            errors,
+            vec![PolicyError::at_line(
+                16,
+                "\"hardware\" is not a known category; did you mean \"Hardware\"?"
+            )]
+        );
+    }
+
+    #[test]
+    fn the_markdown_says_which_categories_a_notify_rule_covers_and_whether_it_is_urgent() {
+        let mut policy = example();
+        policy.notifications[1].categories = vec![NameRef::new("Security"), NameRef::new("Billing")];
+        policy.notifications[1].urgent = true;
+        policy.notifications[7].urgent = true;
+        let markdown = policy.to_markdown();
+        for expected in [
+            "- When a ticket is escalated or a target or budget is breached (priority high or urgent; category \
+             Security or Billing), the group holding the ticket and the lead are told by in-app message and \
+             e-mail, urgently (quiet hours and digests do not hold these messages).",
+            "- When a reminder is due or a checkpoint is missed, the assignee is told by in-app message, urgently \
+             (quiet hours and digests do not hold these messages).",
+            "- When a ticket is created (priority urgent), the group holding the ticket is told by in-app message \
+             and Slack.",
+        ] {
+            assert!(markdown.contains(expected), "missing {expected:?} in:\n{markdown}");
+        }
+        // Rules 1, 3 (the Security escalations) and 7.
+        assert_eq!(markdown.matches("urgently").count(), 3, "{markdown}");
+    }
+
     #[test]
     fn the_markdown_reads_as_plain_english() {
         let markdown = example().to_markdown();
@@ -3636,7 +3852,8 @@ public_update_every = "4h"
              raise the priority one step.",
             "   - Reminders at 75 % and 90 % of the resolution target.",
             "- When a ticket is escalated or a target or budget is breached (priority high or urgent), the group \
-             holding the ticket and the lead are told by in-app message and e-mail.",
+             holding the ticket and the lead are told by in-app message and e-mail, urgently (quiet hours and \
+             digests do not hold these messages).",
             "- When a ticket is escalated or a target or budget is breached (plan enterprise; level 3), the \
              managers and duty-manager@example.com are told by e-mail and Microsoft Teams.",
             "- When a reminder is due or a checkpoint is missed, the assignee is told by in-app message.",

@@ -87,6 +87,9 @@ pub struct Ticket {
     pub reopen_count: i64,
     /// The ladder level of the escalation policy the ticket is at: 1 on arrival.
     pub escalation_level: i64,
+    /// The ladder level whose escalation a member of staff acknowledged: repeat notifications
+    /// about that level stop (the ladder itself goes on).
+    pub acknowledged_level: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -167,6 +170,10 @@ pub enum EventData {
         due_at: DateTime<Utc>,
         late: bool,
     },
+    /// Someone took note of the escalation at `level`: no more reminders about it.
+    EscalationAcknowledged {
+        level: i64,
+    },
 }
 
 /// What an agent hands to the next tier, so it never has to ask again.
@@ -212,6 +219,7 @@ impl EventData {
             EventData::ClockReminder { .. } => "clock_reminder",
             EventData::ClockBreached { .. } => "clock_breached",
             EventData::CheckpointMissed { .. } => "checkpoint_missed",
+            EventData::EscalationAcknowledged { .. } => "escalation_acknowledged",
         }
     }
 
@@ -237,6 +245,7 @@ impl EventData {
                 | EventData::ClockReminder { .. }
                 | EventData::ClockBreached { .. }
                 | EventData::CheckpointMissed { .. }
+                | EventData::EscalationAcknowledged { .. }
         )
     }
 }
@@ -503,6 +512,27 @@ pub fn escalate(
     }])
 }
 
+/// Staff take note of the ticket's current escalation level, which stops repeat notifications
+/// about it. Acknowledging twice is refused so the timeline says who took it first.
+pub fn acknowledge(ticket: &Ticket, role: Role) -> Result<Vec<EventData>, CommandError> {
+    if !role.is_staff() {
+        return Err(CommandError::StaffOnly);
+    }
+    let refusal = if ticket.status.is_done() {
+        Some("A resolved or closed ticket has no escalation to acknowledge.")
+    } else if ticket.acknowledged_level.is_some_and(|level| level >= ticket.escalation_level) {
+        Some("This escalation level is acknowledged already.")
+    } else {
+        None
+    };
+    match refusal {
+        Some(message) => {
+            Err(CommandError::Invalid(FieldErrors(vec![super::FieldError::new("level", message)])))
+        }
+        None => Ok(vec![EventData::EscalationAcknowledged { level: ticket.escalation_level }]),
+    }
+}
+
 /// Whether a customer may reopen this ticket from the portal.
 pub fn customer_may_reopen(ticket: &Ticket) -> bool {
     ticket.status == TicketStatus::Resolved
@@ -535,6 +565,7 @@ impl Ticket {
             version: 1,
             reopen_count: 0,
             escalation_level: 1,
+            acknowledged_level: None,
             created_at: at,
             updated_at: at,
         })
@@ -550,6 +581,7 @@ impl Ticket {
             | EventData::ClockReminder { .. }
             | EventData::ClockBreached { .. }
             | EventData::CheckpointMissed { .. } => {}
+            EventData::EscalationAcknowledged { level } => self.acknowledged_level = Some(*level),
             EventData::StatusChanged { from, to } => {
                 if *from == TicketStatus::Resolved && !to.is_done() {
                     self.reopen_count += 1;
@@ -754,6 +786,22 @@ mod tests {
         assert_eq!(moved.version, ticket.version + 1);
         assert_eq!(events[0].visibility(), Visibility::Internal);
         assert_eq!(escalate(&moved, Role::Customer, to, None, &handoff), Err(CommandError::StaffOnly));
+    }
+
+    #[test]
+    fn acknowledging_records_the_current_level_once_and_does_not_bump_the_version() {
+        let mut ticket = new_ticket();
+        ticket.escalation_level = 2;
+        assert_eq!(acknowledge(&ticket, Role::Customer), Err(CommandError::StaffOnly));
+        let events = acknowledge(&ticket, Role::Agent).expect("acknowledgement");
+        assert_eq!(events, vec![EventData::EscalationAcknowledged { level: 2 }]);
+        let mut acknowledged = ticket.clone();
+        acknowledged.apply_all(&events, at(9));
+        assert_eq!(acknowledged.acknowledged_level, Some(2));
+        assert_eq!(acknowledged.version, ticket.version, "an acknowledgement never conflicts with edits");
+        assert!(acknowledge(&acknowledged, Role::Lead).is_err(), "the same level twice is refused");
+        acknowledged.escalation_level = 3;
+        assert!(acknowledge(&acknowledged, Role::Lead).is_ok(), "a new level can be acknowledged");
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::components::errors::ErrorPanel;
 use crate::components::ticket_table::TicketTable;
 use crate::domain::queue::TicketSort;
 use crate::domain::{Priority, TicketStatus};
+use crate::providers::use_live_updates;
 
 fn query_from_url() -> Memo<TicketQuery> {
     let params = use_query_map();
@@ -92,7 +93,14 @@ pub fn PortalPage() -> impl IntoView {
 #[component]
 fn TicketList(staff: bool) -> impl IntoView {
     let query = query_from_url();
-    let tickets = Resource::new(move || query.get(), list_tickets);
+    let tickets = Resource::new(
+        {
+            // Any ticket change pushed by the server reloads the list (and its countdowns).
+            let changed = use_live_updates().any_ticket();
+            move || (query.get(), changed())
+        },
+        |(query, _)| list_tickets(query),
+    );
     let directory = Resource::new(|| (), |_| ticket_directory());
     view! {
         <Suspense fallback=|| ()>

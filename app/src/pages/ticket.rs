@@ -6,7 +6,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::tickets::{
-    load_ticket, EscalateTicket, PostMessage, ReopenTicket, TicketDetail, UpdateTicket,
+    load_ticket, AcknowledgeEscalation, EscalateTicket, PostMessage, ReopenTicket, TicketDetail,
+    UpdateTicket, WatchTicket,
 };
 use crate::api::AppError;
 use crate::components::errors::{action_error, field_error, ErrorPanel};
@@ -17,6 +18,7 @@ use crate::domain::directory::Directory;
 use crate::domain::queue::TimelineEntry;
 use crate::domain::ticket::{customer_may_reopen, Assignment, Handoff};
 use crate::domain::{EventData, Priority, TicketStatus, Visibility};
+use crate::providers::use_live_updates;
 
 #[component]
 pub fn TicketPage() -> impl IntoView {
@@ -26,14 +28,20 @@ pub fn TicketPage() -> impl IntoView {
     let update = ServerAction::<UpdateTicket>::new();
     let reopen = ServerAction::<ReopenTicket>::new();
     let escalate = ServerAction::<EscalateTicket>::new();
+    let acknowledge = ServerAction::<AcknowledgeEscalation>::new();
+    let watch = ServerAction::<WatchTicket>::new();
+    let actions = TicketActions { post, update, reopen, escalate, acknowledge, watch };
+    // Someone else's change to this ticket, pushed by the server, reloads it like our own do.
+    let changed = use_live_updates().ticket_version(move || ticket_id.get());
+    // The message being written survives those reloads.
+    let draft = RwSignal::new(String::new());
     let detail = Resource::new(
         move || {
             (
                 ticket_id.get(),
-                post.version().get(),
-                update.version().get(),
-                reopen.version().get(),
-                escalate.version().get(),
+                changed.get(),
+                (post.version().get(), update.version().get(), reopen.version().get()),
+                (escalate.version().get(), acknowledge.version().get(), watch.version().get()),
             )
         },
         |(id, ..)| async move {
@@ -47,7 +55,7 @@ pub fn TicketPage() -> impl IntoView {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(detail) => view! { <TicketView detail=detail post=post update=update reopen=reopen escalate=escalate/> }.into_any(),
+                    Ok(detail) => view! { <TicketView detail=detail actions=actions draft=draft/> }.into_any(),
                     Err(error) => {
                         #[cfg(feature = "ssr")]
                         if error == AppError::NotFound {
@@ -63,14 +71,20 @@ pub fn TicketPage() -> impl IntoView {
     }
 }
 
-#[component]
-fn TicketView(
-    detail: TicketDetail,
+/// Everything a person can do on the ticket page.
+#[derive(Clone, Copy)]
+struct TicketActions {
     post: ServerAction<PostMessage>,
     update: ServerAction<UpdateTicket>,
     reopen: ServerAction<ReopenTicket>,
     escalate: ServerAction<EscalateTicket>,
-) -> impl IntoView {
+    acknowledge: ServerAction<AcknowledgeEscalation>,
+    watch: ServerAction<WatchTicket>,
+}
+
+#[component]
+fn TicketView(detail: TicketDetail, actions: TicketActions, draft: RwSignal<String>) -> impl IntoView {
+    let TicketActions { post, update, reopen, escalate, acknowledge, watch } = actions;
     let staff = detail.viewer.role.is_staff();
     let ticket = detail.ticket.clone();
     let directory = detail.directory.clone();
@@ -114,7 +128,7 @@ fn TicketView(
             <section aria-label="Timeline">
                 <ol class="timeline">{timeline}</ol>
                 <Show when=move || !closed fallback=|| view! { <p class="muted">"This ticket is closed."</p> }>
-                    <MessageForm ticket_id=ticket.id staff=staff post=post/>
+                    <MessageForm ticket_id=ticket.id staff=staff post=post body=draft/>
                 </Show>
             </section>
             <aside>
@@ -136,6 +150,7 @@ fn TicketView(
                         </ActionForm>
                     </Show>
                 </section>
+                {staff.then(|| view! { <AttentionPanel detail=detail.clone() acknowledge=acknowledge watch=watch/> })}
                 {detail.clocks.clone().map(|clocks| view! { <ClocksPanel clocks=clocks directory=directory.clone()/> })}
                 {staff.then(|| view! { <EditForm detail=detail.clone() update=update/> })}
                 {(staff && !ticket.status.is_done()).then(|| view! { <EscalateForm detail=detail.clone() escalate=escalate/> })}
@@ -210,6 +225,9 @@ fn timeline_item(entry: &TimelineEntry, directory: &Directory, requester: &str) 
             ),
             None,
         ),
+        EventData::EscalationAcknowledged { level } => {
+            ("system", format!("{who} acknowledged the escalation at level {level}"), None)
+        }
         EventData::ClockBreached { clock, due_at, late, .. } => (
             "breach",
             format!(
@@ -269,9 +287,13 @@ fn current_handoff(detail: &TicketDetail) -> Option<(String, Handoff)> {
 }
 
 #[component]
-fn MessageForm(ticket_id: i64, staff: bool, post: ServerAction<PostMessage>) -> impl IntoView {
+fn MessageForm(
+    ticket_id: i64,
+    staff: bool,
+    post: ServerAction<PostMessage>,
+    body: RwSignal<String>,
+) -> impl IntoView {
     let result = post.value();
-    let body = RwSignal::new(String::new());
     // Clear the text after it was saved; keep it when the server refused it.
     Effect::new(move |_| {
         if matches!(result.get(), Some(Ok(()))) {
@@ -299,6 +321,40 @@ fn MessageForm(ticket_id: i64, staff: bool, post: ServerAction<PostMessage>) -> 
                     view! { <input type="hidden" name="visibility" value="public"/> }.into_any()
                 }}
                 <button type="submit" disabled=move || post.pending().get()>{if staff { "Send" } else { "Send message" }}</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// The escalation level with its acknowledgement, and watching (staff only).
+#[component]
+fn AttentionPanel(
+    detail: TicketDetail,
+    acknowledge: ServerAction<AcknowledgeEscalation>,
+    watch: ServerAction<WatchTicket>,
+) -> impl IntoView {
+    let ticket = detail.ticket;
+    let acknowledged = ticket.acknowledged_level.is_some_and(|level| level >= ticket.escalation_level);
+    let may_acknowledge = !acknowledged && !ticket.status.is_done();
+    let watching = detail.watching;
+    view! {
+        <section class="panel" aria-label="Attention">
+            <p>
+                {format!("Escalation level {}", ticket.escalation_level)}
+                {acknowledged.then(|| view! { <span class="badge" data-acknowledged="true">" acknowledged"</span> })}
+            </p>
+            {action_error(acknowledge.value().into())}
+            <Show when=move || may_acknowledge>
+                <ActionForm action=acknowledge attr:class="inline">
+                    <input type="hidden" name="ticket_id" value=ticket.id.to_string()/>
+                    <button type="submit" class="secondary">"Acknowledge escalation"</button>
+                </ActionForm>
+            </Show>
+            {action_error(watch.value().into())}
+            <ActionForm action=watch attr:class="inline">
+                <input type="hidden" name="ticket_id" value=ticket.id.to_string()/>
+                <input type="hidden" name="watch" value=(!watching).to_string()/>
+                <button type="submit" class="secondary">{if watching { "Stop watching" } else { "Watch" }}</button>
             </ActionForm>
         </section>
     }

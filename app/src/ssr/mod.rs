@@ -2,6 +2,7 @@
 //! and the store. Compiled only with the `ssr` feature.
 
 pub mod auth;
+pub mod live;
 pub mod security;
 pub mod store;
 

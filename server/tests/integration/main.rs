@@ -8,6 +8,7 @@ mod cli;
 mod common;
 mod engine;
 mod http;
+mod notify;
 mod purity;
 mod rest;
 mod store;

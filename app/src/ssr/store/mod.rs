@@ -11,6 +11,7 @@
 pub mod accounts;
 pub mod directory;
 pub mod engine;
+pub mod notifications;
 pub mod policies;
 pub mod tickets;
 pub mod tokens;
@@ -20,6 +21,8 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeZone, Utc};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, Row, Transaction};
+
+use super::live::{self, Change, LiveHub};
 
 /// Which database the store speaks to; the few dialect differences branch on it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,17 +71,58 @@ pub struct Store {
     /// Woken after every committed change to a ticket, so the escalation engine of this
     /// instance looks at it at once instead of at its next scheduled instant.
     engine_wake: Arc<tokio::sync::Notify>,
+    /// Woken after every commit that wrote outbox rows, so the notifier of this instance
+    /// expands them at once.
+    notifier_wake: Arc<tokio::sync::Notify>,
+    /// Woken when deliveries were planned or retried, so the delivery worker sends them.
+    delivery_wake: Arc<tokio::sync::Notify>,
+    /// The fan-out of committed changes to this process's live streams.
+    live: LiveHub,
 }
 
 /// A write transaction; for SQLite it also holds the writer lock until commit or drop.
 pub struct WriteTx {
     pub tx: Transaction<'static, Any>,
     _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
+    backend: Backend,
+    /// What the transaction changed, for the live streams once it commits.
+    changes: Vec<Change>,
+    live: LiveHub,
+    notifier_wake: Arc<tokio::sync::Notify>,
 }
 
+/// How many changes one PostgreSQL notification carries; its payload must stay under 8,000 bytes.
+const CHANGES_PER_NOTIFICATION: usize = 20;
+
 impl WriteTx {
-    pub async fn commit(self) -> StoreResult<()> {
+    /// Notes a change the live streams should hear about when (and only if) this commits.
+    pub fn record(&mut self, change: Change) {
+        self.changes.push(change);
+    }
+
+    pub async fn commit(mut self) -> StoreResult<()> {
+        let changes = std::mem::take(&mut self.changes);
+        if self.backend == Backend::Postgres {
+            // Sent by PostgreSQL at commit, to every listening instance, or not at all.
+            for chunk in changes.chunks(CHANGES_PER_NOTIFICATION) {
+                let payload =
+                    serde_json::to_string(chunk).map_err(|error| StoreError::Corrupt(error.to_string()))?;
+                sqlx::query("SELECT count(*) AS n FROM (SELECT pg_notify($1, $2)) AS sent")
+                    .bind(live::CHANNEL)
+                    .bind(payload)
+                    .execute(&mut *self.tx)
+                    .await?;
+            }
+        }
         self.tx.commit().await?;
+        if !changes.is_empty() {
+            self.notifier_wake.notify_one();
+        }
+        if self.backend == Backend::Sqlite {
+            for change in changes {
+                self.live.publish(change);
+            }
+        }
         Ok(())
     }
 }
@@ -111,6 +155,9 @@ impl Store {
             backend,
             sqlite_writer: Arc::new(tokio::sync::Mutex::new(())),
             engine_wake: Arc::new(tokio::sync::Notify::new()),
+            notifier_wake: Arc::new(tokio::sync::Notify::new()),
+            delivery_wake: Arc::new(tokio::sync::Notify::new()),
+            live: LiveHub::default(),
         })
     }
 
@@ -125,6 +172,68 @@ impl Store {
     /// What the escalation engine waits on between its scheduled instants.
     pub fn engine_wake(&self) -> Arc<tokio::sync::Notify> {
         self.engine_wake.clone()
+    }
+
+    /// What the notifier waits on between outbox rows.
+    pub fn notifier_wake(&self) -> Arc<tokio::sync::Notify> {
+        self.notifier_wake.clone()
+    }
+
+    /// What the delivery worker waits on between deliveries.
+    pub fn delivery_wake(&self) -> Arc<tokio::sync::Notify> {
+        self.delivery_wake.clone()
+    }
+
+    /// This process's live fan-out.
+    pub fn live(&self) -> &LiveHub {
+        &self.live
+    }
+
+    /// With PostgreSQL: listens for the changes every instance commits and puts them on this
+    /// process's hub (and wakes this instance's notifier, since another instance's change wrote
+    /// outbox rows). Runs until the hub closes; reconnects after a lost connection. With SQLite
+    /// there is one process and nothing to listen to.
+    pub async fn listen_for_changes(self, url: String) {
+        if self.backend != Backend::Postgres {
+            return;
+        }
+        let mut closing = self.live.closing();
+        loop {
+            let listener = async {
+                let mut listener = sqlx::postgres::PgListener::connect(&url).await?;
+                listener.listen(live::CHANNEL).await?;
+                Ok::<_, sqlx::Error>(listener)
+            };
+            let mut listener = match listener.await {
+                Ok(listener) => listener,
+                Err(error) => {
+                    tracing::error!(%error, "cannot listen for live changes; retrying");
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            loop {
+                let notification = tokio::select! {
+                    notification = listener.recv() => notification,
+                    _ = closing.wait_for(|closed| *closed) => return,
+                };
+                match notification {
+                    Ok(notification) => match serde_json::from_str::<Vec<Change>>(notification.payload()) {
+                        Ok(changes) => {
+                            self.notifier_wake.notify_one();
+                            for change in changes {
+                                self.live.publish(change);
+                            }
+                        }
+                        Err(error) => tracing::warn!(%error, "unreadable live change"),
+                    },
+                    Err(error) => {
+                        tracing::warn!(%error, "live change listener lost its connection");
+                        break;
+                    }
+                }
+            }
+        }
     }
 
     pub fn backend(&self) -> Backend {
@@ -147,7 +256,14 @@ impl Store {
             Backend::Postgres => None,
         };
         let tx = self.pool.begin().await?;
-        Ok(WriteTx { tx, _writer: writer })
+        Ok(WriteTx {
+            tx,
+            _writer: writer,
+            backend: self.backend,
+            changes: Vec::new(),
+            live: self.live.clone(),
+            notifier_wake: self.notifier_wake.clone(),
+        })
     }
 
     /// `FOR UPDATE` where the backend has row locks; SQLite's single writer makes it needless.

@@ -13,7 +13,10 @@ use sqlx::Row;
 use super::{from_millis, get_instant, get_named, to_millis, Store, StoreError, StoreResult, WriteTx};
 use crate::domain::queue::{TicketFilter, TicketListItem, TicketPage, TicketSort, TimelineEntry};
 use crate::domain::ticket::{Assignment, CommandError};
-use crate::domain::{Channel, EventData, Priority, Ticket, TicketEvent, TicketStatus, UserSummary};
+use crate::domain::{
+    Channel, EventData, Priority, Ticket, TicketEvent, TicketStatus, UserSummary, Visibility,
+};
+use crate::ssr::live::{Change, Topic};
 
 /// Why a command on a ticket was not carried out.
 #[derive(Debug, thiserror::Error)]
@@ -44,7 +47,7 @@ pub struct Appended {
 
 const TICKET_COLUMNS: &str = "t.id, t.subject, t.description, t.requester_id, t.organisation_id, t.category_id, \
      t.priority, t.channel, t.status, t.tier_id, t.group_id, t.assignee_id, t.tags, t.version, t.reopen_count, \
-     t.escalation_level, t.created_at, t.updated_at";
+     t.escalation_level, t.acknowledged_level, t.created_at, t.updated_at";
 
 fn ticket_from_row(row: &AnyRow) -> StoreResult<Ticket> {
     let tags: String = row.try_get("tags")?;
@@ -67,6 +70,7 @@ fn ticket_from_row(row: &AnyRow) -> StoreResult<Ticket> {
         version: row.try_get("version")?,
         reopen_count: row.try_get("reopen_count")?,
         escalation_level: row.try_get("escalation_level")?,
+        acknowledged_level: row.try_get("acknowledged_level")?,
         created_at: get_instant(row, "created_at")?,
         updated_at: get_instant(row, "updated_at")?,
     })
@@ -203,8 +207,8 @@ impl Store {
         sqlx::query(
             "UPDATE tickets SET category_id = $1, priority = $2, status = $3, tier_id = $4, group_id = $5,
                  assignee_id = $6, tags = $7, version = $8, reopen_count = $9, escalation_level = $10,
-                 updated_at = $11
-             WHERE id = $12",
+                 acknowledged_level = $11, updated_at = $12
+             WHERE id = $13",
         )
         .bind(ticket.category_id)
         .bind(ticket.priority.as_str())
@@ -216,6 +220,7 @@ impl Store {
         .bind(ticket.version)
         .bind(ticket.reopen_count)
         .bind(ticket.escalation_level)
+        .bind(ticket.acknowledged_level)
         .bind(to_millis(at))
         .bind(ticket.id)
         .execute(&mut *write.tx)
@@ -300,6 +305,33 @@ impl Store {
                 Ok((ticket, log))
             })
             .collect()
+    }
+
+    /// Events by id, in id order: what the notifier reads for the outbox rows it expands.
+    pub async fn events_by_ids(&self, ids: &[i64]) -> StoreResult<Vec<TicketEvent>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+        let rows = sqlx::query(&format!(
+            "SELECT e.id, e.ticket_id, e.sequence, e.actor_id, e.at, e.data FROM ticket_events e
+             WHERE e.id IN ({list}) ORDER BY e.id"
+        ))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    /// Tickets by id (missing ids are left out).
+    pub async fn tickets_by_ids(&self, ids: &[i64]) -> StoreResult<Vec<Ticket>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+        let rows = sqlx::query(&format!("SELECT {TICKET_COLUMNS} FROM tickets t WHERE t.id IN ({list})"))
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(ticket_from_row).collect()
     }
 
     /// The ticket's log in order, with actor names; internal events only when asked for.
@@ -506,6 +538,15 @@ async fn append_events(
             .bind(to_millis(at))
             .execute(&mut *write.tx)
             .await?;
+        write.record(Change {
+            topic: Topic::Ticket,
+            id,
+            ticket_id: Some(ticket.id),
+            organisation_id: Some(ticket.organisation_id),
+            public: event.visibility() == Visibility::Public,
+            user_id: None,
+            kind: event.kind().to_string(),
+        });
         events.push(TicketEvent { id, ticket_id: ticket.id, sequence, actor_id, at, data: event.clone() });
     }
     // Any change may move a deadline: the engine looks at the ticket again at once.

@@ -1,0 +1,153 @@
+//! `GET /live`: the server-sent events stream of a signed-in person's browser tab.
+//!
+//! Each event is one committed change the person may see (`event: ticket` or
+//! `event: notification`, data = the change as JSON). The event id is `E.N`: the newest ticket
+//! event and notification ids sent so far. A browser that reconnects sends it back as
+//! `Last-Event-ID` and gets what it missed from the database first; if it missed too much, a
+//! `reset` event tells it to reload what it shows. Streams end when the server shuts down.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use app::ssr::auth::{cookie_value, SESSION_COOKIE};
+use app::ssr::live::{Change, Topic};
+use app::ssr::AppState;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures_util::stream::{self, Stream, StreamExt};
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+use tokio_stream::wrappers::BroadcastStream;
+
+/// How many missed changes of each topic a reconnecting stream is replayed.
+const REPLAY: i64 = 500;
+
+pub async fn live(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let user = match cookie_value(&headers, SESSION_COOKIE) {
+        Some(token) => state.store.session_user(token, chrono::Utc::now()).await,
+        None => Ok(None),
+    };
+    let user = match user {
+        Ok(Some(user)) => user,
+        Ok(None) => return (StatusCode::UNAUTHORIZED, "Please sign in first.").into_response(),
+        Err(error) => {
+            tracing::error!(%error, "live stream: reading the session failed");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    // Subscribe before reading the database, so nothing committed in between is missed; what
+    // arrives twice is dropped by the watermark below.
+    let receiver = state.store.live().subscribe();
+    let resume = headers.get("last-event-id").and_then(|value| value.to_str().ok()).and_then(parse_event_id);
+    let mut replay = Vec::new();
+    let watermark = match resume {
+        Some((event, notification)) => {
+            match state.store.changes_since(&user, event, notification, REPLAY).await {
+                Ok(missed) => {
+                    if missed.truncated {
+                        replay.push(Ok(Event::default().event("reset").data("{}")));
+                    }
+                    let mut watermark = (event, notification);
+                    for change in missed.changes {
+                        if let Some(event) = advance(&mut watermark, &change) {
+                            replay.push(Ok(event));
+                        }
+                    }
+                    watermark
+                }
+                Err(error) => {
+                    tracing::error!(%error, "live stream: replay failed");
+                    return StatusCode::SERVICE_UNAVAILABLE.into_response();
+                }
+            }
+        }
+        None => match state.store.live_watermark(user.id).await {
+            Ok(watermark) => watermark,
+            Err(error) => {
+                tracing::error!(%error, "live stream: reading the watermark failed");
+                return StatusCode::SERVICE_UNAVAILABLE.into_response();
+            }
+        },
+    };
+    let mut closing = state.store.live().closing();
+    let shutdown = async move {
+        let _ = closing.wait_for(|closed| *closed).await;
+    };
+    let live = BroadcastStream::new(receiver)
+        .scan(watermark, move |watermark, received| {
+            let item = match received {
+                Ok(change) if change.visible_to(&user) => advance(watermark, &change),
+                Ok(_) => None,
+                // This stream fell behind the fan-out: the page reloads what it shows.
+                Err(BroadcastStreamRecvError::Lagged(_)) => Some(Event::default().event("reset").data("{}")),
+            };
+            std::future::ready(Some(item))
+        })
+        .filter_map(|item| std::future::ready(item.map(Ok::<_, Infallible>)));
+    let events: std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>> =
+        Box::pin(stream::iter(replay).chain(live).take_until(shutdown));
+    let mut response =
+        Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response();
+    // Proxies must not buffer the stream.
+    response.headers_mut().insert("x-accel-buffering", "no".parse().expect("static header value"));
+    response
+}
+
+/// Moves the watermark past `change` and gives its event, or `None` when it was sent already.
+fn advance(watermark: &mut (i64, i64), change: &Change) -> Option<Event> {
+    let seen = match change.topic {
+        Topic::Ticket => &mut watermark.0,
+        Topic::Notification => &mut watermark.1,
+    };
+    if change.id <= *seen {
+        return None;
+    }
+    *seen = change.id;
+    let topic = match change.topic {
+        Topic::Ticket => "ticket",
+        Topic::Notification => "notification",
+    };
+    let data = serde_json::to_string(change).unwrap_or_default();
+    Some(Event::default().id(format!("{}.{}", watermark.0, watermark.1)).event(topic).data(data))
+}
+
+/// Reads `E.N` back.
+fn parse_event_id(text: &str) -> Option<(i64, i64)> {
+    let (event, notification) = text.split_once('.')?;
+    Some((event.parse().ok()?, notification.parse().ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(topic: Topic, id: i64) -> Change {
+        Change {
+            topic,
+            id,
+            ticket_id: Some(1),
+            organisation_id: Some(1),
+            public: true,
+            user_id: Some(1),
+            kind: "x".into(),
+        }
+    }
+
+    #[test]
+    fn the_watermark_drops_repeats_and_tracks_each_topic() {
+        let mut watermark = (10, 3);
+        assert!(advance(&mut watermark, &change(Topic::Ticket, 10)).is_none(), "already sent");
+        assert!(advance(&mut watermark, &change(Topic::Ticket, 11)).is_some());
+        assert!(advance(&mut watermark, &change(Topic::Notification, 3)).is_none());
+        assert!(advance(&mut watermark, &change(Topic::Notification, 4)).is_some());
+        assert_eq!(watermark, (11, 4));
+    }
+
+    #[test]
+    fn event_ids_read_back() {
+        assert_eq!(parse_event_id("120.7"), Some((120, 7)));
+        assert_eq!(parse_event_id("120"), None);
+        assert_eq!(parse_event_id("a.b"), None);
+    }
+}

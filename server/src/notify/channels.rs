@@ -1,0 +1,188 @@
+//! The ways out: SMTP through lettre, and HTTP webhooks (Slack, Microsoft Teams, generic JSON
+//! signed with HMAC-SHA256). Each send either succeeds (the receiver accepted the message),
+//! fails for now (tried again later) or fails for good.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use super::render::{self, Email};
+use crate::config::{ChatSettings, Settings, SmtpSettings, WebhookSettings};
+
+/// How long one send may take. Well below the delivery lease, so a slow receiver never sees a
+/// second copy while the first is still being sent.
+const SEND_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Why a send did not go through.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// Worth trying again: the receiver was down, busy or slow.
+    #[error("{0}")]
+    Transient(String),
+    /// Trying again will not help: the receiver refused the message or nothing is configured.
+    #[error("{0}")]
+    Permanent(String),
+}
+
+/// The configured channels.
+#[derive(Clone)]
+pub struct Channels {
+    mailer: Option<Mailer>,
+    http: reqwest::Client,
+    slack: Option<ChatSettings>,
+    teams: Option<ChatSettings>,
+    webhooks: BTreeMap<String, WebhookSettings>,
+}
+
+#[derive(Clone)]
+struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+    /// The domain of Message-IDs.
+    domain: String,
+}
+
+impl Channels {
+    pub fn from_settings(settings: &Settings) -> anyhow::Result<Channels> {
+        let mailer = settings.smtp.as_ref().map(Mailer::new).transpose()?;
+        let http = reqwest::Client::builder()
+            .timeout(SEND_TIMEOUT)
+            .user_agent(concat!("Tierline/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Channels {
+            mailer,
+            http,
+            slack: settings.slack.clone(),
+            teams: settings.teams.clone(),
+            webhooks: settings.webhooks.clone(),
+        })
+    }
+
+    /// Sends an e-mail whose Message-ID is made from `key`, so a repeat is recognisable.
+    pub async fn send_email(
+        &self,
+        to: &str,
+        to_name: Option<&str>,
+        email: &Email,
+        key: &str,
+    ) -> Result<(), SendError> {
+        let Some(mailer) = &self.mailer else {
+            return Err(SendError::Permanent(
+                "no SMTP server is configured (set [smtp] in tierline.toml)".into(),
+            ));
+        };
+        let address =
+            to.parse().map_err(|error| SendError::Permanent(format!("bad address {to:?}: {error}")))?;
+        let message = Message::builder()
+            .from(mailer.from.clone())
+            .to(Mailbox::new(to_name.map(str::to_string), address))
+            .subject(&email.subject)
+            .message_id(Some(format!("<{key}@{}>", mailer.domain)))
+            .raw_header(lettre::message::header::HeaderValue::new(
+                lettre::message::header::HeaderName::new_from_ascii_str("X-Tierline-Delivery"),
+                key.to_string(),
+            ))
+            .multipart(
+                MultiPart::alternative()
+                    .singlepart(
+                        SinglePart::builder().header(ContentType::TEXT_PLAIN).body(email.text.clone()),
+                    )
+                    .singlepart(
+                        SinglePart::builder().header(ContentType::TEXT_HTML).body(email.html.clone()),
+                    ),
+            )
+            .map_err(|error| SendError::Permanent(format!("cannot build the message: {error}")))?;
+        match mailer.transport.send(message).await {
+            Ok(_) => Ok(()),
+            Err(error) if error.is_permanent() => Err(SendError::Permanent(format!("SMTP refused: {error}"))),
+            Err(error) => Err(SendError::Transient(format!("SMTP: {error}"))),
+        }
+    }
+
+    pub async fn send_slack(&self, notice: &render::Notice) -> Result<(), SendError> {
+        let Some(slack) = &self.slack else {
+            return Err(SendError::Permanent("Slack is not configured (set [slack] url)".into()));
+        };
+        let body = render::slack_payload(notice).to_string();
+        self.post(&slack.url, body, &notice.idempotency_key, None).await
+    }
+
+    pub async fn send_teams(&self, notice: &render::Notice) -> Result<(), SendError> {
+        let Some(teams) = &self.teams else {
+            return Err(SendError::Permanent("Microsoft Teams is not configured (set [teams] url)".into()));
+        };
+        let body = render::teams_payload(notice).to_string();
+        self.post(&teams.url, body, &notice.idempotency_key, None).await
+    }
+
+    /// Posts the generic JSON body to the webhook `name`, signed with its secret.
+    pub async fn send_webhook(&self, name: &str, notice: &render::Notice) -> Result<(), SendError> {
+        let Some(webhook) = self.webhooks.get(name) else {
+            return Err(SendError::Permanent(format!("no webhook called {name:?} is configured")));
+        };
+        let body = render::generic_payload(notice).to_string();
+        let signature =
+            render::sign(webhook.secret.as_bytes(), chrono::Utc::now().timestamp(), body.as_bytes());
+        self.post(&webhook.url, body, &notice.idempotency_key, Some(signature)).await
+    }
+
+    async fn post(
+        &self,
+        url: &str,
+        body: String,
+        key: &str,
+        signature: Option<String>,
+    ) -> Result<(), SendError> {
+        let mut request = self
+            .http
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header(render::ID_HEADER, key)
+            .body(body);
+        if let Some(signature) = signature {
+            request = request.header(render::SIGNATURE_HEADER, signature);
+        }
+        let response =
+            request.send().await.map_err(|error| SendError::Transient(format!("{url}: {error}")))?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        let text: String = response.text().await.unwrap_or_default().chars().take(200).collect();
+        let reason = format!("{url} answered {status}: {text}");
+        // Timeouts, rate limits and server errors pass; other refusals will not change.
+        if status.is_server_error() || status.as_u16() == 408 || status.as_u16() == 429 {
+            Err(SendError::Transient(reason))
+        } else {
+            Err(SendError::Permanent(reason))
+        }
+    }
+}
+
+impl Mailer {
+    fn new(settings: &SmtpSettings) -> anyhow::Result<Mailer> {
+        let from: Mailbox = settings
+            .from
+            .parse()
+            .map_err(|error| anyhow::anyhow!("smtp.from: {:?} is not an address: {error}", settings.from))?;
+        let tls = match settings.tls.as_str() {
+            "none" => Tls::None,
+            "starttls" => Tls::Required(TlsParameters::new(settings.host.clone())?),
+            "tls" => Tls::Wrapper(TlsParameters::new(settings.host.clone())?),
+            other => anyhow::bail!("smtp.tls: {other:?} is not a TLS mode; use none, starttls or tls"),
+        };
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.host)
+            .port(settings.port)
+            .tls(tls)
+            .timeout(Some(SEND_TIMEOUT));
+        if let (Some(username), Some(password)) = (&settings.username, &settings.password) {
+            builder = builder.credentials(Credentials::new(username.clone(), password.clone()));
+        }
+        let domain = from.email.domain().to_string();
+        Ok(Mailer { transport: builder.build(), from, domain })
+    }
+}

@@ -1,0 +1,369 @@
+//! Notifications: from the outbox to people.
+//!
+//! Two workers run beside the web server, each testable one step at a time with any `now`:
+//! - the [`Notifier`] reads outbox rows (ticket events and the engine's intents), lets the
+//!   policy's rules (`app::domain::notify::plan_deliveries`) say who is told through which channel,
+//!   and writes those deliveries — in-app ones as notifications — and marks the rows processed,
+//!   in one transaction. A row is expanded once: its deliveries' idempotency keys are unique.
+//! - the [`Sender`] claims due deliveries with a lease, sends them through their channel and
+//!   records the outcome: sent, tried again later with exponential back-off, or failed for good.
+//!
+//! After a crash, an unprocessed outbox row is expanded by the next run and a claimed delivery is
+//! sent again once its lease runs out — with the same idempotency key, so a receiver can tell.
+
+pub mod channels;
+pub mod render;
+mod sender;
+
+use std::collections::HashMap;
+
+use app::domain::calendar::Calendar;
+use app::domain::delivery::{self, event_kind_of};
+use app::domain::directory::{Group, Tier};
+use app::domain::escalation::NotificationIntent;
+use app::domain::notify::{self, Audience, Destination, Occurrence, Person, TicketFacts};
+use app::domain::policy::{EventKind, NotificationChannel, NotificationRule};
+use app::domain::{EventData, Role, Ticket, TicketEvent};
+use app::ssr::store::notifications::{NewDelivery, OutboxRow};
+use app::ssr::store::StoreResult;
+use app::ssr::Store;
+use chrono::{DateTime, Utc};
+pub use sender::Sender;
+
+use render::Notice;
+
+/// How many outbox rows one transaction expands.
+const OUTBOX_BATCH: i64 = 200;
+/// The longest the notifier sleeps without looking; other instances' commits wake it through
+/// the live channel, so this only bounds the cost of a lost wake-up.
+const MAX_SLEEP: std::time::Duration = std::time::Duration::from_secs(10);
+
+#[derive(Clone)]
+pub struct Notifier {
+    store: Store,
+    /// Where links in messages point: the settings' `public_url`, without a trailing slash.
+    public_url: String,
+}
+
+/// What one notifier step did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NotifyReport {
+    pub rows: usize,
+    pub deliveries: usize,
+}
+
+/// Everything the rules need besides the outbox rows, loaded once per step.
+struct World {
+    rules: Vec<NotificationRule>,
+    people: Vec<Person>,
+    tiers: Vec<Tier>,
+    groups: Vec<Group>,
+    plans: HashMap<i64, String>,
+    categories: HashMap<i64, String>,
+}
+
+impl Notifier {
+    pub fn new(store: Store, public_url: &str) -> Notifier {
+        Notifier { store, public_url: public_url.trim_end_matches('/').to_string() }
+    }
+
+    /// Expands every unprocessed outbox row.
+    pub async fn tick(&self, now: DateTime<Utc>) -> StoreResult<NotifyReport> {
+        let mut report = NotifyReport::default();
+        let world = self.world().await?;
+        loop {
+            let mut write = self.store.begin_write().await?;
+            let rows = self.store.pending_outbox_in(&mut write, OUTBOX_BATCH).await?;
+            if rows.is_empty() {
+                return Ok(report);
+            }
+            let ticket_ids: Vec<i64> = {
+                let mut ids: Vec<i64> = rows.iter().filter_map(|row| row.ticket_id).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                ids
+            };
+            let tickets: HashMap<i64, Ticket> =
+                self.store.tickets_by_ids(&ticket_ids).await?.into_iter().map(|t| (t.id, t)).collect();
+            let event_ids: Vec<i64> = rows.iter().filter_map(|row| row.event_id).collect();
+            let events: HashMap<i64, TicketEvent> =
+                self.store.events_by_ids(&event_ids).await?.into_iter().map(|e| (e.id, e)).collect();
+            let mut watchers = HashMap::new();
+            for id in &ticket_ids {
+                watchers.insert(*id, self.store.watchers(*id).await?);
+            }
+            for row in &rows {
+                let Some(ticket) = row.ticket_id.and_then(|id| tickets.get(&id)) else { continue };
+                let event = row.event_id.and_then(|id| events.get(&id));
+                if let Some(EventData::EscalationAcknowledged { level }) = event.map(|event| &event.data) {
+                    self.store
+                        .suppress_acknowledged_in(&mut write, ticket.id, *level, ACKNOWLEDGED_KINDS)
+                        .await?;
+                }
+                let facts = world.facts(ticket, watchers.get(&ticket.id).cloned().unwrap_or_default());
+                for (occurrence, summary) in world.occurrences(row, facts, event) {
+                    for delivery in self.plan(&world, row, ticket, &occurrence, &summary) {
+                        let in_app = delivery.1.as_ref().map(|(title, body)| (title.as_str(), body.as_str()));
+                        if self
+                            .store
+                            .insert_delivery_in(&mut write, &delivery.0, in_app, now)
+                            .await?
+                            .is_some()
+                        {
+                            report.deliveries += 1;
+                        }
+                    }
+                }
+            }
+            let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+            self.store.mark_outbox_processed_in(&mut write, &ids, now).await?;
+            write.commit().await?;
+            report.rows += rows.len();
+            self.store.delivery_wake().notify_one();
+        }
+    }
+
+    /// The deliveries of one occurrence, each with the in-app title and body when it is in-app.
+    fn plan(
+        &self,
+        world: &World,
+        row: &OutboxRow,
+        ticket: &Ticket,
+        occurrence: &Occurrence,
+        summary: &str,
+    ) -> Vec<(NewDelivery, Option<(String, String)>)> {
+        let audience = Audience { people: &world.people, tiers: &world.tiers, groups: &world.groups };
+        notify::plan_deliveries(occurrence, &world.rules, &audience)
+            .into_iter()
+            .map(|planned| {
+                let person = match planned.destination {
+                    Destination::Person(id) => world.people.iter().find(|person| person.id == id),
+                    _ => None,
+                };
+                let destination = match &planned.destination {
+                    Destination::Person(id) => format!("user:{id}"),
+                    Destination::Address(address) => format!("email:{address}"),
+                    Destination::Channel => "channel".to_string(),
+                };
+                let channel = planned.channel.as_text();
+                let notice = Notice {
+                    kind: occurrence.kind,
+                    audience: match person {
+                        Some(person) if person.role == Role::Customer => render::Audience::Customer,
+                        _ => render::Audience::Staff,
+                    },
+                    ticket_id: ticket.id,
+                    ticket_subject: ticket.subject.clone(),
+                    priority: ticket.priority.label().to_string(),
+                    level: Some(ticket.escalation_level),
+                    holder: world.holder(ticket),
+                    summary: summary.to_string(),
+                    ticket_url: format!("{}/tickets/{}", self.public_url, ticket.id),
+                    recipient_name: person.map(|person| person.display_name.clone()),
+                    recipient_names: planned.recipient_names.clone(),
+                    at: occurrence.at,
+                    idempotency_key: delivery::idempotency_key(row.id, &channel, &destination),
+                };
+                let in_app = (planned.channel == NotificationChannel::InApp).then(|| in_app_text(&notice));
+                let delivery = NewDelivery {
+                    outbox_id: row.id,
+                    ticket_id: Some(ticket.id),
+                    kind: occurrence.kind.as_str().to_string(),
+                    level: ticket.escalation_level,
+                    destination,
+                    user_id: person.map(|person| person.id),
+                    urgent: planned.urgent,
+                    digest: planned.digest,
+                    notice: serde_json::to_string(&notice).unwrap_or_default(),
+                    idempotency_key: notice.idempotency_key.clone(),
+                    not_before: planned.not_before,
+                    channel,
+                };
+                (delivery, in_app)
+            })
+            .collect()
+    }
+
+    async fn world(&self) -> StoreResult<World> {
+        let rules = self.store.rules().await?.map(|rules| rules.policy.notifications).unwrap_or_default();
+        let calendars: HashMap<i64, Calendar> = self
+            .store
+            .calendars()
+            .await?
+            .into_iter()
+            .filter_map(|record| {
+                Calendar::from_toml(&record.source).ok().map(|calendar| (record.id, calendar))
+            })
+            .collect();
+        let digests: HashMap<i64, i64> = self.store.digest_minutes().await?.into_iter().collect();
+        let people = self
+            .store
+            .users()
+            .await?
+            .into_iter()
+            .map(|user| Person {
+                id: user.summary.id,
+                display_name: user.summary.display_name,
+                email: user.summary.email,
+                role: user.summary.role,
+                active: user.active,
+                calendar: user.calendar_id.and_then(|id| calendars.get(&id).cloned()),
+                digest_every: digests
+                    .get(&user.summary.id)
+                    .map(|minutes| chrono::Duration::minutes(*minutes)),
+            })
+            .collect();
+        let directory = self.store.directory().await?;
+        Ok(World {
+            rules,
+            people,
+            tiers: directory.tiers,
+            groups: directory.groups,
+            plans: self.store.organisations().await?.into_iter().map(|o| (o.id, o.plan)).collect(),
+            categories: directory.categories.into_iter().map(|c| (c.id, c.name)).collect(),
+        })
+    }
+
+    /// Runs until `shutdown` is notified: a step, then sleep until woken by a commit (of this
+    /// instance, or of another through the live channel) or at most [`MAX_SLEEP`].
+    pub async fn run(self, shutdown: std::sync::Arc<tokio::sync::Notify>) {
+        let wake = self.store.notifier_wake();
+        loop {
+            let floor = match self.tick(Utc::now()).await {
+                Ok(_) => std::time::Duration::ZERO,
+                Err(error) => {
+                    tracing::error!(%error, "notifier step failed; retrying");
+                    std::time::Duration::from_secs(1)
+                }
+            };
+            tokio::time::sleep(floor).await;
+            tokio::select! {
+                () = tokio::time::sleep(MAX_SLEEP) => {}
+                () = wake.notified() => {}
+                () = shutdown.notified() => return,
+            }
+        }
+    }
+}
+
+/// The kinds an acknowledgement silences, as stored in deliveries.
+const ACKNOWLEDGED_KINDS: &[&str] = &["reminder", "breach", "checkpoint_missed"];
+
+impl World {
+    fn facts(&self, ticket: &Ticket, watcher_ids: Vec<i64>) -> TicketFacts {
+        TicketFacts {
+            ticket_id: ticket.id,
+            subject: ticket.subject.clone(),
+            priority: ticket.priority,
+            plan: self.plans.get(&ticket.organisation_id).cloned().unwrap_or_default(),
+            category: ticket.category_id.and_then(|id| self.categories.get(&id).cloned()),
+            level: ticket.escalation_level,
+            tier_id: ticket.assignment.tier_id,
+            group_id: ticket.assignment.group_id,
+            assignee_id: ticket.assignment.assignee_id,
+            requester_id: ticket.requester_id,
+            watcher_ids,
+            acknowledged_level: ticket.acknowledged_level,
+        }
+    }
+
+    /// The group or tier holding the ticket, by name.
+    fn holder(&self, ticket: &Ticket) -> Option<String> {
+        let group = ticket.assignment.group_id.and_then(|id| self.groups.iter().find(|g| g.id == id));
+        let tier = ticket.assignment.tier_id.and_then(|id| self.tiers.iter().find(|t| t.id == id));
+        group.map(|g| g.name.clone()).or_else(|| tier.map(|t| t.name.clone()))
+    }
+
+    fn person_name(&self, id: Option<i64>) -> String {
+        id.and_then(|id| self.people.iter().find(|person| person.id == id))
+            .map(|person| person.display_name.clone())
+            .unwrap_or_else(|| "Tierline".to_string())
+    }
+
+    /// What an outbox row is worth telling, each with its one-sentence summary: an engine intent
+    /// as it is; a ticket event by its kind, plus a mention for each note or reply naming people.
+    fn occurrences(
+        &self,
+        row: &OutboxRow,
+        facts: TicketFacts,
+        event: Option<&TicketEvent>,
+    ) -> Vec<(Occurrence, String)> {
+        let occurrence = |kind: EventKind, actor_id: Option<i64>, also_tell, mentioned_ids: Vec<i64>, at| {
+            Occurrence { kind, ticket: facts.clone(), mentioned_ids, also_tell, actor_id, at }
+        };
+        if row.topic.starts_with("notify.") {
+            let Ok(payload) = serde_json::from_str::<IntentPayload>(&row.payload) else {
+                tracing::warn!(outbox = row.id, "unreadable notification intent; skipped");
+                return Vec::new();
+            };
+            let intent = payload.intent;
+            return vec![(
+                occurrence(intent.kind, None, intent.also_tell, Vec::new(), row.created_at),
+                intent.summary,
+            )];
+        }
+        let Some(event) = event else { return Vec::new() };
+        let actor = self.person_name(event.actor_id);
+        let mut found = Vec::new();
+        if let Some(kind) = event_kind_of(&event.data, event.actor_id.is_some()) {
+            // The requester's own "we have received your request" is the point of `created`.
+            let actor_id = if kind == EventKind::Created { None } else { event.actor_id };
+            found.push((
+                occurrence(kind, actor_id, None, Vec::new(), event.at),
+                event_summary(&event.data, &actor),
+            ));
+        }
+        if let EventData::InternalNote { body } | EventData::PublicReply { body } = &event.data {
+            let mentioned = notify::mentions(body, &self.people, &self.groups);
+            if !mentioned.is_empty() {
+                let summary = format!("{actor} mentioned you: {}", excerpt(body));
+                found.push((
+                    occurrence(EventKind::Mention, event.actor_id, None, mentioned, event.at),
+                    summary,
+                ));
+            }
+        }
+        found
+    }
+}
+
+/// The outbox payload the engine writes for an intent.
+#[derive(serde::Deserialize)]
+struct IntentPayload {
+    intent: NotificationIntent,
+}
+
+/// One sentence about a ticket event, for staff.
+fn event_summary(event: &EventData, actor: &str) -> String {
+    match event {
+        EventData::Created { description, .. } => format!("{actor} opened it: {}", excerpt(description)),
+        EventData::CustomerMessage { body } => format!("{actor} wrote: {}", excerpt(body)),
+        EventData::AssignmentChanged { .. } => format!("{actor} assigned it."),
+        EventData::Escalated { handoff, reason, .. } => match handoff {
+            Some(handoff) => format!("{actor} escalated it by hand. Asked: {}", excerpt(&handoff.ask)),
+            None => reason.clone(),
+        },
+        EventData::StatusChanged { to, .. } => format!("{actor} set the status to {}.", to.label()),
+        other => format!("{actor}: {}", other.kind().replace('_', " ")),
+    }
+}
+
+/// The first 200 characters of a text, on one line.
+fn excerpt(text: &str) -> String {
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() > 200 {
+        format!("{}…", line.chars().take(200).collect::<String>())
+    } else {
+        line
+    }
+}
+
+/// The title and body of an in-app notification.
+fn in_app_text(notice: &Notice) -> (String, String) {
+    let title = format!("{}: #{} {}", notice.kind.label(), notice.ticket_id, notice.ticket_subject);
+    let body = match notice.audience {
+        render::Audience::Staff => notice.summary.clone(),
+        render::Audience::Customer => render::email(notice).subject,
+    };
+    (title, body)
+}

@@ -1,0 +1,1188 @@
+//! The message formats of Tierline's notification channels: the email (subject, plain text and
+//! HTML), the Slack and Microsoft Teams webhook bodies, the generic JSON webhook body, and the HMAC
+//! signature that lets a generic webhook's receiver check a delivery came from Tierline.
+//!
+//! Everything here is pure: no IO and no clock reads. The time of the event is part of the
+//! [`Notice`], and [`verify`] takes `now` as a parameter.
+//!
+//! What it promises:
+//! - A notice for the [`Audience::Customer`] renders as an email that contains neither the internal
+//!   `summary`, nor the name of the tier or group holding the ticket, nor the ladder level, nor
+//!   the priority. Those are the help desk's business, not the requester's.
+//! - Text that people typed (subjects, names, summaries) is escaped for the format it lands in:
+//!   HTML in the email's HTML body, `&`, `<` and `>` in Slack mrkdwn.
+//! - Chat and webhook bodies ([`slack_payload`], [`teams_payload`], [`generic_payload`]) go to
+//!   systems the help desk's admins configured, so they always carry the staff view.
+//! - The generic body's shape is documented in `webhooks.md`; fields are only ever added to it.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use hmac::{Hmac, Mac};
+use serde_json::{json, Value};
+use sha2::Sha256;
+use std::fmt;
+
+use app::domain::policy::EventKind;
+use serde::{Deserialize, Serialize};
+
+/// Who a notice is written for: the help desk's own people, or the requester of the ticket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    Staff,
+    Customer,
+}
+
+/// One notification, ready to be rendered for a channel.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Notice {
+    pub kind: EventKind,
+    pub audience: Audience,
+    pub ticket_id: i64,
+    pub ticket_subject: String,
+    /// "Urgent", "High", ...
+    pub priority: String,
+    /// The ladder level, for staff eyes only.
+    pub level: Option<i64>,
+    /// The tier or group now holding the ticket, e.g. "L2 Specialists"; for staff eyes only.
+    pub holder: Option<String>,
+    /// One internal sentence: "L1 budget of 2h used up; moved to L2 Specialists."
+    pub summary: String,
+    /// Absolute link to the ticket page.
+    pub ticket_url: String,
+    pub recipient_name: Option<String>,
+    /// For chat channels: the people the message is for.
+    pub recipient_names: Vec<String>,
+    pub at: DateTime<Utc>,
+    /// Stable per delivery: a retry of the same delivery carries the same key.
+    pub idempotency_key: String,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Email
+// ---------------------------------------------------------------------------------------------
+
+/// A rendered email: the subject line and two bodies with the same content.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Email {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// The content of an email before it is laid out as text or HTML. All strings are unescaped.
+struct EmailContent {
+    subject: String,
+    heading: String,
+    greeting: String,
+    paragraphs: Vec<String>,
+    /// Label and value pairs shown as a small table; empty for customers.
+    facts: Vec<(&'static str, String)>,
+    button_label: &'static str,
+    footer: String,
+}
+
+/// Renders the email for a notice, choosing the template by kind and audience.
+pub fn email(notice: &Notice) -> Email {
+    let content = match notice.audience {
+        Audience::Staff => staff_email(notice),
+        Audience::Customer => customer_email(notice),
+    };
+    Email {
+        subject: content.subject.clone(),
+        text: email_text(&content, &notice.ticket_url),
+        html: email_html(&content, &notice.ticket_url),
+    }
+}
+
+fn greeting(notice: &Notice) -> String {
+    match notice.recipient_name.as_deref().map(str::trim) {
+        Some(name) if !name.is_empty() => format!("Hello {name},"),
+        _ => "Hello,".to_owned(),
+    }
+}
+
+/// The staff subject's headline, e.g. "Escalated to L2 Specialists"; also the chat title.
+fn staff_headline(notice: &Notice) -> String {
+    let holder = notice.holder.as_deref();
+    match (notice.kind, holder) {
+        (EventKind::Created, _) => "New ticket".to_owned(),
+        (EventKind::Assigned, Some(holder)) => format!("Assigned to {holder}"),
+        (EventKind::Assigned, None) => "Assigned".to_owned(),
+        (EventKind::Escalated, Some(holder)) => format!("Escalated to {holder}"),
+        (EventKind::Escalated, None) => "Escalated".to_owned(),
+        (EventKind::Reminder, _) => "Reminder before breach".to_owned(),
+        (EventKind::Breach, _) => "Breached".to_owned(),
+        (EventKind::Mention, _) => "You were mentioned".to_owned(),
+        (EventKind::CheckpointMissed, _) => "Checkpoint missed".to_owned(),
+        (EventKind::CustomerReplied, _) => "Customer replied".to_owned(),
+        (EventKind::Reopened, _) => "Reopened".to_owned(),
+        (EventKind::Resolved, _) => "Resolved".to_owned(),
+    }
+}
+
+/// The staff email's first sentence: what happened, in words that do not repeat the summary.
+fn staff_opening(notice: &Notice) -> String {
+    let id = notice.ticket_id;
+    let holder = notice.holder.as_deref();
+    match (notice.kind, holder) {
+        (EventKind::Created, _) => format!("A new ticket #{id} has been opened."),
+        (EventKind::Assigned, Some(holder)) => {
+            format!("Ticket #{id} has been assigned to you or your group, {holder}.")
+        }
+        (EventKind::Assigned, None) => format!("Ticket #{id} has been assigned to you."),
+        (EventKind::Escalated, Some(holder)) => {
+            format!("Ticket #{id} has been escalated to you or your group, {holder}.")
+        }
+        (EventKind::Escalated, None) => format!("Ticket #{id} has been escalated to you."),
+        (EventKind::Reminder, _) => {
+            format!("Ticket #{id} is close to breaching its target; please act on it before it does.")
+        }
+        (EventKind::Breach, _) => format!("Ticket #{id} has breached its target."),
+        (EventKind::Mention, _) => format!("You were mentioned on ticket #{id}."),
+        (EventKind::CheckpointMissed, _) => format!("Ticket #{id} missed a checkpoint."),
+        (EventKind::CustomerReplied, _) => format!("The customer replied on ticket #{id}."),
+        (EventKind::Reopened, _) => format!("Ticket #{id} has been reopened."),
+        (EventKind::Resolved, _) => format!("Ticket #{id} has been resolved."),
+    }
+}
+
+/// The noun phrase naming the event in the footer: "a ticket is escalated" reads as the end of
+/// "a notification rule for when ...".
+fn kind_phrase(kind: EventKind) -> &'static str {
+    match kind {
+        EventKind::Created => "a ticket is created",
+        EventKind::Assigned => "a ticket is assigned",
+        EventKind::Escalated => "a ticket is escalated",
+        EventKind::Reminder => "a reminder is due",
+        EventKind::Breach => "a target or budget is breached",
+        EventKind::Mention => "someone is mentioned",
+        EventKind::CheckpointMissed => "a checkpoint is missed",
+        EventKind::CustomerReplied => "the customer replies",
+        EventKind::Reopened => "a ticket is reopened",
+        EventKind::Resolved => "a ticket is resolved",
+    }
+}
+
+fn staff_facts(notice: &Notice) -> Vec<(&'static str, String)> {
+    let mut facts = vec![("Priority", notice.priority.clone())];
+    if let Some(level) = notice.level {
+        facts.push(("Level", level.to_string()));
+    }
+    if let Some(holder) = &notice.holder {
+        facts.push(("Held by", holder.clone()));
+    }
+    facts.push(("When", format_when(notice.at)));
+    facts
+}
+
+fn format_when(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+fn staff_email(notice: &Notice) -> EmailContent {
+    let headline = staff_headline(notice);
+    let mut paragraphs = vec![staff_opening(notice)];
+    if !notice.summary.trim().is_empty() {
+        paragraphs.push(notice.summary.clone());
+    }
+    EmailContent {
+        subject: format!("[Tierline #{}] {}: {}", notice.ticket_id, headline, notice.ticket_subject),
+        heading: format!("{headline}: {}", notice.ticket_subject),
+        greeting: greeting(notice),
+        paragraphs,
+        facts: staff_facts(notice),
+        button_label: "Open ticket",
+        footer: format!(
+            "You receive this email because a Tierline notification rule for when {} includes you \
+             or a group you belong to.",
+            kind_phrase(notice.kind)
+        ),
+    }
+}
+
+/// The customer's email. Built only from the id, the subject, the link and the recipient's own
+/// name: nothing internal is in scope to leak.
+fn customer_email(notice: &Notice) -> EmailContent {
+    let id = notice.ticket_id;
+    let (heading, body): (&str, String) = match notice.kind {
+        EventKind::Created => (
+            "We have received your request",
+            format!(
+                "We have received your request #{id} and a member of our support team will get back to \
+                 you soon. You can follow its progress at the link below."
+            ),
+        ),
+        EventKind::Assigned => (
+            "Your request is being handled",
+            format!("Your request #{id} has been assigned to a member of our support team."),
+        ),
+        EventKind::Escalated => (
+            "Your request went to a specialist team",
+            format!(
+                "Your request #{id} has been passed to a specialist team, who will follow it up from \
+                 here. You do not need to do anything."
+            ),
+        ),
+        EventKind::Reminder | EventKind::CheckpointMissed => (
+            "We are still working on your request",
+            format!("We are still working on your request #{id}. Thank you for your patience."),
+        ),
+        EventKind::Breach => (
+            "Your request is taking longer than we aimed for",
+            format!(
+                "Your request #{id} is taking longer than we aimed for. We are sorry for the wait; \
+                 it is still being worked on."
+            ),
+        ),
+        EventKind::Mention => (
+            "There is an update on your request",
+            format!("There is a new message for you on your request #{id}."),
+        ),
+        EventKind::CustomerReplied => (
+            "We have received your reply",
+            format!("We have received your reply and added it to your request #{id}."),
+        ),
+        EventKind::Reopened => (
+            "Your request has been reopened",
+            format!("Your request #{id} has been reopened, and our support team will look at it again."),
+        ),
+        EventKind::Resolved => (
+            "Your request has been resolved",
+            format!(
+                "Your request #{id} has been marked as resolved. If the problem is not fixed, open the \
+                 request and tell us, and we will pick it up again."
+            ),
+        ),
+    };
+    let subject = match notice.kind {
+        // The first message of the thread is no reply; later ones thread under it in mail clients,
+        // which ignore a leading "Re:" when grouping.
+        EventKind::Created => format!("Your request #{id}: {}", notice.ticket_subject),
+        _ => format!("Re: your request #{id}: {}", notice.ticket_subject),
+    };
+    EmailContent {
+        subject,
+        heading: heading.to_owned(),
+        greeting: greeting(notice),
+        paragraphs: vec![body],
+        facts: Vec::new(),
+        button_label: "View your request",
+        footer: format!("You receive this email because you opened request #{id} with our help desk."),
+    }
+}
+
+fn email_text(content: &EmailContent, url: &str) -> String {
+    let mut text = String::new();
+    text.push_str(&content.greeting);
+    text.push_str("\n\n");
+    for paragraph in &content.paragraphs {
+        text.push_str(paragraph);
+        text.push_str("\n\n");
+    }
+    if !content.facts.is_empty() {
+        for (label, value) in &content.facts {
+            text.push_str(&format!("{label}: {value}\n"));
+        }
+        text.push('\n');
+    }
+    text.push_str(&format!("{}: {url}\n\n", content.button_label));
+    text.push_str("-- \n");
+    text.push_str(&content.footer);
+    text.push('\n');
+    text
+}
+
+/// A single-column, table-based layout with inline styles only: what mail clients render alike.
+fn email_html(content: &EmailContent, url: &str) -> String {
+    const FONT: &str = "font-family:Arial,Helvetica,sans-serif;";
+    let mut html = String::new();
+    html.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    html.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    html.push_str(&format!("<title>{}</title>\n</head>\n", escape_html(&content.subject)));
+    html.push_str("<body style=\"margin:0;padding:0;background-color:#f4f5f7;\">\n");
+    html.push_str(
+        "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" \
+         style=\"background-color:#f4f5f7;\"><tr><td align=\"center\" style=\"padding:24px 12px;\">\n",
+    );
+    html.push_str(
+        "<table role=\"presentation\" width=\"600\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" \
+         style=\"max-width:600px;width:100%;background-color:#ffffff;border:1px solid #dfe1e6;\">\n",
+    );
+    html.push_str(&format!(
+        "<tr><td style=\"padding:24px 24px 8px 24px;{FONT}font-size:20px;line-height:28px;\
+         color:#172b4d;font-weight:bold;\">{}</td></tr>\n",
+        escape_html(&content.heading)
+    ));
+    let paragraph_style = format!("margin:0 0 12px 0;{FONT}font-size:15px;line-height:22px;color:#172b4d;");
+    html.push_str("<tr><td style=\"padding:8px 24px;\">\n");
+    html.push_str(&format!("<p style=\"{paragraph_style}\">{}</p>\n", escape_html(&content.greeting)));
+    for paragraph in &content.paragraphs {
+        html.push_str(&format!("<p style=\"{paragraph_style}\">{}</p>\n", escape_html(paragraph)));
+    }
+    html.push_str("</td></tr>\n");
+    if !content.facts.is_empty() {
+        html.push_str(
+            "<tr><td style=\"padding:0 24px 8px 24px;\">\n<table role=\"presentation\" cellpadding=\"0\" \
+             cellspacing=\"0\" border=\"0\">\n",
+        );
+        for (label, value) in &content.facts {
+            html.push_str(&format!(
+                "<tr><td style=\"padding:2px 16px 2px 0;{FONT}font-size:14px;color:#5e6c84;\">{}</td>\
+                 <td style=\"padding:2px 0;{FONT}font-size:14px;color:#172b4d;\">{}</td></tr>\n",
+                escape_html(label),
+                escape_html(value)
+            ));
+        }
+        html.push_str("</table>\n</td></tr>\n");
+    }
+    let url = escape_html(url);
+    html.push_str(&format!(
+        "<tr><td style=\"padding:16px 24px 24px 24px;\">\
+         <a href=\"{url}\" style=\"display:inline-block;padding:10px 20px;background-color:#0052cc;\
+         color:#ffffff;{FONT}font-size:15px;font-weight:bold;text-decoration:none;border-radius:3px;\">{}</a>\
+         <p style=\"margin:12px 0 0 0;{FONT}font-size:12px;line-height:18px;color:#5e6c84;\">\
+         Or copy this link: <a href=\"{url}\" style=\"color:#0052cc;\">{url}</a></p></td></tr>\n",
+        escape_html(content.button_label)
+    ));
+    html.push_str(&format!(
+        "<tr><td style=\"padding:16px 24px;border-top:1px solid #dfe1e6;{FONT}font-size:12px;\
+         line-height:18px;color:#5e6c84;\">{}</td></tr>\n",
+        escape_html(&content.footer)
+    ));
+    html.push_str("</table>\n</td></tr></table>\n</body>\n</html>\n");
+    html
+}
+
+/// Escapes text for HTML element content and for double- or single-quoted attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for character in text.chars() {
+        match character {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            other => escaped.push(other),
+        }
+    }
+    escaped
+}
+
+// ---------------------------------------------------------------------------------------------
+// Chat: Slack and Microsoft Teams
+// ---------------------------------------------------------------------------------------------
+
+/// Slack's limit on a header block's text.
+const SLACK_HEADER_MAX_CHARS: usize = 150;
+/// Slack's limit on a section's text; summaries are one sentence, but nothing enforces that.
+const SLACK_SECTION_MAX_CHARS: usize = 3000;
+
+/// Escapes the three characters Slack's mrkdwn treats as control characters. Slack asks for
+/// exactly these and no other HTML entities.
+pub fn escape_slack(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// Cuts `text` to at most `max_chars` characters, ending with "…" when it was cut.
+fn truncate_chars(text: &str, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(max_chars.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+/// "#42 Printer on fire": how chat messages name the ticket.
+fn ticket_title(notice: &Notice) -> String {
+    format!("#{} {}", notice.ticket_id, notice.ticket_subject)
+}
+
+/// The staff facts shown in chat: priority, then level and holder when known.
+fn chat_facts(notice: &Notice) -> Vec<(&'static str, String)> {
+    let mut facts = vec![("Priority", notice.priority.clone())];
+    if let Some(level) = notice.level {
+        facts.push(("Level", level.to_string()));
+    }
+    if let Some(holder) = &notice.holder {
+        facts.push(("Held by", holder.clone()));
+    }
+    facts
+}
+
+/// A Slack incoming-webhook body: a `text` fallback for notifications and `blocks` for the message.
+pub fn slack_payload(notice: &Notice) -> Value {
+    let headline = staff_headline(notice);
+    let title = ticket_title(notice);
+    let url = escape_slack(&notice.ticket_url);
+
+    let mut section_text = format!("*<{url}|{}>*", escape_slack(&title));
+    if !notice.summary.trim().is_empty() {
+        section_text.push('\n');
+        section_text.push_str(&escape_slack(&notice.summary));
+    }
+    let fields: Vec<Value> = chat_facts(notice)
+        .into_iter()
+        .map(|(label, value)| json!({"type": "mrkdwn", "text": format!("*{label}*\n{}", escape_slack(&value))}))
+        .collect();
+
+    let mut blocks = vec![
+        // A header is plain text: Slack parses no markup in it, so it is not escaped.
+        json!({
+            "type": "header",
+            "text": {
+                "type": "plain_text",
+                "text": truncate_chars(&format!("{headline}: {title}"), SLACK_HEADER_MAX_CHARS),
+                "emoji": true
+            }
+        }),
+        json!({
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": truncate_slack_mrkdwn(&section_text, notice)},
+            "fields": fields
+        }),
+    ];
+    if !notice.recipient_names.is_empty() {
+        let names: Vec<String> = notice.recipient_names.iter().map(|name| escape_slack(name)).collect();
+        blocks.push(json!({
+            "type": "context",
+            "elements": [{"type": "mrkdwn", "text": format!("For: {}", names.join(", "))}]
+        }));
+    }
+    blocks.push(json!({
+        "type": "actions",
+        "elements": [{
+            "type": "button",
+            "text": {"type": "plain_text", "text": "Open ticket"},
+            "url": notice.ticket_url
+        }]
+    }));
+
+    json!({
+        "text": format!("{}: {} <{url}|Open ticket>", escape_slack(&headline), escape_slack(&title)),
+        "blocks": blocks
+    })
+}
+
+/// Keeps a section within Slack's limit. Cutting escaped text could split an entity or the link,
+/// so an over-long section is rebuilt from a cut summary instead.
+fn truncate_slack_mrkdwn(section_text: &str, notice: &Notice) -> String {
+    if section_text.chars().count() <= SLACK_SECTION_MAX_CHARS {
+        return section_text.to_owned();
+    }
+    let link = format!(
+        "*<{}|{}>*",
+        escape_slack(&notice.ticket_url),
+        escape_slack(&truncate_chars(&ticket_title(notice), 200))
+    );
+    // Escaping at most quintuples a character ("&" becomes "&amp;"), so this many raw characters
+    // always fit in what the link leaves.
+    let room = SLACK_SECTION_MAX_CHARS.saturating_sub(link.chars().count() + 1) / 5;
+    format!("{link}\n{}", escape_slack(&truncate_chars(&notice.summary, room)))
+}
+
+/// A Microsoft Teams Workflows ("Post to a channel when a webhook request is received") body
+/// carrying an Adaptive Card 1.4.
+pub fn teams_payload(notice: &Notice) -> Value {
+    let mut body = vec![json!({
+        "type": "TextBlock",
+        "text": format!("{}: {}", staff_headline(notice), ticket_title(notice)),
+        "size": "Medium",
+        "weight": "Bolder",
+        "wrap": true
+    })];
+    if !notice.summary.trim().is_empty() {
+        body.push(json!({"type": "TextBlock", "text": notice.summary, "wrap": true}));
+    }
+    let mut facts: Vec<Value> = chat_facts(notice)
+        .into_iter()
+        .map(|(label, value)| json!({"title": label, "value": value}))
+        .collect();
+    facts.push(json!({"title": "When", "value": format_when(notice.at)}));
+    body.push(json!({"type": "FactSet", "facts": facts}));
+    if !notice.recipient_names.is_empty() {
+        body.push(json!({
+            "type": "TextBlock",
+            "text": format!("For: {}", notice.recipient_names.join(", ")),
+            "isSubtle": true,
+            "size": "Small",
+            "wrap": true
+        }));
+    }
+    json!({
+        "type": "message",
+        "attachments": [{
+            "contentType": "application/vnd.microsoft.card.adaptive",
+            "contentUrl": null,
+            "content": {
+                "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+                "type": "AdaptiveCard",
+                "version": "1.4",
+                "body": body,
+                "actions": [{"type": "Action.OpenUrl", "title": "Open ticket", "url": notice.ticket_url}]
+            }
+        }]
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Generic JSON webhook and its signature
+// ---------------------------------------------------------------------------------------------
+
+/// The header carrying `t=<unix seconds>,v1=<hex HMAC-SHA256>`.
+pub const SIGNATURE_HEADER: &str = "Tierline-Signature";
+/// The header carrying the delivery's idempotency key; a retry repeats it.
+pub const ID_HEADER: &str = "Tierline-Delivery";
+
+/// The generic webhook body, documented in `webhooks.md`. `occurred_at` is RFC 3339 in UTC, to the
+/// second; `level` and `holder` are `null` when unknown.
+pub fn generic_payload(notice: &Notice) -> Value {
+    json!({
+        "id": notice.idempotency_key,
+        "kind": notice.kind.as_str(),
+        "occurred_at": notice.at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        "ticket": {
+            "id": notice.ticket_id,
+            "subject": notice.ticket_subject,
+            "priority": notice.priority,
+            "level": notice.level,
+            "holder": notice.holder,
+            "url": notice.ticket_url
+        },
+        "summary": notice.summary,
+        "recipients": notice.recipient_names
+    })
+}
+
+type HmacSha256 = Hmac<Sha256>;
+
+fn mac_over(secret: &[u8], timestamp: i64, body: &[u8]) -> HmacSha256 {
+    let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC accepts a key of any length");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    mac
+}
+
+/// The `Tierline-Signature` value for a body sent at `timestamp` (unix seconds):
+/// `t=<timestamp>,v1=<lowercase hex HMAC-SHA256 of "<timestamp>.<body>">`.
+pub fn sign(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
+    let signature = mac_over(secret, timestamp, body).finalize().into_bytes();
+    format!("t={timestamp},v1={}", hex::encode(signature))
+}
+
+/// Why a signature was rejected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignatureError {
+    /// The header is not `t=<integer>,v1=<hex>` (with perhaps more `v1` or unknown parts).
+    MalformedHeader,
+    /// The signed timestamp is further from `now` than the tolerance: a replay or a bad clock.
+    TimestampOutsideTolerance,
+    /// No `v1` signature matches the body and the secret.
+    Mismatch,
+}
+
+impl fmt::Display for SignatureError {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(match self {
+            SignatureError::MalformedHeader => "the signature header is malformed",
+            SignatureError::TimestampOutsideTolerance => "the signature's timestamp is outside the tolerance",
+            SignatureError::Mismatch => "the signature does not match the body",
+        })
+    }
+}
+
+impl std::error::Error for SignatureError {}
+
+/// Checks a `Tierline-Signature` header against the raw body.
+///
+/// Several `v1=` parts are accepted (any one may match), so a sender can sign with an old and a new
+/// secret while they are rotated; unknown parts are ignored, so a later scheme can be added beside
+/// `v1`. The signature is compared in constant time, before the timestamp, so that
+/// [`SignatureError::TimestampOutsideTolerance`] only ever reports an authentic but old (or
+/// early) delivery.
+pub fn verify(
+    secret: &[u8],
+    header: &str,
+    body: &[u8],
+    now: i64,
+    tolerance_seconds: i64,
+) -> Result<(), SignatureError> {
+    let mut timestamp = None;
+    let mut signatures = Vec::new();
+    for part in header.split(',') {
+        let (key, value) = part.trim().split_once('=').ok_or(SignatureError::MalformedHeader)?;
+        match key {
+            "t" if timestamp.is_none() => {
+                timestamp = Some(value.parse::<i64>().map_err(|_| SignatureError::MalformedHeader)?);
+            }
+            "t" => return Err(SignatureError::MalformedHeader),
+            "v1" => signatures.push(hex::decode(value).map_err(|_| SignatureError::MalformedHeader)?),
+            _ => {}
+        }
+    }
+    let timestamp = timestamp.ok_or(SignatureError::MalformedHeader)?;
+    if signatures.is_empty() {
+        return Err(SignatureError::MalformedHeader);
+    }
+    let mac = mac_over(secret, timestamp, body);
+    if !signatures.iter().any(|signature| mac.clone().verify_slice(signature).is_ok()) {
+        return Err(SignatureError::Mismatch);
+    }
+    if now.abs_diff(timestamp) > tolerance_seconds.max(0).unsigned_abs() {
+        return Err(SignatureError::TimestampOutsideTolerance);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    const SUMMARY: &str = "L1 budget of 2h used up; moved to L2 Specialists.";
+    const HOLDER: &str = "L2 Specialists";
+    const URL: &str = "https://desk.example.com/tickets/42";
+
+    fn notice(kind: EventKind, audience: Audience) -> Notice {
+        Notice {
+            kind,
+            audience,
+            ticket_id: 42,
+            ticket_subject: "Printer on fire".to_owned(),
+            priority: "Urgent".to_owned(),
+            level: Some(2),
+            holder: Some(HOLDER.to_owned()),
+            summary: SUMMARY.to_owned(),
+            ticket_url: URL.to_owned(),
+            recipient_name: Some("Ana".to_owned()),
+            recipient_names: vec!["Ana Lima".to_owned(), "Ben Okafor".to_owned()],
+            at: Utc.with_ymd_and_hms(2025, 3, 4, 10, 15, 30).single().expect("a valid date"),
+            idempotency_key: "tl-d-42-9f3a".to_owned(),
+        }
+    }
+
+    fn kinds_of<T>(table: &[(EventKind, T)]) -> Vec<EventKind> {
+        table.iter().map(|(kind, _)| *kind).collect()
+    }
+
+    // ---- Email subjects and bodies ---------------------------------------------------------
+
+    const STAFF_SUBJECTS: [(EventKind, &str); 10] = [
+        (EventKind::Created, "[Tierline #42] New ticket: Printer on fire"),
+        (EventKind::Assigned, "[Tierline #42] Assigned to L2 Specialists: Printer on fire"),
+        (EventKind::Escalated, "[Tierline #42] Escalated to L2 Specialists: Printer on fire"),
+        (EventKind::Reminder, "[Tierline #42] Reminder before breach: Printer on fire"),
+        (EventKind::Breach, "[Tierline #42] Breached: Printer on fire"),
+        (EventKind::Mention, "[Tierline #42] You were mentioned: Printer on fire"),
+        (EventKind::CheckpointMissed, "[Tierline #42] Checkpoint missed: Printer on fire"),
+        (EventKind::CustomerReplied, "[Tierline #42] Customer replied: Printer on fire"),
+        (EventKind::Reopened, "[Tierline #42] Reopened: Printer on fire"),
+        (EventKind::Resolved, "[Tierline #42] Resolved: Printer on fire"),
+    ];
+
+    const CUSTOMER_SUBJECTS: [(EventKind, &str); 10] = [
+        (EventKind::Created, "Your request #42: Printer on fire"),
+        (EventKind::Assigned, "Re: your request #42: Printer on fire"),
+        (EventKind::Escalated, "Re: your request #42: Printer on fire"),
+        (EventKind::Reminder, "Re: your request #42: Printer on fire"),
+        (EventKind::Breach, "Re: your request #42: Printer on fire"),
+        (EventKind::Mention, "Re: your request #42: Printer on fire"),
+        (EventKind::CheckpointMissed, "Re: your request #42: Printer on fire"),
+        (EventKind::CustomerReplied, "Re: your request #42: Printer on fire"),
+        (EventKind::Reopened, "Re: your request #42: Printer on fire"),
+        (EventKind::Resolved, "Re: your request #42: Printer on fire"),
+    ];
+
+    /// A phrase each template's text body must contain: it tells the templates apart.
+    const STAFF_OPENINGS: [(EventKind, &str); 10] = [
+        (EventKind::Created, "A new ticket #42 has been opened."),
+        (EventKind::Assigned, "Ticket #42 has been assigned to you or your group, L2 Specialists."),
+        (EventKind::Escalated, "Ticket #42 has been escalated to you or your group, L2 Specialists."),
+        (EventKind::Reminder, "Ticket #42 is close to breaching its target"),
+        (EventKind::Breach, "Ticket #42 has breached its target."),
+        (EventKind::Mention, "You were mentioned on ticket #42."),
+        (EventKind::CheckpointMissed, "Ticket #42 missed a checkpoint."),
+        (EventKind::CustomerReplied, "The customer replied on ticket #42."),
+        (EventKind::Reopened, "Ticket #42 has been reopened."),
+        (EventKind::Resolved, "Ticket #42 has been resolved."),
+    ];
+
+    const CUSTOMER_OPENINGS: [(EventKind, &str); 10] = [
+        (EventKind::Created, "We have received your request #42 and a member of our support team"),
+        (EventKind::Assigned, "Your request #42 has been assigned to a member of our support team."),
+        (EventKind::Escalated, "Your request #42 has been passed to a specialist team"),
+        (EventKind::Reminder, "We are still working on your request #42."),
+        (EventKind::Breach, "Your request #42 is taking longer than we aimed for."),
+        (EventKind::Mention, "There is a new message for you on your request #42."),
+        (EventKind::CheckpointMissed, "We are still working on your request #42."),
+        (EventKind::CustomerReplied, "We have received your reply and added it to your request #42."),
+        (EventKind::Reopened, "Your request #42 has been reopened"),
+        (EventKind::Resolved, "Your request #42 has been marked as resolved."),
+    ];
+
+    #[test]
+    fn the_template_tables_cover_every_kind_once() {
+        for table in [STAFF_SUBJECTS, CUSTOMER_SUBJECTS, STAFF_OPENINGS, CUSTOMER_OPENINGS] {
+            assert_eq!(kinds_of(&table), EventKind::ALL);
+        }
+    }
+
+    #[test]
+    fn each_staff_template_has_its_subject_and_opening() {
+        for ((kind, subject), (_, opening)) in STAFF_SUBJECTS.iter().zip(STAFF_OPENINGS) {
+            let email = email(&notice(*kind, Audience::Staff));
+            assert_eq!(email.subject, *subject, "{kind:?}");
+            assert!(email.text.contains(opening), "{kind:?} text: {}", email.text);
+            assert!(email.html.contains(&escape_html(opening)), "{kind:?} html");
+        }
+    }
+
+    #[test]
+    fn each_customer_template_has_its_subject_and_opening() {
+        for ((kind, subject), (_, opening)) in CUSTOMER_SUBJECTS.iter().zip(CUSTOMER_OPENINGS) {
+            let email = email(&notice(*kind, Audience::Customer));
+            assert_eq!(email.subject, *subject, "{kind:?}");
+            assert!(email.text.contains(opening), "{kind:?} text: {}", email.text);
+            assert!(email.html.contains(&escape_html(opening)), "{kind:?} html");
+        }
+    }
+
+    #[test]
+    fn staff_subjects_without_a_holder_name_no_group() {
+        let mut escalated = notice(EventKind::Escalated, Audience::Staff);
+        escalated.holder = None;
+        assert_eq!(email(&escalated).subject, "[Tierline #42] Escalated: Printer on fire");
+        let mut assigned = notice(EventKind::Assigned, Audience::Staff);
+        assigned.holder = None;
+        assert_eq!(email(&assigned).subject, "[Tierline #42] Assigned: Printer on fire");
+    }
+
+    #[test]
+    fn staff_emails_carry_the_summary_and_the_facts() {
+        for kind in EventKind::ALL {
+            let email = email(&notice(*kind, Audience::Staff));
+            for body in [&email.text, &email.html] {
+                assert!(body.contains(SUMMARY), "{kind:?}");
+                assert!(body.contains("Urgent"), "{kind:?}");
+                assert!(body.contains("Held by"), "{kind:?}");
+                assert!(body.contains("2025-03-04 10:15 UTC"), "{kind:?}");
+            }
+            assert!(email.text.contains("Level: 2\n"), "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn customer_emails_never_show_the_summary_holder_level_or_priority() {
+        for kind in EventKind::ALL {
+            let email = email(&notice(*kind, Audience::Customer));
+            for (part, content) in [("subject", &email.subject), ("text", &email.text), ("html", &email.html)]
+            {
+                for secret in [SUMMARY, HOLDER, "L2", "Level", "Urgent", "Priority", "Held by"] {
+                    assert!(!content.contains(secret), "{kind:?} {part} shows {secret:?}:\n{content}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn customer_emails_greet_the_requester_by_name() {
+        let mut customer = notice(EventKind::Created, Audience::Customer);
+        assert!(email(&customer).text.starts_with("Hello Ana,\n"));
+        customer.recipient_name = None;
+        assert!(email(&customer).text.starts_with("Hello,\n"));
+    }
+
+    #[test]
+    fn both_bodies_link_to_the_ticket_and_end_with_the_reason_for_sending() {
+        for audience in [Audience::Staff, Audience::Customer] {
+            let email = email(&notice(EventKind::Escalated, audience));
+            assert!(email.text.contains(URL), "{audience:?}");
+            assert!(email.html.contains(&format!("<a href=\"{URL}\"")), "{audience:?}");
+            let reason = match audience {
+                Audience::Staff => {
+                    "You receive this email because a Tierline notification rule for when a \
+                                    ticket is escalated includes you or a group you belong to."
+                }
+                Audience::Customer => {
+                    "You receive this email because you opened request #42 with our help desk."
+                }
+            };
+            assert!(email.text.trim_end().ends_with(reason), "{audience:?}: {}", email.text);
+            let footer_at = email.html.find(reason).expect("the html has the footer");
+            assert!(footer_at > email.html.find(URL).expect("the html has the link"), "{audience:?}");
+        }
+    }
+
+    #[test]
+    fn the_html_body_escapes_text_people_typed() {
+        for audience in [Audience::Staff, Audience::Customer] {
+            let mut hostile = notice(EventKind::Escalated, audience);
+            hostile.ticket_subject = "<script>&\"".to_owned();
+            hostile.recipient_name = Some("<b>Eve</b>".to_owned());
+            hostile.summary = "a < b & \"c\"".to_owned();
+            let email = email(&hostile);
+            assert!(email.html.contains("&lt;script&gt;&amp;&quot;"), "{audience:?}");
+            assert!(email.html.contains("Hello &lt;b&gt;Eve&lt;/b&gt;,"), "{audience:?}");
+            assert!(!email.html.contains("<script>"), "{audience:?}");
+            assert!(!email.html.contains("<b>Eve"), "{audience:?}");
+            // The subject header and the text body are not HTML and keep the text as typed.
+            assert!(email.subject.ends_with(": <script>&\""), "{audience:?}");
+            assert!(email.text.contains("Hello <b>Eve</b>,"), "{audience:?}");
+        }
+        let staff = email(&{
+            let mut hostile = notice(EventKind::Breach, Audience::Staff);
+            hostile.summary = "a < b & \"c\"".to_owned();
+            hostile
+        });
+        assert!(staff.html.contains("a &lt; b &amp; &quot;c&quot;"));
+    }
+
+    #[test]
+    fn the_html_body_needs_no_external_assets() {
+        let html = email(&notice(EventKind::Escalated, Audience::Staff)).html;
+        for forbidden in ["<img", "<link", "<script", "<style", "url("] {
+            assert!(!html.contains(forbidden), "{forbidden}");
+        }
+        assert!(html.starts_with("<!DOCTYPE html>"));
+    }
+
+    #[test]
+    fn escape_html_replaces_all_five_special_characters() {
+        assert_eq!(
+            escape_html(r#"<a href="x">Tom & Jerry's</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;"
+        );
+        assert_eq!(escape_html("plain ünïcode"), "plain ünïcode");
+    }
+
+    // ---- Slack ------------------------------------------------------------------------------
+
+    #[test]
+    fn slack_payload_has_fallback_header_section_fields_context_and_button() {
+        let payload = slack_payload(&notice(EventKind::Escalated, Audience::Staff));
+        assert_eq!(
+            payload["text"],
+            "Escalated to L2 Specialists: #42 Printer on fire <https://desk.example.com/tickets/42|Open ticket>"
+        );
+        let blocks = payload["blocks"].as_array().expect("blocks is an array");
+        let types: Vec<&str> = blocks.iter().map(|block| block["type"].as_str().unwrap_or("")).collect();
+        assert_eq!(types, ["header", "section", "context", "actions"]);
+        assert_eq!(blocks[0]["text"]["type"], "plain_text");
+        assert_eq!(blocks[0]["text"]["text"], "Escalated to L2 Specialists: #42 Printer on fire");
+        assert_eq!(blocks[1]["text"]["type"], "mrkdwn");
+        assert_eq!(blocks[1]["text"]["text"], format!("*<{URL}|#42 Printer on fire>*\n{SUMMARY}"));
+        assert_eq!(
+            blocks[1]["fields"],
+            json!([
+                {"type": "mrkdwn", "text": "*Priority*\nUrgent"},
+                {"type": "mrkdwn", "text": "*Level*\n2"},
+                {"type": "mrkdwn", "text": "*Held by*\nL2 Specialists"}
+            ])
+        );
+        assert_eq!(blocks[2]["elements"][0]["text"], "For: Ana Lima, Ben Okafor");
+        assert_eq!(blocks[3]["elements"][0]["type"], "button");
+        assert_eq!(blocks[3]["elements"][0]["url"], URL);
+    }
+
+    #[test]
+    fn slack_payload_leaves_out_unknown_facts_and_an_empty_audience() {
+        let mut bare = notice(EventKind::Created, Audience::Staff);
+        bare.level = None;
+        bare.holder = None;
+        bare.recipient_names.clear();
+        let payload = slack_payload(&bare);
+        assert_eq!(payload["blocks"][1]["fields"], json!([{"type": "mrkdwn", "text": "*Priority*\nUrgent"}]));
+        let types: Vec<&str> = payload["blocks"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|block| block["type"].as_str())
+            .collect();
+        assert_eq!(types, ["header", "section", "actions"]);
+    }
+
+    #[test]
+    fn slack_payload_escapes_mrkdwn_control_characters_in_text_people_typed() {
+        let mut hostile = notice(EventKind::Escalated, Audience::Staff);
+        hostile.ticket_subject = "<script>&\"".to_owned();
+        hostile.summary = "see <https://evil.example|your bank> & <!channel>".to_owned();
+        hostile.holder = Some("R&D <core>".to_owned());
+        hostile.recipient_names = vec!["<@U0123>".to_owned()];
+        let payload = slack_payload(&hostile);
+        let section = payload["blocks"][1]["text"]["text"].as_str().expect("section text");
+        assert_eq!(
+            section,
+            format!(
+                "*<{URL}|#42 &lt;script&gt;&amp;\">*\n\
+                 see &lt;https://evil.example|your bank&gt; &amp; &lt;!channel&gt;"
+            )
+        );
+        assert_eq!(payload["blocks"][1]["fields"][2]["text"], "*Held by*\nR&amp;D &lt;core&gt;");
+        assert_eq!(payload["blocks"][2]["elements"][0]["text"], "For: &lt;@U0123&gt;");
+        let fallback = payload["text"].as_str().expect("fallback text");
+        assert!(
+            fallback.starts_with("Escalated to R&amp;D &lt;core&gt;: #42 &lt;script&gt;&amp;\""),
+            "{fallback}"
+        );
+        assert!(!payload.to_string().contains("<!channel>"));
+    }
+
+    #[test]
+    fn escape_slack_escapes_ampersand_first() {
+        assert_eq!(escape_slack("&lt; <a> & b"), "&amp;lt; &lt;a&gt; &amp; b");
+    }
+
+    #[test]
+    fn slack_payload_stays_within_slacks_text_limits() {
+        let mut long = notice(EventKind::Breach, Audience::Staff);
+        long.ticket_subject = "S".repeat(400);
+        long.summary = "&".repeat(5000);
+        let payload = slack_payload(&long);
+        let header = payload["blocks"][0]["text"]["text"].as_str().expect("header text");
+        assert_eq!(header.chars().count(), SLACK_HEADER_MAX_CHARS);
+        assert!(header.ends_with('…'));
+        let section = payload["blocks"][1]["text"]["text"].as_str().expect("section text");
+        assert!(section.chars().count() <= SLACK_SECTION_MAX_CHARS, "{}", section.chars().count());
+        // The cut falls between characters, never inside an entity.
+        let summary_line = section.lines().nth(1).expect("a summary line");
+        assert!(summary_line.trim_end_matches('…').split("&amp;").all(str::is_empty), "{summary_line}");
+    }
+
+    // ---- Teams ------------------------------------------------------------------------------
+
+    #[test]
+    fn teams_payload_is_an_adaptive_card_message() {
+        let payload = teams_payload(&notice(EventKind::Escalated, Audience::Staff));
+        assert_eq!(payload["type"], "message");
+        let attachments = payload["attachments"].as_array().expect("attachments");
+        assert_eq!(attachments.len(), 1);
+        assert_eq!(attachments[0]["contentType"], "application/vnd.microsoft.card.adaptive");
+        assert!(attachments[0]["contentUrl"].is_null());
+        let card = &attachments[0]["content"];
+        assert_eq!(card["$schema"], "http://adaptivecards.io/schemas/adaptive-card.json");
+        assert_eq!(card["type"], "AdaptiveCard");
+        assert_eq!(card["version"], "1.4");
+        let body = card["body"].as_array().expect("body");
+        let types: Vec<&str> = body.iter().filter_map(|element| element["type"].as_str()).collect();
+        assert_eq!(types, ["TextBlock", "TextBlock", "FactSet", "TextBlock"]);
+        assert_eq!(body[0]["text"], "Escalated to L2 Specialists: #42 Printer on fire");
+        assert_eq!(body[0]["weight"], "Bolder");
+        assert_eq!(body[1]["text"], SUMMARY);
+        assert_eq!(
+            body[2]["facts"],
+            json!([
+                {"title": "Priority", "value": "Urgent"},
+                {"title": "Level", "value": "2"},
+                {"title": "Held by", "value": "L2 Specialists"},
+                {"title": "When", "value": "2025-03-04 10:15 UTC"}
+            ])
+        );
+        assert_eq!(body[3]["text"], "For: Ana Lima, Ben Okafor");
+        assert_eq!(card["actions"], json!([{"type": "Action.OpenUrl", "title": "Open ticket", "url": URL}]));
+    }
+
+    #[test]
+    fn teams_payload_leaves_out_unknown_facts_and_an_empty_audience() {
+        let mut bare = notice(EventKind::Reminder, Audience::Staff);
+        bare.level = None;
+        bare.holder = None;
+        bare.recipient_names.clear();
+        let card = &teams_payload(&bare)["attachments"][0]["content"];
+        let titles: Vec<&str> = card["body"][2]["facts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|fact| fact["title"].as_str())
+            .collect();
+        assert_eq!(titles, ["Priority", "When"]);
+        assert_eq!(card["body"].as_array().map(Vec::len), Some(3));
+    }
+
+    // ---- Generic webhook --------------------------------------------------------------------
+
+    #[test]
+    fn generic_payload_has_the_documented_fields() {
+        assert_eq!(
+            generic_payload(&notice(EventKind::CheckpointMissed, Audience::Staff)),
+            json!({
+                "id": "tl-d-42-9f3a",
+                "kind": "checkpoint_missed",
+                "occurred_at": "2025-03-04T10:15:30Z",
+                "ticket": {
+                    "id": 42,
+                    "subject": "Printer on fire",
+                    "priority": "Urgent",
+                    "level": 2,
+                    "holder": "L2 Specialists",
+                    "url": URL
+                },
+                "summary": SUMMARY,
+                "recipients": ["Ana Lima", "Ben Okafor"]
+            })
+        );
+    }
+
+    #[test]
+    fn generic_payload_writes_unknown_level_and_holder_as_null() {
+        let mut bare = notice(EventKind::Created, Audience::Staff);
+        bare.level = None;
+        bare.holder = None;
+        let payload = generic_payload(&bare);
+        assert!(payload["ticket"]["level"].is_null());
+        assert!(payload["ticket"]["holder"].is_null());
+        assert_eq!(payload["kind"], "created");
+    }
+
+    #[test]
+    fn kind_words_are_snake_case() {
+        let words: Vec<&str> = EventKind::ALL.iter().map(|kind| kind.as_str()).collect();
+        assert_eq!(
+            words,
+            [
+                "created",
+                "assigned",
+                "escalated",
+                "reminder",
+                "breach",
+                "mention",
+                "checkpoint_missed",
+                "customer_replied",
+                "reopened",
+                "resolved"
+            ]
+        );
+    }
+
+    // ---- Signature --------------------------------------------------------------------------
+
+    const SECRET: &[u8] = b"tierline-test-secret";
+    const T: i64 = 1_700_000_000;
+    const BODY: &[u8] = br#"{"id":"tl-d-42-9f3a","kind":"escalated"}"#;
+
+    #[test]
+    fn sign_matches_a_vector_computed_with_python_hmac() {
+        // python3 -c 'import hmac,hashlib; print(hmac.new(b"tierline-test-secret",
+        //   b"1700000000.{\"id\":\"tl-d-42-9f3a\",\"kind\":\"escalated\"}", hashlib.sha256).hexdigest())'
+        assert_eq!(
+            sign(SECRET, T, BODY),
+            "t=1700000000,v1=93d4bd6cdd81362ca44720461283a17e662dee23855eaa7d783b630e0eb10103"
+        );
+        // python3 -c 'import hmac,hashlib; print(hmac.new(b"key", b"1.", hashlib.sha256).hexdigest())'
+        assert_eq!(
+            sign(b"key", 1, b""),
+            "t=1,v1=53123bc365c2fe4bee48bc5cc6cd6c19699147d43513154ed34277c7c063e80f"
+        );
+    }
+
+    #[test]
+    fn a_signed_body_verifies_within_the_tolerance_either_side() {
+        let header = sign(SECRET, T, BODY);
+        for now in [T, T + 300, T - 300] {
+            assert_eq!(verify(SECRET, &header, BODY, now, 300), Ok(()), "now = {now}");
+        }
+    }
+
+    #[test]
+    fn a_changed_body_is_a_mismatch() {
+        let header = sign(SECRET, T, BODY);
+        let tampered = br#"{"id":"tl-d-42-9f3a","kind":"resolved"}"#;
+        assert_eq!(verify(SECRET, &header, tampered, T, 300), Err(SignatureError::Mismatch));
+        assert_eq!(verify(SECRET, &header, &BODY[..BODY.len() - 1], T, 300), Err(SignatureError::Mismatch));
+    }
+
+    #[test]
+    fn a_wrong_secret_is_a_mismatch() {
+        let header = sign(b"another-secret", T, BODY);
+        assert_eq!(verify(SECRET, &header, BODY, T, 300), Err(SignatureError::Mismatch));
+    }
+
+    #[test]
+    fn a_changed_timestamp_is_a_mismatch() {
+        // Moving the timestamp forward to slip past the tolerance check breaks the signature.
+        let header = sign(SECRET, T, BODY).replace("t=1700000000", "t=1700000600");
+        assert_eq!(verify(SECRET, &header, BODY, T + 600, 300), Err(SignatureError::Mismatch));
+    }
+
+    #[test]
+    fn a_timestamp_beyond_the_tolerance_is_rejected_even_when_the_signature_matches() {
+        let header = sign(SECRET, T, BODY);
+        assert_eq!(
+            verify(SECRET, &header, BODY, T + 301, 300),
+            Err(SignatureError::TimestampOutsideTolerance)
+        );
+        assert_eq!(
+            verify(SECRET, &header, BODY, T - 301, 300),
+            Err(SignatureError::TimestampOutsideTolerance)
+        );
+        assert_eq!(
+            verify(SECRET, &header, BODY, i64::MAX, 300),
+            Err(SignatureError::TimestampOutsideTolerance)
+        );
+    }
+
+    #[test]
+    fn malformed_headers_are_rejected() {
+        let signature = "93d4bd6cdd81362ca44720461283a17e662dee23855eaa7d783b630e0eb10103";
+        let cases = [
+            String::new(),
+            "garbage".to_owned(),
+            format!("v1={signature}"),
+            "t=1700000000".to_owned(),
+            format!("t=soon,v1={signature}"),
+            "t=1700000000,v1=not-hex".to_owned(),
+            format!("t=1700000000,t=1700000001,v1={signature}"),
+            format!("t=1700000000,v1={signature},"),
+        ];
+        for header in cases {
+            assert_eq!(
+                verify(SECRET, &header, BODY, T, 300),
+                Err(SignatureError::MalformedHeader),
+                "{header:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn any_matching_v1_passes_and_unknown_parts_are_ignored() {
+        let good = sign(SECRET, T, BODY);
+        let good_v1 = good.split_once(",v1=").map(|(_, v1)| v1).expect("a v1 part");
+        let rotated = format!("t={T},v1={},v1={good_v1},v2=future", "00".repeat(32));
+        assert_eq!(verify(SECRET, &rotated, BODY, T, 300), Ok(()));
+        let spaced = format!("t={T}, v1={good_v1}");
+        assert_eq!(verify(SECRET, &spaced, BODY, T, 300), Ok(()));
+    }
+
+    #[test]
+    fn signature_errors_read_as_sentences() {
+        let messages = [
+            SignatureError::MalformedHeader.to_string(),
+            SignatureError::TimestampOutsideTolerance.to_string(),
+            SignatureError::Mismatch.to_string(),
+        ];
+        assert_eq!(messages[0], "the signature header is malformed");
+        assert_eq!(messages[1], "the signature's timestamp is outside the tolerance");
+        assert_eq!(messages[2], "the signature does not match the body");
+    }
+
+    /// The example in webhooks.md: this body and header are what Tierline sends for the sample
+    /// notice, and the Python and Node.js snippets there were run against them.
+    #[test]
+    fn the_documented_example_is_what_tierline_sends() {
+        let body = serde_json::to_string(&generic_payload(&notice(EventKind::Escalated, Audience::Staff)))
+            .expect("a JSON value serialises");
+        assert_eq!(body, DOCUMENTED_BODY);
+        assert_eq!(sign(b"whsec_example", 1_741_083_330, body.as_bytes()), DOCUMENTED_HEADER);
+    }
+
+    /// serde_json writes object keys in sorted order (its `preserve_order` feature is off).
+    const DOCUMENTED_BODY: &str = concat!(
+        r#"{"id":"tl-d-42-9f3a","kind":"escalated","occurred_at":"2025-03-04T10:15:30Z","#,
+        r#""recipients":["Ana Lima","Ben Okafor"],"summary":"L1 budget of 2h used up; moved to L2 Specialists.","#,
+        r#""ticket":{"holder":"L2 Specialists","id":42,"level":2,"priority":"Urgent","subject":"Printer on fire","#,
+        r#""url":"https://desk.example.com/tickets/42"}}"#
+    );
+    const DOCUMENTED_HEADER: &str =
+        "t=1741083330,v1=8ea9faf25887c99a685ae032ba39bffd7240b67f7d1f98f6393ad7366ba2c74e";
+}

@@ -1,0 +1,518 @@
+//! Notifications end to end, on SQLite and PostgreSQL: the outbox expanded by the policy's rules,
+//! e-mail delivered to a real SMTP server (Debian's aiosmtpd, started here on loopback), Slack,
+//! Teams and a signed generic webhook delivered to a real HTTP receiver, in-app notifications,
+//! retries with back-off, the final "failed" state and the admin's retry, acknowledgements, and
+//! live changes crossing instances through PostgreSQL.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use app::domain::delivery::DeliveryStatus;
+use app::domain::policy::EXAMPLE_POLICY;
+use app::domain::ticket::{self, Assignment, Handoff, NewTicket};
+use app::domain::{Channel, Priority, UserSummary};
+use app::ssr::Store;
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use server::config::{ChatSettings, Settings, SmtpSettings, WebhookSettings};
+use server::notify::channels::Channels;
+use server::notify::render;
+use server::notify::{Notifier, Sender};
+
+use crate::common::{demo_store, fresh_database_url, user_by_email, Backend};
+
+crate::on_both_backends!(
+    an_escalation_reaches_email_chat_webhook_and_in_app_once,
+    a_failing_receiver_is_retried_then_fails_visibly_and_a_retry_keeps_the_key,
+    an_acknowledgement_silences_pending_reminders_of_its_level,
+);
+
+/// Monday 2 March 2026, 09:00 in Berlin: the demo's office calendar is open.
+fn monday_morning() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).single().expect("valid instant")
+}
+
+const WEBHOOK_SECRET: &str = "whsec-test-0123456789";
+
+/// The demo policy plus a rule that sends every escalation through every channel.
+fn policy_with_every_channel() -> String {
+    format!(
+        "{EXAMPLE_POLICY}
+[[notify]]
+events = [\"escalated\"]
+to = [\"email:duty@example.com\"]
+channels = [\"email\", \"slack\", \"teams\", \"webhook:status-page\"]
+urgent = true
+"
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Real receivers
+// ---------------------------------------------------------------------------------------------
+
+/// Debian's aiosmtpd, storing what it receives in a Maildir; stopped when dropped.
+struct SmtpServer {
+    port: u16,
+    maildir: PathBuf,
+    child: std::process::Child,
+}
+
+impl SmtpServer {
+    async fn start() -> SmtpServer {
+        let port = free_port();
+        let maildir = std::env::temp_dir().join(format!("tierline-mail-{:016x}", rand::random::<u64>()));
+        // Held by the server value at once, so its Drop stops the process on every path.
+        let server = SmtpServer {
+            port,
+            maildir: maildir.clone(),
+            child: std::process::Command::new("/usr/bin/python3")
+                .args([
+                    "-m",
+                    "aiosmtpd",
+                    "-n",
+                    "-l",
+                    &format!("127.0.0.1:{port}"),
+                    "-c",
+                    "aiosmtpd.handlers.Mailbox",
+                ])
+                .arg(&maildir)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("aiosmtpd starts (.ci/tools installs python3-aiosmtpd)"),
+        };
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                return server;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("aiosmtpd did not listen on {port}");
+    }
+
+    /// Every message received, as raw text.
+    fn messages(&self) -> Vec<String> {
+        let mut messages = Vec::new();
+        for folder in ["new", "cur"] {
+            let Ok(entries) = std::fs::read_dir(self.maildir.join(folder)) else { continue };
+            for entry in entries.flatten() {
+                messages.push(std::fs::read_to_string(entry.path()).expect("mail file"));
+            }
+        }
+        messages
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.maildir);
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("address").port()
+}
+
+/// An HTTP receiver on loopback recording every request; answers 500 while `failing`.
+#[derive(Clone, Default)]
+struct Receiver {
+    received: Arc<Mutex<Vec<(String, HeaderMap, String)>>>,
+    failing: Arc<AtomicBool>,
+}
+
+impl Receiver {
+    async fn start() -> (Receiver, SocketAddr) {
+        let receiver = Receiver::default();
+        let state = receiver.clone();
+        let app = axum::Router::new().route(
+            "/{*path}",
+            post(move |uri: axum::http::Uri, headers: HeaderMap, body: Bytes| {
+                let state = state.clone();
+                async move {
+                    if state.failing.load(Ordering::SeqCst) {
+                        return StatusCode::INTERNAL_SERVER_ERROR;
+                    }
+                    let body = String::from_utf8_lossy(&body).into_owned();
+                    state.received.lock().expect("lock").push((uri.path().to_string(), headers, body));
+                    StatusCode::OK
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let address = listener.local_addr().expect("address");
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (receiver, address)
+    }
+
+    fn at(&self, path: &str) -> Vec<(HeaderMap, String)> {
+        self.received
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|(p, ..)| p == path)
+            .map(|(_, headers, body)| (headers.clone(), body.clone()))
+            .collect()
+    }
+}
+
+fn settings(smtp_port: u16, receiver: SocketAddr) -> Settings {
+    let base = format!("http://{receiver}");
+    Settings {
+        smtp: Some(SmtpSettings {
+            host: "127.0.0.1".into(),
+            port: smtp_port,
+            tls: "none".into(),
+            username: None,
+            password: None,
+            from: "Tierline <tierline@helpdesk.example>".into(),
+        }),
+        slack: Some(ChatSettings { url: format!("{base}/slack") }),
+        teams: Some(ChatSettings { url: format!("{base}/teams") }),
+        webhooks: BTreeMap::from([(
+            "status-page".to_string(),
+            WebhookSettings { url: format!("{base}/hook"), secret: WEBHOOK_SECRET.into() },
+        )]),
+        ..Settings::default()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+async fn with_policy(store: &Store, source: &str, at: DateTime<Utc>) {
+    let admin = user_by_email(store, "admin@tierline.example").await;
+    store.save_policy_version(source, admin.id, "notification test", at).await.expect("policy saved");
+}
+
+async fn open_ticket(store: &Store, priority: Priority, at: DateTime<Utc>) -> i64 {
+    let customer = user_by_email(store, "carla@acme.example").await;
+    let created = ticket::open(
+        &NewTicket {
+            subject: "Payroll export <fails> & stalls".into(),
+            description: "Since the update.".into(),
+            category_id: None,
+            priority,
+        },
+        Channel::Portal,
+    );
+    store
+        .create_ticket(customer.id, customer.organisation_id.expect("org"), customer.id, created, at)
+        .await
+        .expect("ticket")
+        .ticket
+        .id
+}
+
+/// An agent escalates the ticket by hand to the L2 Network group.
+async fn escalate_to_network(store: &Store, ticket_id: i64, agent: &UserSummary, at: DateTime<Utc>) {
+    let directory = store.directory().await.expect("directory");
+    let network = directory.groups.iter().find(|g| g.name == "Network").expect("Network group");
+    let to = Assignment { tier_id: Some(network.tier_id), group_id: Some(network.id), assignee_id: None };
+    let handoff = Handoff {
+        summary: "Export stalls at 40 % for every tenant.".into(),
+        tried: "Cleared the cache and re-ran it twice.".into(),
+        impact: "Payroll cannot be closed this month.".into(),
+        ask: "Check the export service's queue.".into(),
+    };
+    store
+        .append(ticket_id, agent, None, at, |t| ticket::escalate(t, agent.role, to, None, &handoff))
+        .await
+        .expect("escalated");
+}
+
+/// What loading the demo wrote to the outbox is not under test here.
+async fn forget_demo_outbox(store: &Store) {
+    sqlx::query("UPDATE outbox SET processed_at = 0 WHERE processed_at IS NULL")
+        .execute(store.pool())
+        .await
+        .expect("outbox");
+}
+
+async fn count(store: &Store, status: DeliveryStatus) -> i64 {
+    store
+        .delivery_counts()
+        .await
+        .expect("counts")
+        .into_iter()
+        .find(|(s, _)| *s == status)
+        .map(|(_, n)| n)
+        .unwrap_or(0)
+}
+
+fn key_of(store_keys: &[(String, String)], channel: &str) -> String {
+    store_keys.iter().find(|(c, _)| c == channel).map(|(_, key)| key.clone()).unwrap_or_default()
+}
+
+async fn keys(store: &Store, ticket_id: i64) -> Vec<(String, String)> {
+    store
+        .deliveries(&[], 1000)
+        .await
+        .expect("deliveries")
+        .into_iter()
+        .filter(|d| d.ticket_id == Some(ticket_id) && d.kind == "escalated")
+        .map(|d| (d.channel, d.idempotency_key))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tests
+// ---------------------------------------------------------------------------------------------
+
+async fn an_escalation_reaches_email_chat_webhook_and_in_app_once(backend: Backend) {
+    let store = demo_store(backend).await;
+    let now = monday_morning();
+    with_policy(&store, &policy_with_every_channel(), now).await;
+    let smtp = SmtpServer::start().await;
+    let (receiver, address) = Receiver::start().await;
+    let channels = Channels::from_settings(&settings(smtp.port, address)).expect("channels");
+    let notifier = Notifier::new(store.clone(), "https://help.example");
+    let sender = Sender::new(store.clone(), channels, Duration::seconds(60));
+    forget_demo_outbox(&store).await;
+
+    let ticket_id = open_ticket(&store, Priority::High, now).await;
+    let sam = user_by_email(&store, "sam.agent@tierline.example").await;
+    escalate_to_network(&store, ticket_id, &sam, now).await;
+    let nina = user_by_email(&store, "nina.agent@tierline.example").await;
+    let unread_before = store.unread_notifications(nina.id).await.expect("unread");
+
+    let planned = notifier.tick(now).await.expect("notifier");
+    assert!(planned.deliveries >= 5, "e-mail, Slack, Teams, webhook and in-app: {planned:?}");
+    let report = sender.tick(now).await.expect("sender");
+    assert_eq!(report.failed + report.retried, 0, "{report:?}");
+
+    // E-mail: the duty address got the staff notice with the delivery's key as Message-ID.
+    let keys = keys(&store, ticket_id).await;
+    let mails = smtp.messages();
+    let duty: Vec<&String> = mails.iter().filter(|m| m.contains("To: duty@example.com")).collect();
+    assert_eq!(duty.len(), 1, "one e-mail to the duty address");
+    let duty_key = store
+        .deliveries(&[], 1000)
+        .await
+        .expect("deliveries")
+        .into_iter()
+        .find(|d| {
+            d.ticket_id == Some(ticket_id)
+                && d.channel == "email"
+                && d.destination == "email:duty@example.com"
+        })
+        .expect("duty delivery")
+        .idempotency_key;
+    assert!(duty[0].contains(&format!("Message-ID: <{duty_key}@helpdesk.example>")), "{}", duty[0]);
+    assert!(duty[0].contains(&format!("#{ticket_id}")));
+    // The requester hears that the request moved on, without the internal handoff.
+    let carla: Vec<&String> =
+        mails.iter().filter(|m| m.contains("To: \"Carla Reyes\" <carla@acme.example>")).collect();
+    assert!(!carla.is_empty(), "the requester is told of the escalation: {} mails", mails.len());
+    assert!(
+        carla.iter().all(|m| !m.contains("Check the export service")),
+        "no internal text reaches customers"
+    );
+
+    // Chat and webhook: one post each, carrying the delivery's key; the generic one is signed.
+    let slack = receiver.at("/slack");
+    assert_eq!(slack.len(), 1);
+    assert!(serde_json::from_str::<serde_json::Value>(&slack[0].1).expect("JSON")["blocks"].is_array());
+    assert_eq!(slack[0].0[render::ID_HEADER], key_of(&keys, "slack").as_str());
+    let teams = receiver.at("/teams");
+    assert_eq!(teams.len(), 1);
+    let card: serde_json::Value = serde_json::from_str(&teams[0].1).expect("JSON");
+    assert_eq!(card["attachments"][0]["content"]["type"], "AdaptiveCard");
+    let hooks = receiver.at("/hook");
+    assert_eq!(hooks.len(), 1);
+    let (headers, body) = &hooks[0];
+    let signature = headers[render::SIGNATURE_HEADER].to_str().expect("ASCII header");
+    render::verify(WEBHOOK_SECRET.as_bytes(), signature, body.as_bytes(), Utc::now().timestamp(), 300)
+        .expect("the signature verifies with the shared secret");
+    assert!(
+        render::verify(b"another secret", signature, body.as_bytes(), Utc::now().timestamp(), 300).is_err()
+    );
+    let generic: serde_json::Value = serde_json::from_str(body).expect("JSON");
+    assert_eq!(generic["ticket"]["id"], ticket_id);
+    assert_eq!(generic["id"], headers[render::ID_HEADER].to_str().expect("ASCII"));
+
+    // In-app: the receiving group's members have it, unread.
+    assert!(store.unread_notifications(nina.id).await.expect("unread") > unread_before);
+    let centre = store.notifications_of(nina.id, 10).await.expect("notifications");
+    assert!(centre.iter().any(|n| n.ticket_id == Some(ticket_id) && n.kind == "escalated"));
+    assert_eq!(
+        store
+            .notifications_of(sam.id, 50)
+            .await
+            .expect("own")
+            .iter()
+            .filter(|n| n.ticket_id == Some(ticket_id) && n.kind == "escalated")
+            .count(),
+        0,
+        "the agent who escalated is not told of it"
+    );
+
+    // Running both again sends nothing twice.
+    let again = notifier.tick(now).await.expect("notifier");
+    assert_eq!(again.deliveries, 0);
+    let resent = sender.tick(now + Duration::hours(1)).await.expect("sender");
+    assert_eq!(resent.sent, 0);
+    assert_eq!(receiver.at("/hook").len(), 1);
+    assert_eq!(smtp.messages().len(), mails.len());
+    assert_eq!(store.unprocessed_outbox().await.expect("outbox"), 0);
+}
+
+async fn a_failing_receiver_is_retried_then_fails_visibly_and_a_retry_keeps_the_key(backend: Backend) {
+    let store = demo_store(backend).await;
+    let now = monday_morning();
+    let only_webhook = format!(
+        "{}\n[[notify]]\nevents = [\"escalated\"]\nto = [\"email:duty@example.com\"]\nchannels = [\"webhook:status-page\"]\n",
+        EXAMPLE_POLICY.split("[[notify]]").next().expect("policy head")
+    )
+    .replace("\n# Who is told about what, and how.", "");
+    with_policy(&store, &format!("{only_webhook}{}", checkpoints_of_example()), now).await;
+    let (receiver, address) = Receiver::start().await;
+    receiver.failing.store(true, Ordering::SeqCst);
+    let channels = Channels::from_settings(&settings(free_port(), address)).expect("channels");
+    let notifier = Notifier::new(store.clone(), "https://help.example");
+    let sender = Sender::new(store.clone(), channels, Duration::seconds(60));
+    forget_demo_outbox(&store).await;
+
+    let ticket_id = open_ticket(&store, Priority::Normal, now).await;
+    let sam = user_by_email(&store, "sam.agent@tierline.example").await;
+    escalate_to_network(&store, ticket_id, &sam, now).await;
+    notifier.tick(now).await.expect("notifier");
+
+    // Each failure waits longer; nothing is sent before its time.
+    let mut at = now;
+    let mut attempts = 0;
+    loop {
+        let report = sender.tick(at).await.expect("sender");
+        attempts += report.retried + report.failed;
+        assert_eq!(
+            sender.tick(at).await.expect("sender"),
+            Default::default(),
+            "nothing is due before its back-off"
+        );
+        if report.failed > 0 {
+            break;
+        }
+        assert_eq!(report.retried, 1, "one delivery, tried again later");
+        at += Duration::hours(1);
+        assert!(attempts < 20, "the delivery must give up");
+    }
+    assert_eq!(attempts as i64, app::domain::delivery::MAX_ATTEMPTS);
+    let failed = store.deliveries(&[DeliveryStatus::Failed], 10).await.expect("failed");
+    assert_eq!(failed.len(), 1);
+    assert!(failed[0].last_error.as_deref().unwrap_or("").contains("500"), "{:?}", failed[0].last_error);
+    assert!(receiver.at("/hook").is_empty());
+
+    // The admin's retry sends it, with the key it always had.
+    receiver.failing.store(false, Ordering::SeqCst);
+    assert!(store.retry_delivery(failed[0].id, at).await.expect("retry"));
+    assert!(
+        !store.retry_delivery(failed[0].id, at).await.expect("retry"),
+        "only failed deliveries are retried"
+    );
+    let report = sender.tick(at).await.expect("sender");
+    assert_eq!(report.sent, 1);
+    let hooks = receiver.at("/hook");
+    assert_eq!(hooks.len(), 1);
+    assert_eq!(hooks[0].0[render::ID_HEADER].to_str().expect("ASCII"), failed[0].idempotency_key);
+}
+
+/// The `[[checkpoints]]` tables of the example policy, which follow its notification rules.
+fn checkpoints_of_example() -> String {
+    let start = EXAMPLE_POLICY.find("# Public updates due").expect("checkpoints in the example");
+    format!("\n{}", &EXAMPLE_POLICY[start..])
+}
+
+async fn an_acknowledgement_silences_pending_reminders_of_its_level(backend: Backend) {
+    let store = demo_store(backend).await;
+    // Saturday: the assignee's office is closed, so a non-urgent e-mail waits for Monday.
+    let saturday = Utc.with_ymd_and_hms(2026, 2, 28, 10, 0, 0).single().expect("instant");
+    let reminders = format!(
+        "{}\n[[notify]]\nevents = [\"reminder\", \"escalated\"]\nto = [\"lead\"]\nchannels = [\"email\"]\n{}",
+        EXAMPLE_POLICY
+            .split("[[notify]]")
+            .next()
+            .expect("policy head")
+            .replace("\n# Who is told about what, and how.", ""),
+        checkpoints_of_example()
+    );
+    with_policy(&store, &reminders, saturday).await;
+    let notifier = Notifier::new(store.clone(), "https://help.example");
+    forget_demo_outbox(&store).await;
+    let held_before = count(&store, DeliveryStatus::Pending).await;
+    assert_eq!(held_before, 0);
+
+    let ticket_id = open_ticket(&store, Priority::Normal, saturday).await;
+    let engine = server::engine::Engine::new(store.clone());
+    // The engine routes the ticket and, a few days on, reminds about its first response.
+    engine.tick(saturday).await.expect("engine");
+    engine.tick(saturday + Duration::days(4)).await.expect("engine");
+    let sunday = Utc.with_ymd_and_hms(2026, 3, 1, 10, 0, 0).single().expect("instant");
+    notifier.tick(sunday).await.expect("notifier");
+    let pending = count(&store, DeliveryStatus::Pending).await;
+    assert!(pending > 0, "reminders to the lead wait for the lead's working hours");
+
+    let lena = user_by_email(&store, "lena.lead@tierline.example").await;
+    store
+        .append(ticket_id, &lena, None, sunday, |t| ticket::acknowledge(t, lena.role))
+        .await
+        .expect("acknowledged");
+    notifier.tick(sunday).await.expect("notifier");
+    let still_pending = store.deliveries(&[DeliveryStatus::Pending], 100).await.expect("pending");
+    assert!(
+        still_pending.iter().all(|d| d.ticket_id != Some(ticket_id) || d.kind == "escalated"),
+        "the reminders of the acknowledged level are silenced: {still_pending:?}"
+    );
+    assert!(count(&store, DeliveryStatus::Suppressed).await > 0);
+}
+
+#[tokio::test]
+async fn postgres_a_change_through_one_instance_reaches_the_streams_of_another() {
+    let url = fresh_database_url(Backend::Postgres).await;
+    let first = Store::connect(&url).await.expect("connect");
+    first.migrate().await.expect("migrate");
+    server::demo::load(&first, Utc::now()).await.expect("demo");
+    let second = Store::connect(&url).await.expect("connect");
+    let listener = tokio::spawn(second.clone().listen_for_changes(url.clone()));
+    let mut stream = second.live().subscribe();
+    // The listener needs a moment to LISTEN; keep changing until one arrives.
+    let customer = user_by_email(&first, "carla@acme.example").await;
+    let mut received = None;
+    for _ in 0..50 {
+        let id = open_ticket(&first, Priority::Low, Utc::now()).await;
+        if let Ok(Ok(change)) =
+            tokio::time::timeout(std::time::Duration::from_millis(200), stream.recv()).await
+        {
+            received = Some((id, change));
+            break;
+        }
+    }
+    let (_, change) = received.expect("a change committed through the first instance reaches the second");
+    assert!(change.visible_to(&customer), "the requester's organisation sees its own new ticket");
+    second.live().close();
+    listener.await.expect("the listener ends when the hub closes");
+}
+
+#[tokio::test]
+async fn sqlite_changes_reach_local_streams_only_after_commit() {
+    let store = demo_store(Backend::Sqlite).await;
+    let mut stream = store.live().subscribe();
+    let id = open_ticket(&store, Priority::Low, Utc::now()).await;
+    let change = tokio::time::timeout(std::time::Duration::from_secs(5), stream.recv())
+        .await
+        .expect("in time")
+        .expect("a change");
+    assert_eq!(change.ticket_id, Some(id));
+    // A transaction that rolls back publishes nothing.
+    let mut write = store.begin_write().await.expect("write");
+    write.record(change.clone());
+    drop(write);
+    assert!(tokio::time::timeout(std::time::Duration::from_millis(300), stream.recv()).await.is_err());
+}
