@@ -55,40 +55,57 @@ impl Sender {
                 return Ok(report);
             }
             let outgoing = gather_digests(claimed);
-            let outcomes: Vec<(Outgoing, Result<(), SendError>)> = stream::iter(outgoing)
+            // Each outcome is recorded as soon as it is known: a crash then repeats only the
+            // sends that were in flight.
+            let recorded: Vec<StoreResult<SendReport>> = stream::iter(outgoing)
                 .map(|message| async move {
                     let outcome = self.send(&message).await;
-                    (message, outcome)
+                    self.record(&message, outcome, now).await
                 })
                 .buffer_unordered(PARALLEL)
                 .collect()
                 .await;
-            for (message, outcome) in outcomes {
-                for delivery in &message.deliveries {
-                    match &outcome {
-                        Ok(()) => {
-                            self.store.mark_delivery_sent(delivery.id, now).await?;
-                            report.sent += 1;
-                        }
-                        Err(error) => {
-                            let retry_at = match error {
-                                SendError::Transient(_) => next_attempt(delivery.attempts, now),
-                                SendError::Permanent(_) => None,
-                            };
-                            tracing::warn!(delivery = delivery.id, %error, retry = ?retry_at, "delivery failed");
-                            self.store
-                                .mark_delivery_attempt_failed(delivery.id, &error.to_string(), retry_at)
-                                .await?;
-                            if retry_at.is_some() {
-                                report.retried += 1;
-                            } else {
-                                report.failed += 1;
-                            }
-                        }
+            for step in recorded {
+                let step = step?;
+                report.sent += step.sent;
+                report.retried += step.retried;
+                report.failed += step.failed;
+            }
+        }
+    }
+
+    /// Stores what became of one message's deliveries.
+    async fn record(
+        &self,
+        message: &Outgoing,
+        outcome: Result<(), SendError>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<SendReport> {
+        let mut report = SendReport::default();
+        for delivery in &message.deliveries {
+            match &outcome {
+                Ok(()) => {
+                    self.store.mark_delivery_sent(delivery.id, now).await?;
+                    report.sent += 1;
+                }
+                Err(error) => {
+                    let retry_at = match error {
+                        SendError::Transient(_) => next_attempt(delivery.attempts, now),
+                        SendError::Permanent(_) => None,
+                    };
+                    tracing::warn!(delivery = delivery.id, %error, retry = ?retry_at, "delivery failed");
+                    self.store
+                        .mark_delivery_attempt_failed(delivery.id, &error.to_string(), retry_at)
+                        .await?;
+                    if retry_at.is_some() {
+                        report.retried += 1;
+                    } else {
+                        report.failed += 1;
                     }
                 }
             }
         }
+        Ok(report)
     }
 
     async fn send(&self, message: &Outgoing) -> Result<(), SendError> {

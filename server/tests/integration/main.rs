@@ -9,6 +9,8 @@ mod common;
 mod engine;
 mod http;
 mod notify;
+mod process;
 mod purity;
+mod receivers;
 mod rest;
 mod store;
