@@ -72,6 +72,7 @@ async fn every_server_function_checks_its_caller(backend: Backend) {
     ];
 
     let category = [("name", "Warranty claims")];
+    let watch = [("ticket_id", ticket.as_str()), ("watch", "true")];
     let l2 = store.tiers().await.expect("tiers")[1].id.to_string();
     let escalate = [
         ("form[ticket_id]", ticket.as_str()),
@@ -136,6 +137,55 @@ async fn every_server_function_checks_its_caller(backend: Backend) {
                 Some(
                     json!({"Invalid": [{"field": "tier", "message": "The ticket is already there; choose another tier, group or agent."}]}),
                 ),
+            ],
+        ),
+        (
+            "tickets/watch",
+            &watch,
+            [unauthenticated.clone(), forbidden.clone(), forbidden.clone(), None, None],
+        ),
+        (
+            "tickets/acknowledge",
+            &detail,
+            [
+                unauthenticated.clone(),
+                forbidden.clone(),
+                forbidden.clone(),
+                None,
+                Some(
+                    json!({"Invalid": [{"field": "level", "message": "This escalation level is acknowledged already."}]}),
+                ),
+            ],
+        ),
+        ("notifications/centre", &[], [unauthenticated.clone(), None, None, None, None]),
+        ("notifications/unread", &[], [unauthenticated.clone(), None, None, None, None]),
+        ("notifications/read", &[("id", "")], [unauthenticated.clone(), None, None, None, None]),
+        (
+            "notifications/read",
+            &[("id", "999999")],
+            [
+                unauthenticated.clone(),
+                not_found.clone(),
+                not_found.clone(),
+                not_found.clone(),
+                not_found.clone(),
+            ],
+        ),
+        ("notifications/digest", &[("minutes", "60")], [unauthenticated.clone(), None, None, None, None]),
+        (
+            "notifications/deliveries",
+            &[("status", "failed")],
+            [unauthenticated.clone(), forbidden.clone(), forbidden.clone(), forbidden.clone(), None],
+        ),
+        (
+            "notifications/retry",
+            &[("id", "999999")],
+            [
+                unauthenticated.clone(),
+                forbidden.clone(),
+                forbidden.clone(),
+                forbidden.clone(),
+                Some(json!({"Refused": "Only a failed delivery can be retried."})),
             ],
         ),
         ("admin/customers", &[], [unauthenticated.clone(), forbidden.clone(), forbidden.clone(), None, None]),

@@ -8,6 +8,7 @@ mod cli;
 mod common;
 mod engine;
 mod http;
+mod live;
 mod notify;
 mod process;
 mod purity;
