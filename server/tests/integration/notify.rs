@@ -26,6 +26,7 @@ crate::on_both_backends!(
     an_escalation_reaches_email_chat_webhook_and_in_app_once,
     a_failing_receiver_is_retried_then_fails_visibly_and_a_retry_keeps_the_key,
     an_acknowledgement_silences_pending_reminders_of_its_level,
+    mentions_watchers_and_digests_reach_the_right_people,
 );
 
 /// Monday 2 March 2026, 09:00 in Berlin: the demo's office calendar is open.
@@ -400,4 +401,94 @@ async fn sqlite_changes_reach_local_streams_only_after_commit() {
     write.record(change.clone());
     drop(write);
     assert!(tokio::time::timeout(std::time::Duration::from_millis(300), stream.recv()).await.is_err());
+}
+
+async fn mentions_watchers_and_digests_reach_the_right_people(backend: Backend) {
+    let store = demo_store(backend).await;
+    let now = monday_morning();
+    with_policy(&store, EXAMPLE_POLICY, now).await;
+    forget_demo_outbox(&store).await;
+    let smtp = SmtpServer::start().await;
+    let (_receiver, address) = Receiver::start().await;
+    let channels = Channels::from_settings(&settings(smtp.port, address)).expect("channels");
+    let notifier = Notifier::new(store.clone(), "https://help.example");
+    let sender = Sender::new(store.clone(), channels, Duration::seconds(60));
+    let sam = user_by_email(&store, "sam.agent@tierline.example").await;
+    let nina = user_by_email(&store, "nina.agent@tierline.example").await;
+    let kim = user_by_email(&store, "kim.agent@tierline.example").await;
+    let tom = user_by_email(&store, "tom.engineer@tierline.example").await;
+    let ticket_id = open_ticket(&store, Priority::Normal, now).await;
+    store.set_watching(ticket_id, kim.id, true).await.expect("watch");
+    store.set_digest_minutes(nina.id, Some(60)).await.expect("digest");
+    let note = |body: &'static str| {
+        let sam = sam.clone();
+        move |t: &app::domain::Ticket| {
+            ticket::write_message(t, sam.role, app::domain::Visibility::Internal, body)
+        }
+    };
+
+    // Sam names Nina and the Engineering group in a note, then escalates to Network.
+    store
+        .append(ticket_id, &sam, None, now, note("@nina.agent and @engineering: please look."))
+        .await
+        .expect("note");
+    escalate_to_network(&store, ticket_id, &sam, now).await;
+    notifier.tick(now).await.expect("notifier");
+    let kinds_for = |user: i64| {
+        let store = store.clone();
+        async move {
+            store
+                .notifications_of(user, 50)
+                .await
+                .expect("notifications")
+                .into_iter()
+                .filter(|n| n.ticket_id == Some(ticket_id))
+                .map(|n| n.kind)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert!(kinds_for(nina.id).await.contains(&"mention".to_string()), "Nina is mentioned by handle");
+    assert!(kinds_for(tom.id).await.contains(&"mention".to_string()), "the group handle reaches its members");
+    assert_eq!(kinds_for(kim.id).await, vec!["escalated".to_string()], "the watcher hears of the escalation");
+    assert!(!kinds_for(sam.id).await.contains(&"mention".to_string()), "nobody is told of their own note");
+
+    // Nina's mention e-mail waits for her digest at the end of the hour; Tom's goes at once.
+    sender.tick(now).await.expect("sender");
+    let to_nina = |smtp: &SmtpServer| {
+        smtp.messages().into_iter().filter(|m| m.contains("nina.agent@tierline.example")).count()
+    };
+    assert_eq!(to_nina(&smtp), 0);
+    assert!(smtp.messages().iter().any(|m| m.contains("tom.engineer@tierline.example")));
+    store
+        .append(ticket_id, &sam, None, now + Duration::minutes(5), note("@nina.agent one more thing."))
+        .await
+        .expect("note");
+    notifier.tick(now + Duration::minutes(5)).await.expect("notifier");
+    sender.tick(now + Duration::minutes(30)).await.expect("sender");
+    assert_eq!(to_nina(&smtp), 0, "still inside the digest window");
+    sender.tick(now + Duration::hours(1)).await.expect("sender");
+    let digests: Vec<String> =
+        smtp.messages().into_iter().filter(|m| m.contains("nina.agent@tierline.example")).collect();
+    assert_eq!(digests.len(), 1, "one e-mail gathers both mentions");
+    assert!(digests[0].contains("2 updates on your tickets"), "{}", digests[0]);
+
+    // Kim stops watching: the next escalation passes her by.
+    store.set_watching(ticket_id, kim.id, false).await.expect("unwatch");
+    let directory = store.directory().await.expect("directory");
+    let engineering = directory.groups.iter().find(|g| g.name == "Engineering").expect("group");
+    let to =
+        Assignment { tier_id: Some(engineering.tier_id), group_id: Some(engineering.id), assignee_id: None };
+    let handoff = Handoff {
+        summary: "Export stalls at 40 % for every tenant.".into(),
+        tried: "Network checked: no drops on the path.".into(),
+        impact: "Payroll cannot be closed this month.".into(),
+        ask: "Look at the export service itself.".into(),
+    };
+    let omar = user_by_email(&store, "omar.lead@tierline.example").await;
+    store
+        .append(ticket_id, &omar, None, now, |t| ticket::escalate(t, omar.role, to, None, &handoff))
+        .await
+        .expect("escalated");
+    notifier.tick(now).await.expect("notifier");
+    assert_eq!(kinds_for(kim.id).await.len(), 1, "no notification after unwatching");
 }
