@@ -194,6 +194,7 @@ pub fn decide(
             decision.next_due = next_due(context, &ticket, &clocks, &targets, &fired, now)
                 .into_iter()
                 .chain(upcoming_checkpoint)
+                .chain(next_age_escalation(context, &ticket, &log, now))
                 .min();
             decision.next_breach = clocks.next_due();
             return decision;
@@ -527,6 +528,36 @@ fn routing(
         reason: format!("Escalated by the criterion \"{}\"", criterion.name),
     };
     Some((escalated, at))
+}
+
+/// The first instant after `now` at which an escalation criterion starts to hold only because the
+/// ticket grew older (an `age_hours_at_least` condition), so the engine fires it then rather than
+/// at the ticket's next change. Other facts change only with the log, which reschedules anyway.
+fn next_age_escalation(
+    context: &EngineContext<'_>,
+    ticket: &Ticket,
+    log: &[TicketEvent],
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let mut ages: Vec<i64> = context
+        .policy
+        .criteria
+        .iter()
+        .filter(|criterion| matches!(criterion.action, CriterionAction::EscalateToLevel(_)))
+        .flat_map(|criterion| criterion.when.age_thresholds())
+        .collect();
+    ages.sort_unstable();
+    ages.dedup();
+    let today = facts(context, ticket, log, now);
+    ages.into_iter()
+        .map(|hours| (hours, ticket.created_at + Duration::hours(hours)))
+        .filter(|(_, at)| *at > now)
+        .find_map(|(hours, at)| {
+            let then = TicketFacts { age_hours: hours, ..today.clone() };
+            let criterion = context.policy.first_matching_escalation(&then)?;
+            let CriterionAction::EscalateToLevel(number) = criterion.action else { return None };
+            (i64::try_from(number).ok()? > ticket.escalation_level).then_some(at)
+        })
 }
 
 /// The checkpoint of the tier holding the ticket, if the policy sets one: its key and due

@@ -940,6 +940,19 @@ pub enum Condition {
 }
 
 impl Condition {
+    /// The ages (in hours) at which the condition may change its answer as the ticket grows
+    /// older: the engine looks at the ticket again at those instants.
+    pub fn age_thresholds(&self) -> Vec<i64> {
+        match self {
+            Condition::All(conditions) | Condition::Any(conditions) => {
+                conditions.iter().flat_map(Condition::age_thresholds).collect()
+            }
+            Condition::Not(condition) => condition.age_thresholds(),
+            Condition::AgeHoursAtLeast(hours) => vec![*hours],
+            _ => Vec::new(),
+        }
+    }
+
     /// Whether the condition holds for a ticket.
     pub fn matches(&self, facts: &TicketFacts) -> bool {
         let has_tag = |tag: &String| facts.tags.iter().any(|own| own.eq_ignore_ascii_case(tag));

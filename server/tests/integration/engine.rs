@@ -18,6 +18,7 @@ crate::on_both_backends!(
     criteria_route_new_tickets_to_their_expert_group,
     without_a_policy_the_engine_waits_and_changes_nothing,
     a_tier_that_gives_no_public_update_misses_its_checkpoint_once,
+    an_age_criterion_fires_at_the_instant_the_ticket_is_old_enough,
 );
 
 /// Monday 2 March 2026, 09:00 in Berlin: the office calendar of the demo is open.
@@ -239,4 +240,59 @@ async fn a_tier_that_gives_no_public_update_misses_its_checkpoint_once(backend: 
     let outbox = store.pending_outbox(100_000).await.expect("outbox");
     assert!(outbox.iter().any(|(topic, payload)| topic == "notify.checkpoint_missed"
         && payload.contains(&format!("\"ticket_id\":{id}"))));
+}
+
+/// Around the clock; long targets and budgets, so only the age criterion can move a ticket.
+const AGE_POLICY: &str = r#"name = "Age criterion"
+calendar = "Around the clock"
+
+[[targets]]
+first_response = "12h"
+next_response = "12h"
+resolution = "48h"
+
+[[criteria]]
+name = "High tickets older than four hours go to L2"
+when = { all = [{ priority = "high" }, { age_hours_at_least = 4 }] }
+escalate_to_level = 2
+
+[[ladder]]
+holder = "L1 Service Desk"
+budget = "24h"
+on_breach = ["next_level"]
+
+[[ladder]]
+holder = "L2 Specialists"
+budget = "24h"
+"#;
+
+async fn an_age_criterion_fires_at_the_instant_the_ticket_is_old_enough(backend: Backend) {
+    let store = demo_store(backend).await;
+    let start = monday_morning();
+    let admin = user_by_email(&store, "admin@tierline.example").await;
+    store.save_policy_version(AGE_POLICY, admin.id, "age test", start).await.expect("policy");
+    let engine = Engine::new(store.clone());
+    let high = open_ticket(&store, None, Priority::High, start).await;
+    let normal = open_ticket(&store, None, Priority::Normal, start).await;
+    engine.tick(start).await.expect("tick");
+    assert_eq!(store.ticket(high).await.expect("read").expect("exists").escalation_level, 1);
+
+    // The engine's next look is the instant the high ticket turns four hours old, not later.
+    let due = store.due_tickets(start + Duration::hours(4), 1000).await.expect("due");
+    assert!(due.contains(&high), "the high ticket is due when it turns four hours old");
+    assert!(!due.contains(&normal), "the normal ticket has nothing due by then");
+    let just_before =
+        store.due_tickets(start + Duration::hours(4) - Duration::seconds(1), 1000).await.expect("due");
+    assert!(!just_before.contains(&high), "and not a moment earlier");
+
+    engine.tick(start + Duration::hours(4)).await.expect("tick");
+    let ticket = store.ticket(high).await.expect("read").expect("exists");
+    assert_eq!(ticket.escalation_level, 2, "escalated by the age criterion");
+    let events = store.timeline(high, true).await.expect("timeline");
+    let escalation = events
+        .iter()
+        .find(|entry| matches!(&entry.event.data, EventData::Escalated { level: Some(2), .. }))
+        .expect("an escalation to level 2");
+    assert_eq!(escalation.event.at, start + Duration::hours(4), "at the instant, not at the next change");
+    assert_eq!(store.ticket(normal).await.expect("read").expect("exists").escalation_level, 1);
 }
