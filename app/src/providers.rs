@@ -104,13 +104,18 @@ pub fn provide_live_updates() {
     provide_context(live);
     // Effects run only in the browser, after hydration; the stream opens once someone is signed
     // in (the server answers 401 otherwise) and reconnects by itself with `Last-Event-ID`.
+    // Signing out or in as someone else closes the stream and opens the new person's.
     #[cfg(feature = "hydrate")]
     {
         let session = use_session();
+        let current = StoredValue::new_local(None::<web_sys::EventSource>);
         Effect::new(move |_| {
             let signed_in = matches!(session.user.get(), Some(Ok(Some(_))));
+            if let Some(previous) = current.try_update_value(Option::take).flatten() {
+                previous.close();
+            }
             if signed_in {
-                open_stream(live);
+                current.set_value(open_stream(live));
             }
         });
     }
@@ -121,7 +126,7 @@ pub fn use_live_updates() -> LiveUpdates {
 }
 
 #[cfg(feature = "hydrate")]
-fn open_stream(live: LiveUpdates) {
+fn open_stream(live: LiveUpdates) -> Option<web_sys::EventSource> {
     use wasm_bindgen::closure::Closure;
     use wasm_bindgen::JsCast;
 
@@ -131,7 +136,7 @@ fn open_stream(live: LiveUpdates) {
         ticket_id: Option<i64>,
     }
 
-    let Ok(source) = web_sys::EventSource::new("/live") else { return };
+    let source = web_sys::EventSource::new("/live").ok()?;
     let on_ticket = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
         let data = event.data().as_string().unwrap_or_default();
         if let Ok(TicketChange { id, ticket_id: Some(ticket_id) }) = serde_json::from_str(&data) {
@@ -148,12 +153,12 @@ fn open_stream(live: LiveUpdates) {
     let _ = source.add_event_listener_with_callback("ticket", on_ticket.as_ref().unchecked_ref());
     let _ = source.add_event_listener_with_callback("notification", on_notification.as_ref().unchecked_ref());
     let _ = source.add_event_listener_with_callback("reset", on_reset.as_ref().unchecked_ref());
-    // The stream lives as long as the tab: its callbacks must too.
+    // The callbacks live as long as the stream, which the tab closes or replaces.
     on_ticket.forget();
     on_notification.forget();
     on_reset.forget();
     if let Some(body) = document().body() {
         let _ = body.set_attribute("data-live", "open");
     }
-    std::mem::forget(source);
+    Some(source)
 }

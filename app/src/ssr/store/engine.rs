@@ -140,10 +140,12 @@ impl Store {
         let mut outcomes = Vec::with_capacity(decisions.len());
         for (ticket_id, seen_sequence, decision) in decisions {
             sqlx::query("SAVEPOINT engine_ticket").execute(&mut *write.tx).await?;
+            let mark = write.change_mark();
             let applied = self.apply_in(&mut write, *ticket_id, *seen_sequence, decision, now).await?;
             let end = if applied.applied {
                 "RELEASE SAVEPOINT engine_ticket"
             } else {
+                write.forget_changes_since(mark);
                 "ROLLBACK TO SAVEPOINT engine_ticket"
             };
             sqlx::query(end).execute(&mut *write.tx).await?;

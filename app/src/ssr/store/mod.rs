@@ -100,6 +100,16 @@ impl WriteTx {
         self.changes.push(change);
     }
 
+    /// A mark to roll the recorded changes back to, with a savepoint.
+    pub fn change_mark(&self) -> usize {
+        self.changes.len()
+    }
+
+    /// Forgets the changes recorded since `mark`: their savepoint was rolled back.
+    pub fn forget_changes_since(&mut self, mark: usize) {
+        self.changes.truncate(mark);
+    }
+
     pub async fn commit(mut self) -> StoreResult<()> {
         let changes = std::mem::take(&mut self.changes);
         if self.backend == Backend::Postgres {
