@@ -13,5 +13,6 @@ pub mod notify;
 pub mod security;
 pub mod startup;
 pub mod telemetry;
+pub mod workers;
 
 pub use startup::{build_state, router, serve};

@@ -137,15 +137,7 @@ impl Engine {
                     floor = std::time::Duration::from_secs(1);
                 }
             }
-            let sleep = match self.store.next_due_instant().await {
-                Ok(Some(due)) => (due - Utc::now()).to_std().unwrap_or_default().min(MAX_SLEEP),
-                Ok(None) => MAX_SLEEP,
-                Err(error) => {
-                    tracing::error!(%error, "reading the schedule failed");
-                    std::time::Duration::from_secs(1)
-                }
-            }
-            .max(floor);
+            let sleep = crate::workers::pause(self.store.next_due_instant().await, floor, MAX_SLEEP);
             tokio::select! {
                 () = tokio::time::sleep(sleep) => {}
                 () = wake.notified() => {}

@@ -162,15 +162,7 @@ impl Sender {
                 tracing::error!(%error, "delivery step failed; retrying");
                 floor = std::time::Duration::from_secs(1);
             }
-            let sleep = match self.store.next_delivery_instant().await {
-                Ok(Some(due)) => (due - Utc::now()).to_std().unwrap_or_default().min(MAX_SLEEP),
-                Ok(None) => MAX_SLEEP,
-                Err(error) => {
-                    tracing::error!(%error, "reading the deliveries failed");
-                    std::time::Duration::from_secs(1)
-                }
-            }
-            .max(floor);
+            let sleep = crate::workers::pause(self.store.next_delivery_instant().await, floor, MAX_SLEEP);
             tokio::select! {
                 () = tokio::time::sleep(sleep) => {}
                 () = wake.notified() => {}

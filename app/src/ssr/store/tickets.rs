@@ -283,9 +283,7 @@ impl Store {
         // Ids are integers, so they can be written into the statement safely and the number of
         // bind parameters stays within SQLite's limit.
         let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
-        let tickets = sqlx::query(&format!("SELECT {TICKET_COLUMNS} FROM tickets t WHERE t.id IN ({list})"))
-            .fetch_all(self.pool())
-            .await?;
+        let tickets = self.tickets_by_ids(ids).await?;
         let events = sqlx::query(&format!(
             "SELECT e.id, e.ticket_id, e.sequence, e.actor_id, e.at, e.data FROM ticket_events e
              WHERE e.ticket_id IN ({list}) ORDER BY e.ticket_id, e.sequence"
@@ -297,14 +295,13 @@ impl Store {
             let event = event_from_row(row)?;
             logs.entry(event.ticket_id).or_default().push(event);
         }
-        tickets
-            .iter()
-            .map(|row| {
-                let ticket = ticket_from_row(row)?;
+        Ok(tickets
+            .into_iter()
+            .map(|ticket| {
                 let log = logs.remove(&ticket.id).unwrap_or_default();
-                Ok((ticket, log))
+                (ticket, log)
             })
-            .collect()
+            .collect())
     }
 
     /// Events by id, in id order: what the notifier reads for the outbox rows it expands.
