@@ -111,13 +111,18 @@ pub async fn delivery_log(#[server(default)] status: String) -> Result<DeliveryR
     })
 }
 
-/// Sends a failed delivery again, with the same idempotency key (admins only).
+/// Sends a failed delivery again (`id`), or every failed one (`id` empty), each with its own
+/// idempotency key unchanged (admins only).
 #[server(endpoint = "notifications/retry")]
-pub async fn retry_delivery(id: i64) -> Result<(), AppError> {
+pub async fn retry_delivery(#[server(default)] id: String) -> Result<(), AppError> {
     crate::ssr::auth::require_admin().await?;
-    if crate::ssr::app_state()?.store.retry_delivery(id, crate::ssr::now()).await? {
-        Ok(())
-    } else {
-        Err(AppError::Refused("Only a failed delivery can be retried.".into()))
+    let mut errors = crate::domain::FieldErrors::default();
+    let id = crate::domain::validation::optional_id(&mut errors, "id", &id);
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    match crate::ssr::app_state()?.store.retry_deliveries(id, crate::ssr::now()).await? {
+        0 => Err(AppError::Refused("Only a failed delivery can be retried.".into())),
+        _ => Ok(()),
     }
 }

@@ -151,8 +151,15 @@ pub fn DeliveriesPage() -> impl IntoView {
                             .map(|(status, n)| view! { <li><A href=format!("/admin/deliveries?status={}", status.as_str())>{format!("{}: {n}", status.label())}</A></li> })
                             .collect_view();
                         let rows = log.deliveries.into_iter().map(|delivery| view! { <DeliveryRow delivery=delivery retry=retry/> }).collect_view();
+                        let any_failed = log.counts.iter().any(|(status, n)| *status == DeliveryStatus::Failed && *n > 0);
                         view! {
                             <ul class="nav-links"><li><A href="/admin/deliveries">"All"</A></li>{counts}</ul>
+                            <Show when=move || any_failed>
+                                <ActionForm action=retry attr:class="inline">
+                                    <input type="hidden" name="id" value=""/>
+                                    <button type="submit" class="secondary">"Retry every failed delivery"</button>
+                                </ActionForm>
+                            </Show>
                             <table class="tickets">
                                 <thead><tr><th>"Created"</th><th>"Ticket"</th><th>"Kind"</th><th>"Channel"</th><th>"To"</th><th>"Status"</th><th>"Attempts"</th><th>"Last error"</th><th></th></tr></thead>
                                 <tbody>{rows}</tbody>

@@ -298,9 +298,10 @@ async fn a_failing_receiver_is_retried_then_fails_visibly_and_a_retry_keeps_the_
 
     // The admin's retry sends it, with the key it always had.
     receiver.failing.store(false, Ordering::SeqCst);
-    assert!(store.retry_delivery(failed[0].id, at).await.expect("retry"));
-    assert!(
-        !store.retry_delivery(failed[0].id, at).await.expect("retry"),
+    assert_eq!(store.retry_deliveries(Some(failed[0].id), at).await.expect("retry"), 1);
+    assert_eq!(
+        store.retry_deliveries(Some(failed[0].id), at).await.expect("retry"),
+        0,
         "only failed deliveries are retried"
     );
     let report = sender.tick(at).await.expect("sender");

@@ -332,16 +332,18 @@ impl Store {
         write.commit().await
     }
 
-    /// An admin's retry of a failed delivery: pending again, due now, with its key unchanged.
-    /// False when the delivery does not exist or has not failed.
-    pub async fn retry_delivery(&self, id: i64, now: DateTime<Utc>) -> StoreResult<bool> {
+    /// An admin's retry of a failed delivery (or of every failed one when `id` is `None`):
+    /// pending again, due now, with its key unchanged. Returns how many; 0 when the delivery does
+    /// not exist or has not failed.
+    pub async fn retry_deliveries(&self, id: Option<i64>, now: DateTime<Utc>) -> StoreResult<u64> {
         let mut write = self.begin_write().await?;
-        let changed = sqlx::query(
-            "UPDATE deliveries SET status = 'pending', next_attempt_at = $1, lease_until = NULL
-             WHERE id = $2 AND status = 'failed'",
-        )
-        .bind(to_millis(now))
-        .bind(id)
+        let statement = "UPDATE deliveries SET status = 'pending', next_attempt_at = $1, lease_until = NULL
+             WHERE status = 'failed'";
+        let one = format!("{statement} AND id = $2");
+        let changed = match id {
+            Some(id) => sqlx::query(&one).bind(to_millis(now)).bind(id),
+            None => sqlx::query(statement).bind(to_millis(now)),
+        }
         .execute(&mut *write.tx)
         .await?
         .rows_affected();
@@ -349,7 +351,7 @@ impl Store {
         if changed > 0 {
             self.delivery_wake().notify_one();
         }
-        Ok(changed > 0)
+        Ok(changed)
     }
 
     /// The most recent deliveries of the given statuses (all when empty), newest first.
