@@ -209,15 +209,21 @@ impl Store {
             let events = events.clone();
             self.append_in(write, ticket_id, None, None, *at, move |_| Ok(events)).await?;
         }
-        for intent in &decision.intents {
-            let payload = serde_json::json!({ "ticket_id": ticket_id, "intent": intent });
-            sqlx::query("INSERT INTO outbox (ticket_id, topic, payload, created_at) VALUES ($1, $2, $3, $4)")
-                .bind(ticket_id)
-                .bind(format!("notify.{}", intent.kind.as_str()))
-                .bind(payload.to_string())
-                .bind(to_millis(now))
-                .execute(&mut *write.tx)
-                .await?;
+        if !decision.intents.is_empty() {
+            let sql = format!(
+                "INSERT INTO outbox (ticket_id, topic, payload, created_at) VALUES {}",
+                super::value_rows(4, decision.intents.len())
+            );
+            let mut insert = sqlx::query(&sql);
+            for intent in &decision.intents {
+                let payload = serde_json::json!({ "ticket_id": ticket_id, "intent": intent });
+                insert = insert
+                    .bind(ticket_id)
+                    .bind(format!("notify.{}", intent.kind.as_str()))
+                    .bind(payload.to_string())
+                    .bind(to_millis(now));
+            }
+            insert.execute(&mut *write.tx).await?;
         }
         sqlx::query("UPDATE tickets SET next_breach_at = $1 WHERE id = $2")
             .bind(decision.next_breach.map(to_millis))

@@ -304,6 +304,18 @@ fn prepare_sqlite_url(url: &str) -> StoreResult<String> {
     })
 }
 
+/// The `VALUES` list of a multi-row insert: `($1, $2), ($3, $4)` for two columns and two rows.
+pub(crate) fn value_rows(columns: usize, rows: usize) -> String {
+    (0..rows)
+        .map(|row| {
+            let numbers: Vec<String> =
+                (1..=columns).map(|column| format!("${}", row * columns + column)).collect();
+            format!("({})", numbers.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// An instant as stored: milliseconds since the Unix epoch.
 pub fn to_millis(at: DateTime<Utc>) -> i64 {
     at.timestamp_millis()
@@ -327,4 +339,13 @@ pub(crate) fn get_flag(row: &AnyRow, column: &str) -> StoreResult<bool> {
 pub(crate) fn get_named<T>(row: &AnyRow, column: &str, parse: fn(&str) -> Option<T>) -> StoreResult<T> {
     let text: String = row.try_get(column)?;
     parse(&text).ok_or_else(|| StoreError::Corrupt(format!("{column} has unknown value {text:?}")))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn value_rows_number_the_parameters_row_by_row() {
+        assert_eq!(super::value_rows(2, 2), "($1, $2), ($3, $4)");
+        assert_eq!(super::value_rows(3, 1), "($1, $2, $3)");
+    }
 }

@@ -10,7 +10,9 @@ use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::{from_millis, get_instant, get_named, to_millis, Store, StoreError, StoreResult, WriteTx};
+use super::{
+    from_millis, get_instant, get_named, to_millis, value_rows, Store, StoreError, StoreResult, WriteTx,
+};
 use crate::domain::queue::{TicketFilter, TicketListItem, TicketPage, TicketSort, TimelineEntry};
 use crate::domain::ticket::{Assignment, CommandError};
 use crate::domain::{
@@ -500,52 +502,71 @@ async fn append_events(
     data: &[EventData],
     at: DateTime<Utc>,
 ) -> StoreResult<Vec<TicketEvent>> {
+    if data.is_empty() {
+        return Ok(Vec::new());
+    }
+    // One statement for the events and one for their outbox rows, however many there are.
+    let sql = format!(
+        "INSERT INTO ticket_events (ticket_id, sequence, kind, visibility, actor_id, data, version_after, at)
+         VALUES {} RETURNING id, sequence",
+        value_rows(8, data.len())
+    );
+    let mut insert = sqlx::query(&sql);
+    for (offset, event) in data.iter().enumerate() {
+        let json = serde_json::to_string(event).map_err(|error| StoreError::Corrupt(error.to_string()))?;
+        insert = insert
+            .bind(ticket.id)
+            .bind(last_sequence + 1 + offset as i64)
+            .bind(event.kind())
+            .bind(event.visibility().as_str())
+            .bind(actor_id)
+            .bind(json)
+            .bind(ticket.version)
+            .bind(to_millis(at));
+    }
+    let mut ids = std::collections::HashMap::new();
+    for row in insert.fetch_all(&mut *write.tx).await? {
+        ids.insert(row.try_get::<i64, _>("sequence")?, row.try_get::<i64, _>("id")?);
+    }
     let mut events = Vec::with_capacity(data.len());
     for (offset, event) in data.iter().enumerate() {
         let sequence = last_sequence + 1 + offset as i64;
-        let json = serde_json::to_string(event).map_err(|error| StoreError::Corrupt(error.to_string()))?;
-        let id: i64 = sqlx::query(
-            "INSERT INTO ticket_events (ticket_id, sequence, kind, visibility, actor_id, data, version_after, at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-        )
-        .bind(ticket.id)
-        .bind(sequence)
-        .bind(event.kind())
-        .bind(event.visibility().as_str())
-        .bind(actor_id)
-        .bind(json)
-        .bind(ticket.version)
-        .bind(to_millis(at))
-        .fetch_one(&mut *write.tx)
-        .await?
-        .try_get("id")?;
-        let payload = serde_json::json!({
-            "ticket_id": ticket.id,
-            "event_id": id,
-            "sequence": sequence,
-            "kind": event.kind(),
-            "visibility": event.visibility().as_str(),
-            "actor_id": actor_id,
-        });
-        sqlx::query("INSERT INTO outbox (ticket_id, event_id, topic, payload, created_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(ticket.id)
-            .bind(id)
-            .bind(format!("ticket.{}", event.kind()))
-            .bind(payload.to_string())
-            .bind(to_millis(at))
-            .execute(&mut *write.tx)
-            .await?;
-        write.record(Change {
-            topic: Topic::Ticket,
-            id,
-            ticket_id: Some(ticket.id),
-            organisation_id: Some(ticket.organisation_id),
-            public: event.visibility() == Visibility::Public,
-            user_id: None,
-            kind: event.kind().to_string(),
-        });
+        let id = *ids
+            .get(&sequence)
+            .ok_or_else(|| StoreError::Corrupt(format!("event {sequence} not inserted")))?;
         events.push(TicketEvent { id, ticket_id: ticket.id, sequence, actor_id, at, data: event.clone() });
     }
+    let sql = format!(
+        "INSERT INTO outbox (ticket_id, event_id, topic, payload, created_at) VALUES {}",
+        value_rows(5, events.len())
+    );
+    let mut outbox = sqlx::query(&sql);
+    for event in &events {
+        let payload = serde_json::json!({
+            "ticket_id": ticket.id,
+            "event_id": event.id,
+            "sequence": event.sequence,
+            "kind": event.data.kind(),
+            "visibility": event.data.visibility().as_str(),
+            "actor_id": actor_id,
+        });
+        outbox = outbox
+            .bind(ticket.id)
+            .bind(event.id)
+            .bind(format!("ticket.{}", event.data.kind()))
+            .bind(payload.to_string())
+            .bind(to_millis(at));
+        write.record(Change {
+            topic: Topic::Ticket,
+            id: event.id,
+            ticket_id: Some(ticket.id),
+            organisation_id: Some(ticket.organisation_id),
+            public: event.data.visibility() == Visibility::Public,
+            user_id: None,
+            kind: event.data.kind().to_string(),
+        });
+    }
+    outbox.execute(&mut *write.tx).await?;
     // Any change may move a deadline: the engine looks at the ticket again at once.
     sqlx::query(
         "INSERT INTO ticket_schedule (ticket_id, due_at) VALUES ($1, $2)
