@@ -13,11 +13,17 @@ test("a second agent editing the same ticket gets the conflict message @nojs", a
   await sam.goto(`/tickets/${id}`);
   await lena.goto(`/tickets/${id}`);
 
+  // Lena begins an edit; Sam saves his first. Lena's unsaved choice is kept on her page.
+  await lena.getByLabel("Status").selectOption("pending");
   await sam.getByLabel("Priority").selectOption("urgent");
   await sam.getByRole("button", { name: "Save changes" }).click();
   await expect(sam.locator(".timeline")).toContainText("changed the priority from Normal to Urgent");
+  if (js) {
+    // The live update reaches her page but does not throw her edit away.
+    await expect(lena.getByRole("status")).toContainText("This ticket changed since you began editing");
+    await expect(lena.getByLabel("Status")).toHaveValue("pending");
+  }
 
-  await lena.getByLabel("Status").selectOption("pending");
   await lena.getByRole("button", { name: "Save changes" }).click();
   await expect(lena.getByRole("alert")).toContainText("Someone changed this ticket while you were editing it");
   await expect(lena.getByRole("alert")).toContainText("Sam Patel changed the priority (Normal → Urgent)");

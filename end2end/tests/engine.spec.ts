@@ -1,8 +1,9 @@
 import { expect, test } from "@playwright/test";
-import { AGENT, CUSTOMER, openTicketAsCustomer, pageFor, uniqueSubject } from "./helpers";
+import { AGENT, CUSTOMER, openTicketAsCustomer, pageFor, receivedWebhooks, signatureIsValid, uniqueSubject } from "./helpers";
 
 // A policy whose first level may hold a ticket for 20 seconds around the clock, so the engine's
-// deadline passes while the test watches.
+// deadline passes while the test watches; L2 hears of escalations in-app and the status page by
+// its webhook.
 const FAST_POLICY = `name = "Fast ladder for the browser test"
 calendar = "Around the clock"
 
@@ -19,10 +20,16 @@ on_breach = ["next_level"]
 [[ladder]]
 holder = "L2 Specialists"
 budget = "8h"
+
+[[notify]]
+events = ["escalated"]
+to = ["tier"]
+channels = ["in_app", "webhook:status-page"]
 `;
 
-// The engine escalates an untouched ticket to L2 when L1's budget runs out, and the ticket page
-// explains its clocks.
+// The engine escalates an untouched ticket to L2 when L1's budget runs out: the open pages of the
+// agent and of an L2 member change without reload, L2 is notified, the status page's webhook
+// arrives signed, and the ticket page explains its clocks.
 test("an untouched ticket shows as escalated to L2 after its deadline, with its clocks explained", async ({
   browser,
   javaScriptEnabled,
@@ -51,16 +58,28 @@ test("an untouched ticket shows as escalated to L2 after its deadline, with its 
     await agent.goto(`/tickets/${id}`);
     await expect(agent.locator(".timeline")).toContainText("Routed to ladder level 1");
 
-    // Nobody touches the ticket; after 20 seconds of L1's budget the engine moves it.
+    // Nina (L2 Network) watches the queue filtered to this ticket.
+    const nina = await pageFor(browser, true, "nina.agent@tierline.example");
+    await nina.goto(`/queue?q=${id}`);
+    await expect(nina.locator("body")).toHaveAttribute("data-live", "open");
+    await expect(nina.locator("tbody tr")).toHaveCount(1);
+    const unreadBefore = await nina.getByTestId("unread-count").count() === 0 ? 0 : Number(await nina.getByTestId("unread-count").textContent());
+
+    // Nobody touches the ticket; after 20 seconds of L1's budget the engine moves it, and the
+    // open pages show it by themselves.
+    await expect(agent.locator(".timeline")).toContainText(/escalated the ticket to L2 Specialists[^\n]*\(level 2\)/, { timeout: 60_000 });
+    await expect(nina.locator("tbody tr")).toContainText("L2 Specialists");
     await expect
-      .poll(
-        async () => {
-          await agent.reload();
-          return agent.locator(".timeline").innerText();
-        },
-        { timeout: 60_000, intervals: [2_000] },
-      )
-      .toMatch(/escalated the ticket to L2 Specialists[^\n]*\(level 2\)/);
+      .poll(async () => Number((await nina.getByTestId("unread-count").textContent({ timeout: 1_000 }).catch(() => "0")) ?? "0"))
+      .toBeGreaterThan(unreadBefore);
+    await expect
+      .poll(() => receivedWebhooks().filter((hook) => JSON.parse(hook.body).ticket?.id === id).length)
+      .toBeGreaterThan(0);
+    const hook = receivedWebhooks().find((hook) => JSON.parse(hook.body).ticket?.id === id)!;
+    expect(JSON.parse(hook.body).kind).toBe("escalated");
+    expect(signatureIsValid(hook.headers["tierline-signature"], hook.body)).toBe(true);
+    expect(hook.headers["tierline-delivery"]).toBe(JSON.parse(hook.body).id);
+
     await expect(agent.locator(".timeline")).toContainText("Tier budget target breached");
 
     const clocks = agent.getByRole("region", { name: "Clocks" });

@@ -1,3 +1,6 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { expect, type Browser, type Page } from "@playwright/test";
 
 export const PASSWORD = "tierline-demo";
@@ -39,4 +42,36 @@ export async function openTicketAsCustomer(page: Page, subject: string, descript
   const match = /\/tickets\/(\d+)/.exec(page.url());
   expect(match, `the ticket page URL, got ${page.url()}`).not.toBeNull();
   return Number(match![1]);
+}
+
+/** The e-mails the test SMTP server received (raw text), from the Maildir `.ci/e2e` set up. */
+export function receivedMails(): string[] {
+  const folder = process.env.TIERLINE_E2E_MAILDIR;
+  if (!folder) throw new Error("TIERLINE_E2E_MAILDIR is not set: run the specs through .ci/e2e");
+  const mails: string[] = [];
+  for (const sub of ["new", "cur"]) {
+    const path = join(folder, sub);
+    if (!existsSync(path)) continue;
+    for (const name of readdirSync(path)) mails.push(readFileSync(join(path, name), "utf8"));
+  }
+  return mails;
+}
+
+/** The webhook requests the test receiver recorded. */
+export function receivedWebhooks(): { path: string; headers: Record<string, string>; body: string }[] {
+  const file = process.env.TIERLINE_E2E_WEBHOOKS;
+  if (!file) throw new Error("TIERLINE_E2E_WEBHOOKS is not set: run the specs through .ci/e2e");
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => JSON.parse(line));
+}
+
+/** Checks a `Tierline-Signature` header the way docs/webhooks.md tells receivers to. */
+export function signatureIsValid(header: string, body: string): boolean {
+  const secret = process.env.TIERLINE_E2E_WEBHOOK_SECRET ?? "";
+  const parts = Object.fromEntries(header.split(",").map((part) => part.split("=", 2) as [string, string]));
+  const expected = createHmac("sha256", secret).update(`${parts.t}.${body}`).digest("hex");
+  return parts.v1 !== undefined && parts.v1.length === expected.length &&
+    timingSafeEqual(Buffer.from(parts.v1), Buffer.from(expected));
 }

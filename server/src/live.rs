@@ -41,6 +41,7 @@ pub async fn live(State(state): State<AppState>, headers: HeaderMap) -> Response
     let receiver = state.store.live().subscribe();
     let resume = headers.get("last-event-id").and_then(|value| value.to_str().ok()).and_then(parse_event_id);
     let mut replay = Vec::new();
+    let mut replayed = std::collections::HashSet::new();
     let watermark = match resume {
         Some((event, notification)) => {
             match state.store.changes_since(&user, event, notification, REPLAY).await {
@@ -50,9 +51,8 @@ pub async fn live(State(state): State<AppState>, headers: HeaderMap) -> Response
                     }
                     let mut watermark = (event, notification);
                     for change in missed.changes {
-                        if let Some(event) = advance(&mut watermark, &change) {
-                            replay.push(Ok(event));
-                        }
+                        replayed.insert((change.topic == Topic::Ticket, change.id));
+                        replay.push(Ok(advance(&mut watermark, &change)));
                     }
                     watermark
                 }
@@ -77,7 +77,14 @@ pub async fn live(State(state): State<AppState>, headers: HeaderMap) -> Response
     let live = BroadcastStream::new(receiver)
         .scan(watermark, move |watermark, received| {
             let item = match received {
-                Ok(change) if change.visible_to(&user) => advance(watermark, &change),
+                // Ids are not compared with the watermark here: PostgreSQL may commit a lower
+                // id after a higher one. Only what the replay already sent is skipped.
+                Ok(change)
+                    if change.visible_to(&user)
+                        && !replayed.contains(&(change.topic == Topic::Ticket, change.id)) =>
+                {
+                    Some(advance(watermark, &change))
+                }
                 Ok(_) => None,
                 // This stream fell behind the fan-out: the page reloads what it shows.
                 Err(BroadcastStreamRecvError::Lagged(_)) => Some(Event::default().event("reset").data("{}")),
@@ -94,22 +101,19 @@ pub async fn live(State(state): State<AppState>, headers: HeaderMap) -> Response
     response
 }
 
-/// Moves the watermark past `change` and gives its event, or `None` when it was sent already.
-fn advance(watermark: &mut (i64, i64), change: &Change) -> Option<Event> {
+/// The event of `change`, with the watermark moved up to it (never down).
+fn advance(watermark: &mut (i64, i64), change: &Change) -> Event {
     let seen = match change.topic {
         Topic::Ticket => &mut watermark.0,
         Topic::Notification => &mut watermark.1,
     };
-    if change.id <= *seen {
-        return None;
-    }
-    *seen = change.id;
+    *seen = (*seen).max(change.id);
     let topic = match change.topic {
         Topic::Ticket => "ticket",
         Topic::Notification => "notification",
     };
     let data = serde_json::to_string(change).unwrap_or_default();
-    Some(Event::default().id(format!("{}.{}", watermark.0, watermark.1)).event(topic).data(data))
+    Event::default().id(format!("{}.{}", watermark.0, watermark.1)).event(topic).data(data)
 }
 
 /// Reads `E.N` back.
@@ -135,13 +139,13 @@ mod tests {
     }
 
     #[test]
-    fn the_watermark_drops_repeats_and_tracks_each_topic() {
+    fn the_watermark_tracks_the_highest_id_of_each_topic() {
         let mut watermark = (10, 3);
-        assert!(advance(&mut watermark, &change(Topic::Ticket, 10)).is_none(), "already sent");
-        assert!(advance(&mut watermark, &change(Topic::Ticket, 11)).is_some());
-        assert!(advance(&mut watermark, &change(Topic::Notification, 3)).is_none());
-        assert!(advance(&mut watermark, &change(Topic::Notification, 4)).is_some());
-        assert_eq!(watermark, (11, 4));
+        let _ = advance(&mut watermark, &change(Topic::Ticket, 12));
+        // A lower id committed later (PostgreSQL) is still sent and never lowers the mark.
+        let _ = advance(&mut watermark, &change(Topic::Ticket, 11));
+        let _ = advance(&mut watermark, &change(Topic::Notification, 4));
+        assert_eq!(watermark, (12, 4));
     }
 
     #[test]

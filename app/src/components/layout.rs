@@ -4,11 +4,25 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::domain::UserSummary;
-use crate::providers::use_session;
+use crate::providers::{use_live_updates, use_session};
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
     let session = use_session();
+    // Created here, not inside the navigation's Suspend, so the browser finds the server's value
+    // when it hydrates.
+    let live = use_live_updates();
+    let unread = Resource::new(
+        move || {
+            (
+                session.login.version().get(),
+                session.logout.version().get(),
+                live.notifications.get(),
+                live.reset.get(),
+            )
+        },
+        |_| crate::api::notifications::unread_notifications(),
+    );
     view! {
         <header class="topbar">
             <a class="brand" href="/">"Tierline"</a>
@@ -16,7 +30,12 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
                         match session.user.await {
-                            Ok(Some(user)) => view! { <UserNav user=user/> }.into_any(),
+                            Ok(Some(user)) => {
+                                // Awaited in the same Suspend as the person, so the server's
+                                // HTML and the browser's first render agree.
+                                let unread = unread.await.unwrap_or(0);
+                                view! { <UserNav user=user unread=unread/> }.into_any()
+                            }
                             _ => view! { <A href="/login">"Sign in"</A> }.into_any(),
                         }
                     })}
@@ -28,7 +47,7 @@ pub fn Layout(children: Children) -> impl IntoView {
 }
 
 #[component]
-fn UserNav(user: UserSummary) -> impl IntoView {
+fn UserNav(user: UserSummary, unread: i64) -> impl IntoView {
     let session = use_session();
     let staff = user.role.is_staff();
     let admin = user.role.may_configure();
@@ -47,7 +66,7 @@ fn UserNav(user: UserSummary) -> impl IntoView {
                 <li><A href="/admin">"Admin"</A></li>
                 <li><A href="/admin/deliveries">"Deliveries"</A></li>
             </Show>
-            <li><crate::pages::NotificationBell/></li>
+            <li><crate::pages::NotificationBell unread=unread/></li>
         </ul>
         <span class="whoami">
             {user.display_name.clone()} " · " {user.role.label()}

@@ -106,23 +106,13 @@ fn NotificationItem(item: Notification, mark: ServerAction<MarkRead>) -> impl In
     }
 }
 
-/// The header's link to the centre, with the unread count kept live.
+/// The header's link to the centre with the unread count, which the layout keeps live.
 #[component]
-pub fn NotificationBell() -> impl IntoView {
-    let live = use_live_updates();
-    let unread = Resource::new(
-        move || (live.notifications.get(), live.reset.get()),
-        |_| crate::api::notifications::unread_notifications(),
-    );
+pub fn NotificationBell(unread: i64) -> impl IntoView {
     view! {
         <A href="/notifications" attr:class="bell">
             "Notifications"
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    let count = unread.await.unwrap_or(0);
-                    (count > 0).then(|| view! { <span class="count" data-testid="unread-count">{count}</span> })
-                })}
-            </Transition>
+            {(unread > 0).then(|| view! { <span class="count" data-testid="unread-count">{unread}</span> })}
         </A>
     }
 }

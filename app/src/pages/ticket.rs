@@ -31,15 +31,28 @@ pub fn TicketPage() -> impl IntoView {
     let acknowledge = ServerAction::<AcknowledgeEscalation>::new();
     let watch = ServerAction::<WatchTicket>::new();
     let actions = TicketActions { post, update, reopen, escalate, acknowledge, watch };
-    // Someone else's change to this ticket, pushed by the server, reloads it like our own do.
+    // Someone else's change to this ticket, pushed by the server, reloads it like our own do —
+    // except while the viewer has unsaved changes in the edit or escalation form: those are
+    // kept, and saving them meets the version check (and its message) as without live updates.
     let changed = use_live_updates().ticket_version(move || ticket_id.get());
+    let editing = RwSignal::new(false);
+    let shown = Memo::new(move |previous: Option<&(u64, i64)>| match previous {
+        Some(previous) if editing.get() => *previous,
+        _ => changed.get(),
+    });
+    Effect::new(move |_| {
+        // Any completed save starts afresh.
+        update.version().track();
+        escalate.version().track();
+        editing.set(false);
+    });
     // The message being written survives those reloads.
     let draft = RwSignal::new(String::new());
     let detail = Resource::new(
         move || {
             (
                 ticket_id.get(),
-                changed.get(),
+                shown.get(),
                 (post.version().get(), update.version().get(), reopen.version().get()),
                 (escalate.version().get(), acknowledge.version().get(), watch.version().get()),
             )
@@ -55,7 +68,12 @@ pub fn TicketPage() -> impl IntoView {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(detail) => view! { <TicketView detail=detail actions=actions draft=draft/> }.into_any(),
+                    Ok(detail) => view! {
+                        <Show when=move || editing.get() && shown.get() != changed.get()>
+                            <p class="panel" role="status">"This ticket changed since you began editing. Saving will tell you what changed."</p>
+                        </Show>
+                        <TicketView detail=detail actions=actions draft=draft editing=editing/>
+                    }.into_any(),
                     Err(error) => {
                         #[cfg(feature = "ssr")]
                         if error == AppError::NotFound {
@@ -83,7 +101,12 @@ struct TicketActions {
 }
 
 #[component]
-fn TicketView(detail: TicketDetail, actions: TicketActions, draft: RwSignal<String>) -> impl IntoView {
+fn TicketView(
+    detail: TicketDetail,
+    actions: TicketActions,
+    draft: RwSignal<String>,
+    editing: RwSignal<bool>,
+) -> impl IntoView {
     let TicketActions { post, update, reopen, escalate, acknowledge, watch } = actions;
     let staff = detail.viewer.role.is_staff();
     let ticket = detail.ticket.clone();
@@ -152,8 +175,10 @@ fn TicketView(detail: TicketDetail, actions: TicketActions, draft: RwSignal<Stri
                 </section>
                 {staff.then(|| view! { <AttentionPanel detail=detail.clone() acknowledge=acknowledge watch=watch/> })}
                 {detail.clocks.clone().map(|clocks| view! { <ClocksPanel clocks=clocks directory=directory.clone()/> })}
-                {staff.then(|| view! { <EditForm detail=detail.clone() update=update/> })}
-                {(staff && !ticket.status.is_done()).then(|| view! { <EscalateForm detail=detail.clone() escalate=escalate/> })}
+                <div on:input=move |_| editing.set(true) on:change=move |_| editing.set(true)>
+                    {staff.then(|| view! { <EditForm detail=detail.clone() update=update/> })}
+                    {(staff && !ticket.status.is_done()).then(|| view! { <EscalateForm detail=detail.clone() escalate=escalate/> })}
+                </div>
             </aside>
         </div>
     }

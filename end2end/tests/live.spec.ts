@@ -1,0 +1,59 @@
+import { expect, test, type Page } from "@playwright/test";
+import { AGENT, CUSTOMER, openTicketAsCustomer, pageFor, receivedMails, uniqueSubject } from "./helpers";
+
+/** The unread count in the header; 0 when the badge is not shown. */
+async function unread(page: Page): Promise<number> {
+  const badge = page.getByTestId("unread-count");
+  return (await badge.count()) === 0 ? 0 : Number(await badge.textContent());
+}
+
+// A hand escalation to agent B's group reaches B's open pages without a reload: the ticket page's
+// timeline, the queue row and the notification count, through the tab's one live stream.
+test("an escalation to another group shows up live on that group's open pages", async ({ browser }) => {
+  const customer = await pageFor(browser, true, CUSTOMER);
+  const subject = uniqueSubject("Live export stall");
+  const id = await openTicketAsCustomer(customer, subject, "The export stalls at 40 %.");
+
+  // Tom (L3 Engineering) has the ticket and the queue open in two tabs of one browser.
+  const tom = await pageFor(browser, true, "tom.engineer@tierline.example");
+  await tom.goto(`/tickets/${id}`);
+  await expect(tom.locator("body")).toHaveAttribute("data-live", "open");
+  const queue = await tom.context().newPage();
+  await queue.goto(`/queue?q=${encodeURIComponent(subject)}`);
+  await expect(queue.locator("body")).toHaveAttribute("data-live", "open");
+  await expect(queue.locator("tbody tr")).toHaveCount(1);
+  await expect(queue.locator("tbody tr")).not.toContainText("L3 Engineering");
+  const before = await unread(tom);
+
+  // Sam escalates it by hand to Tom's group.
+  const sam = await pageFor(browser, true, AGENT);
+  await sam.goto(`/tickets/${id}`);
+  await sam.locator("details summary", { hasText: "Escalate" }).click();
+  await sam.getByLabel("To tier").selectOption({ label: "L3 Engineering" });
+  await sam.getByLabel("Group", { exact: true }).last().selectOption({ label: "Engineering (L3 Engineering) — api, engineering" });
+  await sam.getByLabel("Summary").fill("The nightly export stalls at 40 % for every tenant.");
+  await sam.getByLabel("What was tried").fill("Cleared the cache and re-ran the export twice.");
+  await sam.getByLabel("Customer impact").fill("Payroll cannot close the month.");
+  await sam.getByLabel("What the next tier should do").fill("Check the export service's queue.");
+  await sam.getByRole("button", { name: "Escalate with this handoff" }).click();
+  await expect(sam.locator(".timeline li.escalation").last()).toContainText("L3 Engineering");
+
+  // Tom's pages change by themselves.
+  await expect(tom.locator(".timeline li.escalation").last()).toContainText("escalated the ticket to L3 Engineering", { timeout: 15_000 });
+  await expect(tom.getByRole("region", { name: "Handoff note" })).toContainText("Check the export service's queue.");
+  await expect(queue.locator("tbody tr")).toContainText("L3 Engineering", { timeout: 15_000 });
+  await expect.poll(() => unread(tom), { timeout: 15_000 }).toBeGreaterThan(before);
+
+  // The requester's escalation update arrived at the SMTP server, without internal detail.
+  await expect
+    .poll(() => receivedMails().filter((mail) => mail.includes("carla@acme.example") && mail.includes(`#${id}`)).length)
+    .toBeGreaterThan(1);
+  const update = receivedMails().filter((mail) => mail.includes("carla@acme.example") && mail.includes(`#${id}`));
+  expect(update.join("\n")).not.toContain("export service's queue");
+
+  // The notification centre lists it with a link to the ticket.
+  await tom.goto("/notifications");
+  const item = tom.locator("ul.notifications li", { hasText: `#${id}` }).first();
+  await expect(item).toContainText("Ticket escalated");
+  await expect(item.getByRole("link", { name: "Open ticket" })).toHaveAttribute("href", `/tickets/${id}`);
+});
