@@ -70,6 +70,11 @@ impl Notifier {
     /// Expands every unprocessed outbox row.
     pub async fn tick(&self, now: DateTime<Utc>) -> StoreResult<NotifyReport> {
         let mut report = NotifyReport::default();
+        // Every commit wakes the notifier; the rules, people and directory are read only when
+        // there is something to expand.
+        if self.store.unprocessed_outbox().await? == 0 {
+            return Ok(report);
+        }
         let world = self.world().await?;
         loop {
             let mut write = self.store.begin_write().await?;
@@ -88,10 +93,7 @@ impl Notifier {
             let event_ids: Vec<i64> = rows.iter().filter_map(|row| row.event_id).collect();
             let events: HashMap<i64, TicketEvent> =
                 self.store.events_by_ids(&event_ids).await?.into_iter().map(|e| (e.id, e)).collect();
-            let mut watchers = HashMap::new();
-            for id in &ticket_ids {
-                watchers.insert(*id, self.store.watchers(*id).await?);
-            }
+            let watchers = self.store.watchers_of(&ticket_ids).await?;
             for row in &rows {
                 let Some(ticket) = row.ticket_id.and_then(|id| tickets.get(&id)) else { continue };
                 let event = row.event_id.and_then(|id| events.get(&id));

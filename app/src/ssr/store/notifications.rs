@@ -140,7 +140,7 @@ impl Store {
         Ok(())
     }
 
-    /// How many outbox rows wait for the notifier; for tests and the benchmark.
+    /// How many outbox rows wait for the notifier (an index range over the unprocessed rows).
     pub async fn unprocessed_outbox(&self) -> StoreResult<i64> {
         Ok(sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE processed_at IS NULL")
             .fetch_one(self.pool())
@@ -498,11 +498,29 @@ impl Store {
 
     /// The people watching a ticket.
     pub async fn watchers(&self, ticket_id: i64) -> StoreResult<Vec<i64>> {
-        let rows = sqlx::query("SELECT user_id FROM ticket_watchers WHERE ticket_id = $1 ORDER BY user_id")
-            .bind(ticket_id)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(|row| Ok(row.try_get("user_id")?)).collect()
+        Ok(self.watchers_of(&[ticket_id]).await?.remove(&ticket_id).unwrap_or_default())
+    }
+
+    /// The people watching each of several tickets, in one query.
+    pub async fn watchers_of(
+        &self,
+        ticket_ids: &[i64],
+    ) -> StoreResult<std::collections::HashMap<i64, Vec<i64>>> {
+        let mut watchers: std::collections::HashMap<i64, Vec<i64>> = std::collections::HashMap::new();
+        if ticket_ids.is_empty() {
+            return Ok(watchers);
+        }
+        // Ids are integers, so they can be written into the statement safely.
+        let list = ticket_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+        let rows = sqlx::query(&format!(
+            "SELECT ticket_id, user_id FROM ticket_watchers WHERE ticket_id IN ({list}) ORDER BY user_id"
+        ))
+        .fetch_all(self.pool())
+        .await?;
+        for row in &rows {
+            watchers.entry(row.try_get("ticket_id")?).or_default().push(row.try_get("user_id")?);
+        }
+        Ok(watchers)
     }
 
     /// Each person's digest interval in minutes, where they chose one.
