@@ -1,15 +1,18 @@
 //! The escalation engine's worker: finds the tickets that are due, lets the pure decision
-//! (`app::domain::escalation::decide`) say what should happen, and persists it in one
-//! transaction per ticket (`Store::apply_decision`). One step is [`Engine::tick`], testable with
+//! (`app::domain::escalation::decide`) say what should happen, and persists a batch of
+//! decisions in one transaction (`Store::apply_decisions`). One step is [`Engine::tick`], testable with
 //! any `now`; [`Engine::run`] repeats it, sleeping until the earliest due instant or until a
 //! change to a ticket wakes it.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use app::domain::escalation::{decide, EngineContext};
+use app::domain::directory::Directory;
+use app::domain::escalation::{decide, Decision, EngineContext};
+use app::domain::routing::AgentInfo;
 use app::domain::ticket::Assignment;
 use app::domain::EventData;
+use app::ssr::store::policies::Rules;
 use app::ssr::store::tickets::WriteError;
 use app::ssr::Store;
 use chrono::{DateTime, Utc};
@@ -17,9 +20,9 @@ use tokio::sync::Notify;
 
 /// How many due tickets one query fetches.
 const BATCH: i64 = 500;
-/// How many tickets' decisions one transaction commits: one commit per batch instead of one per
-/// ticket, while keeping each transaction short.
-const COMMIT_BATCH: usize = 100;
+/// How many tickets' decisions one transaction commits: one commit and a handful of statements
+/// per batch instead of per ticket, while keeping each transaction short.
+const COMMIT_BATCH: usize = 250;
 /// The longest the worker sleeps without looking: other instances' changes do not wake it.
 const MAX_SLEEP: std::time::Duration = std::time::Duration::from_secs(30);
 
@@ -39,62 +42,103 @@ pub struct TickReport {
     pub without_policy: bool,
 }
 
+/// What every decision of a tick reads besides the ticket: loaded once per tick.
+pub struct Organisation {
+    rules: Rules,
+    directory: Directory,
+    /// Staff as routing sees them; their load grows as the tick assigns tickets.
+    agents: BTreeMap<i64, AgentInfo>,
+    plans: BTreeMap<i64, String>,
+}
+
+/// A decision about one ticket, with the last event of the log it was made from.
+pub struct Decided {
+    pub ticket_id: i64,
+    pub seen_sequence: i64,
+    pub decision: Decision,
+}
+
 impl Engine {
     pub fn new(store: Store) -> Engine {
         Engine { store }
     }
 
-    /// Handles every ticket due at `now`.
-    pub async fn tick(&self, now: DateTime<Utc>) -> Result<TickReport, WriteError> {
-        let mut report = TickReport::default();
+    /// The policy in force and the directory, or `None` while no policy has been saved.
+    pub async fn organisation(&self) -> Result<Option<Organisation>, WriteError> {
         let Some(rules) = self.store.rules().await? else {
-            return Ok(TickReport { without_policy: true, ..report });
+            return Ok(None);
         };
-        let directory = self.store.directory().await?;
-        let mut agents = self.store.routing_agents().await?;
-        let plans: BTreeMap<i64, String> = self
+        let plans = self
             .store
             .organisations()
             .await?
             .into_iter()
             .map(|organisation| (organisation.id, organisation.plan))
             .collect();
+        Ok(Some(Organisation {
+            rules,
+            directory: self.store.directory().await?,
+            agents: self.store.routing_agents().await?,
+            plans,
+        }))
+    }
+
+    /// Reads the tickets `ids`, their logs and fired thresholds, and decides about each at `now`.
+    /// Nothing is written.
+    pub async fn decide(
+        &self,
+        organisation: &mut Organisation,
+        ids: &[i64],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Decided>, WriteError> {
+        let mut fired = self.store.fired_thresholds_of(ids).await?;
+        let mut decided = Vec::with_capacity(ids.len());
+        for (ticket, events) in self.store.tickets_with_logs(ids).await? {
+            let fired = fired.remove(&ticket.id).unwrap_or_default();
+            let context = EngineContext {
+                policy: &organisation.rules.policy,
+                calendars: &organisation.rules.calendars,
+                directory: &organisation.directory,
+                agents: &organisation.agents,
+                plan: organisation.plans.get(&ticket.organisation_id).map(String::as_str).unwrap_or(""),
+            };
+            let decision = decide(&context, &ticket, &events, &fired, now);
+            // Later tickets of this tick see the load the earlier ones added.
+            for data in decision.batches.iter().flat_map(|(_, events)| events) {
+                if let EventData::Escalated { to: Assignment { assignee_id: Some(agent), .. }, .. } = data {
+                    if let Some(info) = organisation.agents.get_mut(agent) {
+                        info.open_tickets += 1;
+                    }
+                }
+            }
+            decided.push(Decided {
+                ticket_id: ticket.id,
+                seen_sequence: events.last().map(|event| event.sequence).unwrap_or(0),
+                decision,
+            });
+        }
+        Ok(decided)
+    }
+
+    /// Handles every ticket due at `now`.
+    pub async fn tick(&self, now: DateTime<Utc>) -> Result<TickReport, WriteError> {
+        let mut report = TickReport::default();
+        let Some(mut organisation) = self.organisation().await? else {
+            return Ok(TickReport { without_policy: true, ..report });
+        };
         loop {
             let due = self.store.due_tickets(now, BATCH).await?;
             let full_batch = due.len() as i64 == BATCH;
-            let mut fired = self.store.fired_thresholds_of(&due).await?;
-            let mut decided = Vec::with_capacity(due.len());
-            for (ticket, events) in self.store.tickets_with_logs(&due).await? {
-                let seen_sequence = events.last().map(|event| event.sequence).unwrap_or(0);
-                let fired = fired.remove(&ticket.id).unwrap_or_default();
-                let plan = plans.get(&ticket.organisation_id).map(String::as_str).unwrap_or("");
-                let context = EngineContext {
-                    policy: &rules.policy,
-                    calendars: &rules.calendars,
-                    directory: &directory,
-                    agents: &agents,
-                    plan,
-                };
-                let decision = decide(&context, &ticket, &events, &fired, now);
-                // Later tickets of this tick see the load the earlier ones added.
-                for data in decision.batches.iter().flat_map(|(_, events)| events) {
-                    if let EventData::Escalated { to: Assignment { assignee_id: Some(agent), .. }, .. } = data
-                    {
-                        if let Some(info) = agents.get_mut(agent) {
-                            info.open_tickets += 1;
-                        }
-                    }
-                }
-                decided.push((ticket.id, seen_sequence, decision));
-            }
+            let decided = self.decide(&mut organisation, &due, now).await?;
             for chunk in decided.chunks(COMMIT_BATCH) {
                 let batch: Vec<_> =
-                    chunk.iter().map(|(id, sequence, decision)| (*id, *sequence, decision)).collect();
+                    chunk.iter().map(|item| (item.ticket_id, item.seen_sequence, &item.decision)).collect();
                 let outcomes = self.store.apply_decisions(&batch, now).await?;
-                for ((_, _, decision), applied) in chunk.iter().zip(outcomes) {
+                for (item, applied) in chunk.iter().zip(outcomes) {
                     report.evaluated += 1;
                     if applied.applied {
-                        report.fired += decision.firings.iter().filter(|firing| !firing.overtaken).count();
+                        report.fired +=
+                            item.decision.firings.iter().filter(|firing| !firing.overtaken).count();
                     } else {
                         report.skipped += 1;
                     }

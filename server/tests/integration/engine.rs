@@ -3,6 +3,7 @@
 //! with two engines at work.
 
 use app::domain::clock::ClockKind;
+use app::domain::escalation::Threshold;
 use app::domain::queue::{TicketFilter, TicketSort};
 use app::domain::ticket::{self, NewTicket};
 use app::domain::{Channel, EventData, Priority};
@@ -19,6 +20,7 @@ crate::on_both_backends!(
     without_a_policy_the_engine_waits_and_changes_nothing,
     a_tier_that_gives_no_public_update_misses_its_checkpoint_once,
     an_age_criterion_fires_at_the_instant_the_ticket_is_old_enough,
+    a_batch_leaves_out_tickets_that_changed_or_whose_thresholds_fired_elsewhere,
 );
 
 /// Monday 2 March 2026, 09:00 in Berlin: the office calendar of the demo is open.
@@ -295,4 +297,92 @@ async fn an_age_criterion_fires_at_the_instant_the_ticket_is_old_enough(backend:
         .expect("an escalation to level 2");
     assert_eq!(escalation.event.at, start + Duration::hours(4), "at the instant, not at the next change");
     assert_eq!(store.ticket(normal).await.expect("read").expect("exists").escalation_level, 1);
+}
+
+async fn fired_count(store: &Store, id: i64) -> i64 {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM fired_thresholds WHERE ticket_id = $1")
+        .bind(id)
+        .fetch_one(store.pool())
+        .await
+        .expect("fired thresholds");
+    sqlx::Row::try_get(&row, "n").expect("count")
+}
+
+/// The engine decides about a batch, then, before it commits, an agent writes on one ticket and
+/// another instance records a threshold of a second: the batch applies the third ticket alone,
+/// writes nothing for the other two, and leaves them due.
+async fn a_batch_leaves_out_tickets_that_changed_or_whose_thresholds_fired_elsewhere(backend: Backend) {
+    let store = demo_store(backend).await;
+    let engine = Engine::new(store.clone());
+    let start = monday_morning();
+    let steady = open_ticket(&store, None, Priority::Normal, start).await;
+    let changed = open_ticket(&store, None, Priority::Normal, start).await;
+    let raced = open_ticket(&store, None, Priority::Normal, start).await;
+    engine.tick(start).await.expect("routed");
+
+    // Three hours later L1's two-hour budget has run out for all three.
+    let now = start + Duration::hours(3);
+    let mut organisation = engine.organisation().await.expect("organisation").expect("a policy");
+    let decided = engine.decide(&mut organisation, &[steady, changed, raced], now).await.expect("decisions");
+    assert_eq!(decided.len(), 3);
+    let decision_of = |id: i64| &decided.iter().find(|item| item.ticket_id == id).expect("decided").decision;
+    assert!(decided.iter().all(|item| breaches(
+        &item.decision.batches.iter().flat_map(|(_, events)| events.clone()).collect::<Vec<_>>(),
+        ClockKind::TierBudget
+    ) == 1));
+
+    let ines = user_by_email(&store, "ines.security@tierline.example").await;
+    store
+        .append(changed, &ines, None, now, |t| {
+            ticket::write_message(t, ines.role, app::domain::Visibility::Internal, "Looking at the logs.")
+        })
+        .await
+        .expect("note");
+    let breach = decision_of(raced)
+        .firings
+        .iter()
+        .find(|firing| firing.key.threshold == Threshold::Breach && firing.key.clock == ClockKind::TierBudget)
+        .expect("the budget's breach")
+        .key;
+    sqlx::query(
+        "INSERT INTO fired_thresholds (ticket_id, clock, cycle, threshold, due_at, fired_at, late, overtaken)
+         VALUES ($1, $2, $3, $4, $5, $5, 0, 0)",
+    )
+    .bind(raced)
+    .bind(breach.clock.as_str())
+    .bind(i64::from(breach.cycle))
+    .bind(breach.threshold.as_text())
+    .bind(now.timestamp_millis())
+    .execute(store.pool())
+    .await
+    .expect("the other instance's firing");
+    let fired_before = (fired_count(&store, changed).await, fired_count(&store, raced).await);
+    let logs_before = (log(&store, changed).await.len(), log(&store, raced).await.len());
+
+    let batch: Vec<_> =
+        decided.iter().map(|item| (item.ticket_id, item.seen_sequence, &item.decision)).collect();
+    let outcomes = store.apply_decisions(&batch, now).await.expect("applied");
+    let applied: std::collections::BTreeMap<i64, bool> =
+        decided.iter().zip(&outcomes).map(|(item, outcome)| (item.ticket_id, outcome.applied)).collect();
+    assert_eq!(applied, [(steady, true), (changed, false), (raced, false)].into_iter().collect());
+
+    let ticket = store.ticket(steady).await.expect("read").expect("exists");
+    assert_eq!(ticket.escalation_level, 2, "the untouched ticket escalates");
+    assert_eq!(breaches(&log(&store, steady).await, ClockKind::TierBudget), 1);
+    // Nothing of the two left out was written: no events, no firings but the other instance's.
+    assert_eq!((fired_count(&store, changed).await, fired_count(&store, raced).await), fired_before);
+    assert_eq!((log(&store, changed).await.len(), log(&store, raced).await.len()), logs_before);
+    for id in [changed, raced] {
+        assert_eq!(store.ticket(id).await.expect("read").expect("exists").escalation_level, 1);
+    }
+    let due = store.due_tickets(now, 100).await.expect("due");
+    assert!(due.contains(&changed) && due.contains(&raced), "both stay due: {due:?}");
+    assert!(!due.contains(&steady));
+
+    // Decided afresh: the changed ticket escalates; the raced one's breach fired elsewhere and
+    // never fires again here.
+    engine.tick(now).await.expect("tick");
+    assert_eq!(store.ticket(changed).await.expect("read").expect("exists").escalation_level, 2);
+    assert_eq!(breaches(&log(&store, changed).await, ClockKind::TierBudget), 1);
+    assert_eq!(breaches(&log(&store, raced).await, ClockKind::TierBudget), 0);
 }

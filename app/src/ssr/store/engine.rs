@@ -1,15 +1,19 @@
 //! The escalation engine's tables: the schedule of due tickets and the thresholds that fired.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
+use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::tickets::WriteError;
-use super::{from_millis, to_millis, Backend, Store, StoreResult};
+use super::tickets::{
+    insert_events, ticket_from_row, update_projections, NewEvent, WriteError, TICKET_COLUMNS,
+};
+use super::{execute_rows, from_millis, to_millis, Backend, Store, StoreResult};
 use crate::domain::clock::ClockKind;
-use crate::domain::escalation::{Decision, Threshold, ThresholdKey};
+use crate::domain::escalation::{Decision, Firing, NotificationIntent, Threshold, ThresholdKey};
 use crate::domain::routing::AgentInfo;
+use crate::domain::Ticket;
 
 /// What applying a decision did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -122,130 +126,194 @@ impl Store {
         Ok(keys)
     }
 
-    /// Persists the decisions about several tickets in one transaction, so a batch costs one
-    /// commit (one `fsync` on SQLite) instead of one per ticket. For each ticket: the fired
-    /// thresholds (each at most once, by the table's key), the events through the write path,
-    /// the notification intents in the outbox, and the next due instant. Nothing is written for
-    /// a ticket that changed since its `seen_sequence` (it is due again and decided afresh), that
-    /// another instance holds, or whose thresholds another instance already fired. Each ticket is applied under a
-    /// savepoint: a ticket that changed meanwhile, or whose thresholds another instance fired,
-    /// is rolled back alone and stays due. A database error aborts the whole batch, which then
-    /// stays due as a whole.
+    /// Persists the decisions about several tickets in one transaction and a handful of
+    /// statements, however many tickets: a batch costs one commit (one `fsync` on SQLite) and
+    /// each statement carries every ticket's rows. For each ticket: the fired thresholds (each at
+    /// most once, by the table's key), the events with their outbox rows, the notification
+    /// intents, the projection and the next due instant.
+    ///
+    /// Nothing is written for a ticket that changed since its `seen_sequence` (it is due again
+    /// and decided afresh), that another instance holds (PostgreSQL), or whose thresholds another
+    /// instance already fired; its outcome says `applied: false` and it stays due. A database
+    /// error aborts the whole batch, which then stays due as a whole.
     pub async fn apply_decisions(
         &self,
         decisions: &[(i64, i64, &Decision)],
         now: DateTime<Utc>,
     ) -> Result<Vec<Applied>, WriteError> {
-        let mut write = self.begin_write().await?;
-        let mut outcomes = Vec::with_capacity(decisions.len());
-        for (ticket_id, seen_sequence, decision) in decisions {
-            sqlx::query("SAVEPOINT engine_ticket").execute(&mut *write.tx).await?;
-            let mark = write.change_mark();
-            let applied = self.apply_in(&mut write, *ticket_id, *seen_sequence, decision, now).await?;
-            let end = if applied.applied {
-                "RELEASE SAVEPOINT engine_ticket"
-            } else {
-                write.forget_changes_since(mark);
-                "ROLLBACK TO SAVEPOINT engine_ticket"
-            };
-            sqlx::query(end).execute(&mut *write.tx).await?;
-            outcomes.push(applied);
+        let mut outcomes = vec![Applied::default(); decisions.len()];
+        if decisions.is_empty() {
+            return Ok(outcomes);
         }
-        write.commit().await?;
-        Ok(outcomes)
-    }
+        let mut write = self.begin_write().await?;
 
-    async fn apply_in(
-        &self,
-        write: &mut super::WriteTx,
-        ticket_id: i64,
-        seen_sequence: i64,
-        decision: &Decision,
-        now: DateTime<Utc>,
-    ) -> Result<Applied, WriteError> {
-        // PostgreSQL: one writer at a time per ticket. The ticket row is locked first, in the
+        // PostgreSQL: one writer at a time per ticket. The ticket rows are locked first, in the
         // same order as the write path (ticket, then schedule), so people and engines never wait
         // on each other in a cycle; a row someone else holds is theirs now, and stays due.
         let claim = match self.backend() {
-            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Postgres => " FOR UPDATE OF t SKIP LOCKED",
             Backend::Sqlite => "",
         };
-        let sequence: Option<i64> =
-            sqlx::query(&format!("SELECT last_sequence FROM tickets WHERE id = $1{claim}"))
-                .bind(ticket_id)
-                .fetch_optional(&mut *write.tx)
-                .await?
-                .map(|row| row.try_get("last_sequence"))
-                .transpose()?;
-        let scheduled = sqlx::query("SELECT ticket_id FROM ticket_schedule WHERE ticket_id = $1")
-            .bind(ticket_id)
-            .fetch_optional(&mut *write.tx)
-            .await?;
-        if scheduled.is_none() || sequence != Some(seen_sequence) {
-            return Ok(Applied::default());
-        }
-        for firing in &decision.firings {
-            let inserted = sqlx::query(
-                "INSERT INTO fired_thresholds (ticket_id, clock, cycle, threshold, due_at, fired_at, late, overtaken)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
-            )
-            .bind(ticket_id)
-            .bind(firing.key.clock.as_str())
-            .bind(i64::from(firing.key.cycle))
-            .bind(firing.key.threshold.as_text())
-            .bind(to_millis(firing.due_at))
-            .bind(to_millis(now))
-            .bind(i64::from(firing.late))
-            .bind(i64::from(firing.overtaken))
-            .execute(&mut *write.tx)
-            .await?
-            .rows_affected();
-            if inserted == 0 {
-                // Fired already: whoever did it also wrote its events; ours would be a repeat.
-                return Ok(Applied::default());
+        let list = decisions.iter().map(|(id, _, _)| id.to_string()).collect::<Vec<_>>().join(", ");
+        let rows = sqlx::query(&format!(
+            "SELECT {TICKET_COLUMNS}, t.last_sequence,
+                 (SELECT COUNT(*) FROM ticket_schedule s WHERE s.ticket_id = t.id) AS scheduled
+             FROM tickets t WHERE t.id IN ({list}){claim}"
+        ))
+        .fetch_all(&mut *write.tx)
+        .await?;
+        let mut current = HashMap::with_capacity(rows.len());
+        for row in &rows {
+            if row.try_get::<i64, _>("scheduled")? > 0 {
+                current.insert(
+                    row.try_get::<i64, _>("id")?,
+                    (ticket_from_row(row)?, row.try_get::<i64, _>("last_sequence")?),
+                );
             }
         }
-        for (at, events) in &decision.batches {
-            let events = events.clone();
-            self.append_in(write, ticket_id, None, None, *at, move |_| Ok(events)).await?;
+        // The tickets whose logs are still as their decisions saw them.
+        let mut ready: Vec<(usize, Ticket, i64)> = decisions
+            .iter()
+            .enumerate()
+            .filter_map(|(index, (id, seen_sequence, _))| {
+                let (ticket, sequence) = current.remove(id)?;
+                (sequence == *seen_sequence).then_some((index, ticket, sequence))
+            })
+            .collect();
+
+        // Each threshold fires once: a ticket one of whose thresholds is recorded already was
+        // handled by another instance, which also wrote its events; it is left out, and the rows
+        // this statement did insert for it are taken back.
+        let firings: Vec<(i64, &Firing)> = ready
+            .iter()
+            .flat_map(|(index, _, _)| {
+                let (ticket_id, _, decision) = decisions[*index];
+                decision.firings.iter().map(move |firing| (ticket_id, firing))
+            })
+            .collect();
+        let inserted = execute_rows(
+            &mut write,
+            "INSERT INTO fired_thresholds (ticket_id, clock, cycle, threshold, due_at, fired_at, late, overtaken) VALUES ",
+            " ON CONFLICT DO NOTHING RETURNING ticket_id, clock, cycle, threshold",
+            8,
+            firings,
+            |query, (ticket_id, firing)| {
+                query
+                    .bind(ticket_id)
+                    .bind(firing.key.clock.as_str())
+                    .bind(i64::from(firing.key.cycle))
+                    .bind(firing.key.threshold.as_text())
+                    .bind(to_millis(firing.due_at))
+                    .bind(to_millis(now))
+                    .bind(i64::from(firing.late))
+                    .bind(i64::from(firing.overtaken))
+            },
+        )
+        .await?;
+        let mut recorded: HashMap<i64, Vec<&AnyRow>> = HashMap::new();
+        for row in &inserted {
+            recorded.entry(row.try_get("ticket_id")?).or_default().push(row);
         }
-        if !decision.intents.is_empty() {
-            let sql = format!(
-                "INSERT INTO outbox (ticket_id, topic, payload, created_at) VALUES {}",
-                super::value_rows(4, decision.intents.len())
-            );
-            let mut insert = sqlx::query(&sql);
-            for intent in &decision.intents {
+        let mut raced = Vec::new();
+        ready.retain(|(index, _, _)| {
+            let (ticket_id, _, decision) = decisions[*index];
+            let rows = recorded.remove(&ticket_id).unwrap_or_default();
+            let complete = rows.len() == decision.firings.len();
+            if !complete {
+                raced.extend(rows);
+            }
+            complete
+        });
+        for row in raced {
+            sqlx::query(
+                "DELETE FROM fired_thresholds WHERE ticket_id = $1 AND clock = $2 AND cycle = $3 AND threshold = $4",
+            )
+            .bind(row.try_get::<i64, _>("ticket_id")?)
+            .bind(row.try_get::<String, _>("clock")?)
+            .bind(row.try_get::<i64, _>("cycle")?)
+            .bind(row.try_get::<String, _>("threshold")?)
+            .execute(&mut *write.tx)
+            .await?;
+        }
+
+        // The events, each batch at its instant, and the projection after them.
+        let mut new_events = Vec::new();
+        let mut projections = Vec::with_capacity(ready.len());
+        for (index, mut ticket, mut sequence) in ready {
+            let (_, _, decision) = decisions[index];
+            for (at, events) in &decision.batches {
+                ticket.apply_all(events, *at);
+                for data in events {
+                    sequence += 1;
+                    new_events.push(NewEvent {
+                        ticket_id: ticket.id,
+                        organisation_id: ticket.organisation_id,
+                        sequence,
+                        actor_id: None,
+                        version_after: ticket.version,
+                        at: *at,
+                        data: data.clone(),
+                    });
+                }
+            }
+            outcomes[index] = Applied { firings: decision.firings.len(), applied: true };
+            projections.push((ticket, sequence, decision));
+        }
+        insert_events(&mut write, new_events).await?;
+        let intents: Vec<(i64, &NotificationIntent)> = projections
+            .iter()
+            .flat_map(|(ticket, _, decision)| decision.intents.iter().map(move |intent| (ticket.id, intent)))
+            .collect();
+        execute_rows(
+            &mut write,
+            "INSERT INTO outbox (ticket_id, topic, payload, created_at) VALUES ",
+            "",
+            4,
+            intents,
+            |query, (ticket_id, intent)| {
                 let payload = serde_json::json!({ "ticket_id": ticket_id, "intent": intent });
-                insert = insert
+                query
                     .bind(ticket_id)
                     .bind(format!("notify.{}", intent.kind.as_str()))
                     .bind(payload.to_string())
-                    .bind(to_millis(now));
-            }
-            insert.execute(&mut *write.tx).await?;
+                    .bind(to_millis(now))
+            },
+        )
+        .await?;
+        update_projections(
+            &mut write,
+            projections.iter().map(|(ticket, sequence, _)| (ticket, *sequence)).collect(),
+        )
+        .await?;
+        // What the queue sorts by.
+        execute_rows(
+            &mut write,
+            "UPDATE tickets SET next_breach_at = v.column2 FROM (VALUES ",
+            ") AS v WHERE tickets.id = v.column1",
+            2,
+            projections.iter().collect(),
+            |query, (ticket, _, decision)| query.bind(ticket.id).bind(decision.next_breach.map(to_millis)),
+        )
+        .await?;
+        // The next due instant, or none: the ticket leaves the schedule until it changes.
+        let (due, done): (Vec<_>, Vec<_>) =
+            projections.iter().partition(|(_, _, decision)| decision.next_due.is_some());
+        execute_rows(
+            &mut write,
+            "INSERT INTO ticket_schedule (ticket_id, due_at) VALUES ",
+            " ON CONFLICT (ticket_id) DO UPDATE SET due_at = excluded.due_at",
+            2,
+            due,
+            |query, (ticket, _, decision)| query.bind(ticket.id).bind(decision.next_due.map(to_millis)),
+        )
+        .await?;
+        if !done.is_empty() {
+            let list = done.iter().map(|(ticket, _, _)| ticket.id.to_string()).collect::<Vec<_>>().join(", ");
+            sqlx::query(&format!("DELETE FROM ticket_schedule WHERE ticket_id IN ({list})"))
+                .execute(&mut *write.tx)
+                .await?;
         }
-        sqlx::query("UPDATE tickets SET next_breach_at = $1 WHERE id = $2")
-            .bind(decision.next_breach.map(to_millis))
-            .bind(ticket_id)
-            .execute(&mut *write.tx)
-            .await?;
-        // The events above marked the ticket due at their instants; the decision knows better.
-        match decision.next_due {
-            Some(due) => {
-                sqlx::query("UPDATE ticket_schedule SET due_at = $1 WHERE ticket_id = $2")
-                    .bind(to_millis(due))
-                    .bind(ticket_id)
-                    .execute(&mut *write.tx)
-                    .await?;
-            }
-            None => {
-                sqlx::query("DELETE FROM ticket_schedule WHERE ticket_id = $1")
-                    .bind(ticket_id)
-                    .execute(&mut *write.tx)
-                    .await?;
-            }
-        }
-        Ok(Applied { firings: decision.firings.len(), applied: true })
+        write.commit().await?;
+        Ok(outcomes)
     }
 }

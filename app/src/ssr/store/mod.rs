@@ -100,16 +100,6 @@ impl WriteTx {
         self.changes.push(change);
     }
 
-    /// A mark to roll the recorded changes back to, with a savepoint.
-    pub fn change_mark(&self) -> usize {
-        self.changes.len()
-    }
-
-    /// Forgets the changes recorded since `mark`: their savepoint was rolled back.
-    pub fn forget_changes_since(&mut self, mark: usize) {
-        self.changes.truncate(mark);
-    }
-
     pub async fn commit(mut self) -> StoreResult<()> {
         let changes = std::mem::take(&mut self.changes);
         if self.backend == Backend::Postgres {
@@ -304,16 +294,57 @@ fn prepare_sqlite_url(url: &str) -> StoreResult<String> {
     })
 }
 
-/// The `VALUES` list of a multi-row insert: `($1, $2), ($3, $4)` for two columns and two rows.
-pub(crate) fn value_rows(columns: usize, rows: usize) -> String {
+/// `(…), (…), …`: `rows` rows of `columns` bind parameters each. PostgreSQL numbers them
+/// (`$1, $2, …`); SQLite gets anonymous `?`, because it looks a numbered parameter up by a linear
+/// search, which makes binding a statement with thousands of them quadratic.
+fn value_rows(backend: Backend, columns: usize, rows: usize) -> String {
     (0..rows)
         .map(|row| {
-            let numbers: Vec<String> =
-                (1..=columns).map(|column| format!("${}", row * columns + column)).collect();
-            format!("({})", numbers.join(", "))
+            let parameters: Vec<String> = (1..=columns)
+                .map(|column| match backend {
+                    Backend::Postgres => format!("${}", row * columns + column),
+                    Backend::Sqlite => "?".to_string(),
+                })
+                .collect();
+            format!("({})", parameters.join(", "))
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// At most this many bind parameters go in one statement: below SQLite's limit (32,766) and
+/// PostgreSQL's (65,535).
+const MAX_PARAMETERS: usize = 30_000;
+
+/// A statement with bound parameters, as `sqlx::query` builds it.
+pub(crate) type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>;
+
+/// Runs `head (…), (…), … tail` with one parenthesised row of `columns` parameters per item of
+/// `rows`, in as few statements as the parameter limit allows, and returns what they return.
+/// `head` ends where the rows begin (`INSERT … VALUES `, `UPDATE … FROM (VALUES `) and `tail`
+/// follows them (`RETURNING …`, `) AS v WHERE …`); neither may hold parameters of its own.
+/// `bind` binds one item's values in order.
+pub(crate) async fn execute_rows<T>(
+    write: &mut WriteTx,
+    head: &str,
+    tail: &str,
+    columns: usize,
+    rows: Vec<T>,
+    bind: impl for<'q> Fn(AnyQuery<'q>, T) -> AnyQuery<'q>,
+) -> StoreResult<Vec<AnyRow>> {
+    let per_statement = (MAX_PARAMETERS / columns).max(1);
+    let mut returned = Vec::new();
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<T> = rows.by_ref().take(per_statement).collect();
+        let sql = format!("{head}{}{tail}", value_rows(write.backend, columns, chunk.len()));
+        let mut query = sqlx::query(&sql);
+        for row in chunk {
+            query = bind(query, row);
+        }
+        returned.extend(query.fetch_all(&mut *write.tx).await?);
+    }
+    Ok(returned)
 }
 
 /// An instant as stored: milliseconds since the Unix epoch.
@@ -345,7 +376,8 @@ pub(crate) fn get_named<T>(row: &AnyRow, column: &str, parse: fn(&str) -> Option
 mod tests {
     #[test]
     fn value_rows_number_the_parameters_row_by_row() {
-        assert_eq!(super::value_rows(2, 2), "($1, $2), ($3, $4)");
-        assert_eq!(super::value_rows(3, 1), "($1, $2, $3)");
+        assert_eq!(super::value_rows(super::Backend::Postgres, 2, 2), "($1, $2), ($3, $4)");
+        assert_eq!(super::value_rows(super::Backend::Postgres, 3, 1), "($1, $2, $3)");
+        assert_eq!(super::value_rows(super::Backend::Sqlite, 2, 2), "(?, ?), (?, ?)");
     }
 }

@@ -11,7 +11,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::{
-    from_millis, get_instant, get_named, to_millis, value_rows, Store, StoreError, StoreResult, WriteTx,
+    execute_rows, from_millis, get_instant, get_named, to_millis, Store, StoreError, StoreResult, WriteTx,
 };
 use crate::domain::queue::{TicketFilter, TicketListItem, TicketPage, TicketSort, TimelineEntry};
 use crate::domain::ticket::{Assignment, CommandError};
@@ -47,11 +47,11 @@ pub struct Appended {
     pub events: Vec<TicketEvent>,
 }
 
-const TICKET_COLUMNS: &str = "t.id, t.subject, t.description, t.requester_id, t.organisation_id, t.category_id, \
+pub(super) const TICKET_COLUMNS: &str = "t.id, t.subject, t.description, t.requester_id, t.organisation_id, t.category_id, \
      t.priority, t.channel, t.status, t.tier_id, t.group_id, t.assignee_id, t.tags, t.version, t.reopen_count, \
      t.escalation_level, t.acknowledged_level, t.created_at, t.updated_at";
 
-fn ticket_from_row(row: &AnyRow) -> StoreResult<Ticket> {
+pub(super) fn ticket_from_row(row: &AnyRow) -> StoreResult<Ticket> {
     let tags: String = row.try_get("tags")?;
     Ok(Ticket {
         id: row.try_get("id")?,
@@ -130,7 +130,7 @@ impl Store {
         let id: i64 = sqlx::query(
             "INSERT INTO tickets (subject, description, requester_id, organisation_id, category_id, priority, channel,
                  status, tags, version, reopen_count, last_sequence, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', $9, 0, 0, $10, $11) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', $9, 0, 1, $10, $11) RETURNING id",
         )
         .bind(&provisional.subject)
         .bind(&provisional.description)
@@ -206,27 +206,7 @@ impl Store {
         }
         ticket.apply_all(&data, at);
         let events = append_events(write, &ticket, last_sequence, actor_id, &data, at).await?;
-        sqlx::query(
-            "UPDATE tickets SET category_id = $1, priority = $2, status = $3, tier_id = $4, group_id = $5,
-                 assignee_id = $6, tags = $7, version = $8, reopen_count = $9, escalation_level = $10,
-                 acknowledged_level = $11, updated_at = $12
-             WHERE id = $13",
-        )
-        .bind(ticket.category_id)
-        .bind(ticket.priority.as_str())
-        .bind(ticket.status.as_str())
-        .bind(ticket.assignment.tier_id)
-        .bind(ticket.assignment.group_id)
-        .bind(ticket.assignment.assignee_id)
-        .bind(ticket.tags.join(" "))
-        .bind(ticket.version)
-        .bind(ticket.reopen_count)
-        .bind(ticket.escalation_level)
-        .bind(ticket.acknowledged_level)
-        .bind(to_millis(at))
-        .bind(ticket.id)
-        .execute(&mut *write.tx)
-        .await?;
+        update_projections(write, vec![(&ticket, last_sequence + data.len() as i64)]).await?;
         Ok(Appended { ticket, events })
     }
 
@@ -492,8 +472,9 @@ impl Store {
 }
 
 /// Appends `data` after `last_sequence` with one outbox row per event, in the caller's
-/// transaction. `ticket` is the projection after the events, so its version is each event's
-/// `version_after`.
+/// transaction, and marks the ticket due for the engine; the caller writes the projection (and
+/// with it the new last sequence). `ticket` is the projection after the events, so its version
+/// is each event's `version_after`.
 async fn append_events(
     write: &mut WriteTx,
     ticket: &Ticket,
@@ -505,68 +486,20 @@ async fn append_events(
     if data.is_empty() {
         return Ok(Vec::new());
     }
-    // One statement for the events and one for their outbox rows, however many there are.
-    let sql = format!(
-        "INSERT INTO ticket_events (ticket_id, sequence, kind, visibility, actor_id, data, version_after, at)
-         VALUES {} RETURNING id, sequence",
-        value_rows(8, data.len())
-    );
-    let mut insert = sqlx::query(&sql);
-    for (offset, event) in data.iter().enumerate() {
-        let json = serde_json::to_string(event).map_err(|error| StoreError::Corrupt(error.to_string()))?;
-        insert = insert
-            .bind(ticket.id)
-            .bind(last_sequence + 1 + offset as i64)
-            .bind(event.kind())
-            .bind(event.visibility().as_str())
-            .bind(actor_id)
-            .bind(json)
-            .bind(ticket.version)
-            .bind(to_millis(at));
-    }
-    let mut ids = std::collections::HashMap::new();
-    for row in insert.fetch_all(&mut *write.tx).await? {
-        ids.insert(row.try_get::<i64, _>("sequence")?, row.try_get::<i64, _>("id")?);
-    }
-    let mut events = Vec::with_capacity(data.len());
-    for (offset, event) in data.iter().enumerate() {
-        let sequence = last_sequence + 1 + offset as i64;
-        let id = *ids
-            .get(&sequence)
-            .ok_or_else(|| StoreError::Corrupt(format!("event {sequence} not inserted")))?;
-        events.push(TicketEvent { id, ticket_id: ticket.id, sequence, actor_id, at, data: event.clone() });
-    }
-    let sql = format!(
-        "INSERT INTO outbox (ticket_id, event_id, topic, payload, created_at) VALUES {}",
-        value_rows(5, events.len())
-    );
-    let mut outbox = sqlx::query(&sql);
-    for event in &events {
-        let payload = serde_json::json!({
-            "ticket_id": ticket.id,
-            "event_id": event.id,
-            "sequence": event.sequence,
-            "kind": event.data.kind(),
-            "visibility": event.data.visibility().as_str(),
-            "actor_id": actor_id,
-        });
-        outbox = outbox
-            .bind(ticket.id)
-            .bind(event.id)
-            .bind(format!("ticket.{}", event.data.kind()))
-            .bind(payload.to_string())
-            .bind(to_millis(at));
-        write.record(Change {
-            topic: Topic::Ticket,
-            id: event.id,
-            ticket_id: Some(ticket.id),
-            organisation_id: Some(ticket.organisation_id),
-            public: event.data.visibility() == Visibility::Public,
-            user_id: None,
-            kind: event.data.kind().to_string(),
-        });
-    }
-    outbox.execute(&mut *write.tx).await?;
+    let new = data
+        .iter()
+        .enumerate()
+        .map(|(offset, event)| NewEvent {
+            ticket_id: ticket.id,
+            organisation_id: ticket.organisation_id,
+            sequence: last_sequence + 1 + offset as i64,
+            actor_id,
+            version_after: ticket.version,
+            at,
+            data: event.clone(),
+        })
+        .collect();
+    let events = insert_events(write, new).await?;
     // Any change may move a deadline: the engine looks at the ticket again at once.
     sqlx::query(
         "INSERT INTO ticket_schedule (ticket_id, due_at) VALUES ($1, $2)
@@ -577,11 +510,146 @@ async fn append_events(
     .bind(to_millis(at))
     .execute(&mut *write.tx)
     .await?;
-    sqlx::query("UPDATE tickets SET last_sequence = $1 WHERE id = $2")
-        .bind(last_sequence + data.len() as i64)
-        .bind(ticket.id)
-        .execute(&mut *write.tx)
-        .await?;
+    Ok(events)
+}
+
+/// Rewrites the projection of each ticket — its fields after the events just appended — and the
+/// sequence of its last event, in one statement for all of them.
+pub(super) async fn update_projections(
+    write: &mut WriteTx,
+    projections: Vec<(&Ticket, i64)>,
+) -> StoreResult<()> {
+    // VALUES columns are named column1, column2, … on both databases.
+    execute_rows(
+        write,
+        "UPDATE tickets SET category_id = v.column2, priority = v.column3, status = v.column4,
+             tier_id = v.column5, group_id = v.column6, assignee_id = v.column7, tags = v.column8,
+             version = v.column9, reopen_count = v.column10, escalation_level = v.column11,
+             acknowledged_level = v.column12, updated_at = v.column13, last_sequence = v.column14
+         FROM (VALUES ",
+        ") AS v WHERE tickets.id = v.column1",
+        14,
+        projections,
+        |query, (ticket, last_sequence)| {
+            query
+                .bind(ticket.id)
+                .bind(ticket.category_id)
+                .bind(ticket.priority.as_str())
+                .bind(ticket.status.as_str())
+                .bind(ticket.assignment.tier_id)
+                .bind(ticket.assignment.group_id)
+                .bind(ticket.assignment.assignee_id)
+                .bind(ticket.tags.join(" "))
+                .bind(ticket.version)
+                .bind(ticket.reopen_count)
+                .bind(ticket.escalation_level)
+                .bind(ticket.acknowledged_level)
+                .bind(to_millis(ticket.updated_at))
+                .bind(last_sequence)
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// An event about to be appended to a ticket's log, with what its row records.
+pub(super) struct NewEvent {
+    pub ticket_id: i64,
+    pub organisation_id: i64,
+    pub sequence: i64,
+    pub actor_id: Option<i64>,
+    pub version_after: i64,
+    pub at: DateTime<Utc>,
+    pub data: EventData,
+}
+
+/// Inserts events of one or more tickets and one outbox row per event — one statement for all
+/// the events and one for all the outbox rows, however many tickets — and notes them for the
+/// live streams. The caller keeps `tickets.last_sequence` and the projection in step. Returns the
+/// events with their ids, in the given order.
+pub(super) async fn insert_events(write: &mut WriteTx, new: Vec<NewEvent>) -> StoreResult<Vec<TicketEvent>> {
+    let mut rows = Vec::with_capacity(new.len());
+    for event in &new {
+        let json =
+            serde_json::to_string(&event.data).map_err(|error| StoreError::Corrupt(error.to_string()))?;
+        rows.push((event, json));
+    }
+    let returned = execute_rows(
+        write,
+        "INSERT INTO ticket_events (ticket_id, sequence, kind, visibility, actor_id, data, version_after, at) VALUES ",
+        " RETURNING id, ticket_id, sequence",
+        8,
+        rows,
+        |query, (event, json)| {
+            query
+                .bind(event.ticket_id)
+                .bind(event.sequence)
+                .bind(event.data.kind())
+                .bind(event.data.visibility().as_str())
+                .bind(event.actor_id)
+                .bind(json)
+                .bind(event.version_after)
+                .bind(to_millis(event.at))
+        },
+    )
+    .await?;
+    let mut ids = std::collections::HashMap::with_capacity(returned.len());
+    for row in &returned {
+        ids.insert(
+            (row.try_get::<i64, _>("ticket_id")?, row.try_get::<i64, _>("sequence")?),
+            row.try_get::<i64, _>("id")?,
+        );
+    }
+    let mut events = Vec::with_capacity(new.len());
+    for event in new {
+        let id = *ids.get(&(event.ticket_id, event.sequence)).ok_or_else(|| {
+            StoreError::Corrupt(format!(
+                "event {} of ticket {} not inserted",
+                event.sequence, event.ticket_id
+            ))
+        })?;
+        write.record(Change {
+            topic: Topic::Ticket,
+            id,
+            ticket_id: Some(event.ticket_id),
+            organisation_id: Some(event.organisation_id),
+            public: event.data.visibility() == Visibility::Public,
+            user_id: None,
+            kind: event.data.kind().to_string(),
+        });
+        events.push(TicketEvent {
+            id,
+            ticket_id: event.ticket_id,
+            sequence: event.sequence,
+            actor_id: event.actor_id,
+            at: event.at,
+            data: event.data,
+        });
+    }
+    execute_rows(
+        write,
+        "INSERT INTO outbox (ticket_id, event_id, topic, payload, created_at) VALUES ",
+        "",
+        5,
+        events.iter().collect(),
+        |query, event| {
+            let payload = serde_json::json!({
+                "ticket_id": event.ticket_id,
+                "event_id": event.id,
+                "sequence": event.sequence,
+                "kind": event.data.kind(),
+                "visibility": event.data.visibility().as_str(),
+                "actor_id": event.actor_id,
+            });
+            query
+                .bind(event.ticket_id)
+                .bind(event.id)
+                .bind(format!("ticket.{}", event.data.kind()))
+                .bind(payload.to_string())
+                .bind(to_millis(event.at))
+        },
+    )
+    .await?;
     Ok(events)
 }
 
