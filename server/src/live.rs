@@ -4,7 +4,8 @@
 //! `event: notification`, data = the change as JSON). The event id is `E.N`: the newest ticket
 //! event and notification ids sent so far. A browser that reconnects sends it back as
 //! `Last-Event-ID` and gets what it missed from the database first; if it missed too much, a
-//! `reset` event tells it to reload what it shows. Streams end when the server shuts down.
+//! `reset` event tells it to reload what it shows — as does any stream when this instance may
+//! have missed other instances' changes. Streams end when the server shuts down.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -18,7 +19,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::{self, Stream, StreamExt};
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
-use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::wrappers::{BroadcastStream, WatchStream};
 
 /// How many missed changes of each topic a reconnecting stream is replayed.
 const REPLAY: i64 = 500;
@@ -92,8 +93,12 @@ pub async fn live(State(state): State<AppState>, headers: HeaderMap) -> Response
             std::future::ready(Some(item))
         })
         .filter_map(|item| std::future::ready(item.map(Ok::<_, Infallible>)));
+    // Changes were missed (another instance's, while the PostgreSQL listener reconnected): the
+    // page reloads what it shows.
+    let gaps = WatchStream::from_changes(state.store.live().gaps())
+        .map(|_| Ok::<_, Infallible>(Event::default().event("reset").data("{}")));
     let events: std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>> =
-        Box::pin(stream::iter(replay).chain(live).take_until(shutdown));
+        Box::pin(stream::iter(replay).chain(stream::select(live, gaps)).take_until(shutdown));
     let mut response =
         Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response();
     // Proxies must not buffer the stream.

@@ -60,11 +60,14 @@ impl Change {
     }
 }
 
-/// This process's fan-out of changes to its open streams, and the signal that ends them when
-/// the server shuts down.
+/// This process's fan-out of changes to its open streams, the signal that changes may have been
+/// missed, and the signal that ends the streams when the server shuts down.
 #[derive(Clone)]
 pub struct LiveHub {
     sender: broadcast::Sender<Change>,
+    /// Counts the gaps: times the PostgreSQL listener lost its connection, so changes committed
+    /// meanwhile by other instances never reached this one.
+    gaps: watch::Sender<u64>,
     closing: watch::Sender<bool>,
 }
 
@@ -73,7 +76,11 @@ const BACKLOG: usize = 4096;
 
 impl Default for LiveHub {
     fn default() -> Self {
-        LiveHub { sender: broadcast::channel(BACKLOG).0, closing: watch::channel(false).0 }
+        LiveHub {
+            sender: broadcast::channel(BACKLOG).0,
+            gaps: watch::channel(0).0,
+            closing: watch::channel(false).0,
+        }
     }
 }
 
@@ -85,6 +92,17 @@ impl LiveHub {
 
     pub fn subscribe(&self) -> broadcast::Receiver<Change> {
         self.sender.subscribe()
+    }
+
+    /// Says that changes may have been missed: every open stream tells its page to reload what
+    /// it shows.
+    pub fn report_gap(&self) {
+        self.gaps.send_modify(|gaps| *gaps += 1);
+    }
+
+    /// Changes whenever a gap is reported.
+    pub fn gaps(&self) -> watch::Receiver<u64> {
+        self.gaps.subscribe()
     }
 
     /// Completes when the server begins to shut down; streams end then so the graceful shutdown

@@ -154,3 +154,69 @@ async fn streams_end_when_the_server_shuts_down(backend: Backend) {
     .await;
     assert!(ended.is_ok(), "the stream ends once the server begins to shut down");
 }
+
+/// Reads the stream until its text so far satisfies `done`, or `wait` has passed.
+async fn read_until(
+    stream: &mut (impl futures_util::Stream<Item = Result<axum::body::Bytes, axum::Error>> + Unpin),
+    text: &mut String,
+    wait: Duration,
+    done: impl Fn(&str) -> bool,
+) {
+    let deadline = tokio::time::Instant::now() + wait;
+    while !done(text) {
+        match tokio::time::timeout_at(deadline, stream.next()).await {
+            Ok(Some(Ok(chunk))) => text.push_str(&String::from_utf8_lossy(&chunk)),
+            _ => return,
+        }
+    }
+}
+
+/// When this instance's PostgreSQL listener loses its connection, changes other instances commit
+/// meanwhile never reach it: its open streams are told to reload, and the listener listens again.
+#[tokio::test]
+async fn postgres_streams_are_told_to_reload_when_the_listener_loses_its_connection() {
+    let url = fresh_database_url(Backend::Postgres).await;
+    let store = Store::connect(&url).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    server::demo::load(&store, chrono::Utc::now()).await.expect("demo");
+    tokio::spawn(store.clone().listen_for_changes(url));
+    let listening =
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'listen%'";
+    let mut listener_pid = None;
+    for _ in 0..100 {
+        if let Some(row) = sqlx::query(listening).fetch_optional(store.pool()).await.expect("activity") {
+            listener_pid = Some(sqlx::Row::try_get::<i32, _>(&row, "pid").expect("pid"));
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let listener_pid = listener_pid.expect("the listener is listening");
+    let callers = callers(&state(store.clone())).await;
+    let (status, body) = open_stream(&callers.agent, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let mut stream = body.into_data_stream();
+    let mut text = String::new();
+
+    sqlx::query("SELECT pg_terminate_backend($1) AS ended")
+        .bind(listener_pid)
+        .fetch_one(store.pool())
+        .await
+        .expect("the listener's connection is cut");
+    read_until(&mut stream, &mut text, Duration::from_secs(10), |text| text.contains("event: reset")).await;
+    assert!(text.contains("event: reset"), "the page is told to reload:\n{text}");
+
+    // Listening again: a change committed now reaches the stream.
+    let sam = user_by_email(&store, "sam.agent@tierline.example").await;
+    let acme = a_ticket_of(&store, "Acme Logistics").await;
+    let mut heard = false;
+    for _ in 0..20 {
+        write(&store, acme, &sam, Visibility::Internal, "After the reconnection.").await;
+        read_until(&mut stream, &mut text, Duration::from_millis(500), |text| text.contains("event: ticket"))
+            .await;
+        if text.contains("event: ticket") {
+            heard = true;
+            break;
+        }
+    }
+    assert!(heard, "changes flow again after the listener reconnects:\n{text}");
+}

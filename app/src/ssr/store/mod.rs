@@ -198,6 +198,7 @@ impl Store {
             return;
         }
         let mut closing = self.live.closing();
+        let mut connected_before = false;
         loop {
             let listener = async {
                 let mut listener = sqlx::postgres::PgListener::connect(&url).await?;
@@ -212,23 +213,37 @@ impl Store {
                     continue;
                 }
             };
+            if connected_before {
+                self.live.report_gap();
+            }
+            connected_before = true;
             loop {
                 let notification = tokio::select! {
-                    notification = listener.recv() => notification,
+                    notification = listener.try_recv() => notification,
                     _ = closing.wait_for(|closed| *closed) => return,
                 };
                 match notification {
-                    Ok(notification) => match serde_json::from_str::<Vec<Change>>(notification.payload()) {
-                        Ok(changes) => {
-                            self.notifier_wake.notify_one();
-                            for change in changes {
-                                self.live.publish(change);
+                    Ok(Some(notification)) => {
+                        match serde_json::from_str::<Vec<Change>>(notification.payload()) {
+                            Ok(changes) => {
+                                self.notifier_wake.notify_one();
+                                for change in changes {
+                                    self.live.publish(change);
+                                }
                             }
+                            Err(error) => tracing::warn!(%error, "unreadable live change"),
                         }
-                        Err(error) => tracing::warn!(%error, "unreadable live change"),
-                    },
+                    }
+                    // The connection dropped; the next call reconnects and listens again.
+                    // Whatever was committed meanwhile is not sent again: the pages reload.
+                    Ok(None) => {
+                        tracing::warn!("live change listener lost its connection; reconnecting");
+                        self.live.report_gap();
+                        // The outbox may have rows nobody announced.
+                        self.notifier_wake.notify_one();
+                    }
                     Err(error) => {
-                        tracing::warn!(%error, "live change listener lost its connection");
+                        tracing::warn!(%error, "live change listener failed; connecting again");
                         break;
                     }
                 }
