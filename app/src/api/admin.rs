@@ -145,7 +145,7 @@ pub async fn save_organisation(form: OrganisationForm) -> Result<(), AppError> {
     }
     let saved = match id {
         None => store.create_organisation(&name, &plan, crate::ssr::now()).await.map(|_| true),
-        Some(id) => store.update_organisation(id, &name, &plan).await,
+        Some(id) => store.update_organisation(id, &name, &plan, crate::ssr::now()).await,
     };
     server::unique(saved, "name", "Another organisation already has this name.")?
         .then_some(())

@@ -93,7 +93,6 @@ pub async fn save_policy(source: String, comment: String) -> Result<i64, AppErro
     }
     let now = crate::ssr::now();
     let version = store.save_policy_version(&source, user.id, &comment, now).await?;
-    store.reschedule_open_tickets(now).await?;
     tracing::info!(version, user_id = user.id, "policy version saved");
     Ok(version)
 }

@@ -21,6 +21,7 @@ crate::on_both_backends!(
     a_tier_that_gives_no_public_update_misses_its_checkpoint_once,
     an_age_criterion_fires_at_the_instant_the_ticket_is_old_enough,
     a_batch_leaves_out_tickets_that_changed_or_whose_thresholds_fired_elsewhere,
+    a_new_plan_or_calendar_moves_the_deadlines_of_open_tickets_at_once,
 );
 
 /// Monday 2 March 2026, 09:00 in Berlin: the office calendar of the demo is open.
@@ -385,4 +386,89 @@ async fn a_batch_leaves_out_tickets_that_changed_or_whose_thresholds_fired_elsew
     assert_eq!(store.ticket(changed).await.expect("read").expect("exists").escalation_level, 2);
     assert_eq!(breaches(&log(&store, changed).await, ClockKind::TierBudget), 1);
     assert_eq!(breaches(&log(&store, raced).await, ClockKind::TierBudget), 0);
+}
+
+async fn next_breach(store: &Store, id: i64) -> Option<DateTime<Utc>> {
+    let row = sqlx::query("SELECT next_breach_at FROM tickets WHERE id = $1")
+        .bind(id)
+        .fetch_one(store.pool())
+        .await
+        .expect("ticket");
+    sqlx::Row::try_get::<Option<i64>, _>(&row, "next_breach_at")
+        .expect("next breach")
+        .map(|millis| Utc.timestamp_millis_opt(millis).single().expect("instant"))
+}
+
+/// Changing an organisation's plan or a calendar the policy measures in moves the deadlines of
+/// open tickets at once, not at their old due instants; saving them unchanged moves nothing.
+async fn a_new_plan_or_calendar_moves_the_deadlines_of_open_tickets_at_once(backend: Backend) {
+    let store = demo_store(backend).await;
+    let engine = Engine::new(store.clone());
+    let start = monday_morning();
+    let acme_ticket = open_ticket(&store, None, Priority::Urgent, start).await;
+    let dana = user_by_email(&store, "dana@globex.example").await;
+    let created = ticket::open(
+        &NewTicket {
+            subject: "Tills offline".into(),
+            description: "All stores.".into(),
+            category_id: None,
+            priority: Priority::Urgent,
+        },
+        Channel::Portal,
+    );
+    let globex_ticket = store
+        .create_ticket(dana.id, dana.organisation_id.expect("org"), dana.id, created, start)
+        .await
+        .expect("ticket")
+        .ticket
+        .id;
+    engine.tick(start).await.expect("tick");
+    // Urgent on the enterprise and premium plans: the first response is due in 30 minutes,
+    // around the clock.
+    assert_eq!(next_breach(&store, acme_ticket).await, Some(start + Duration::minutes(30)));
+    assert_eq!(next_breach(&store, globex_ticket).await, Some(start + Duration::minutes(30)));
+    let now = start + Duration::minutes(5);
+    let due = store.due_tickets(now, 100).await.expect("due");
+    assert!(!due.contains(&acme_ticket) && !due.contains(&globex_ticket), "{due:?}");
+
+    // Acme moves to the standard plan: an hour of office time.
+    let acme = store
+        .organisations()
+        .await
+        .expect("organisations")
+        .into_iter()
+        .find(|organisation| organisation.name == "Acme Logistics")
+        .expect("Acme");
+    assert!(store.update_organisation(acme.id, &acme.name, "standard", now).await.expect("saved"));
+    let due = store.due_tickets(now, 100).await.expect("due");
+    assert!(due.contains(&acme_ticket) && !due.contains(&globex_ticket), "only Acme's tickets: {due:?}");
+    engine.tick(now).await.expect("tick");
+    assert_eq!(next_breach(&store, acme_ticket).await, Some(start + Duration::hours(1)));
+    assert!(store.update_organisation(acme.id, &acme.name, "standard", now).await.expect("saved"));
+    assert!(
+        !store.due_tickets(now, 100).await.expect("due").contains(&acme_ticket),
+        "same plan, nothing moves"
+    );
+
+    // The office closes at 09:30 that Monday: half of Acme's hour is left for Tuesday 08:00 in
+    // Berlin. Globex's clock runs around the clock and keeps its deadline.
+    let office = store
+        .calendars()
+        .await
+        .expect("calendars")
+        .into_iter()
+        .find(|calendar| calendar.name == "Office hours (Berlin)")
+        .expect("office hours");
+    let shortened =
+        office.source.replace("[overrides]\n", "[overrides]\n\"2026-03-02\" = [\"08:00-09:30\"]\n");
+    assert_ne!(shortened, office.source);
+    store.save_calendar(&office.name, &shortened, now).await.expect("calendar");
+    let due = store.due_tickets(now, 100).await.expect("due");
+    assert!(due.contains(&acme_ticket) && due.contains(&globex_ticket), "every open ticket: {due:?}");
+    engine.tick(now).await.expect("tick");
+    let tuesday = Utc.with_ymd_and_hms(2026, 3, 3, 7, 30, 0).single().expect("instant");
+    assert_eq!(next_breach(&store, acme_ticket).await, Some(tuesday));
+    assert_eq!(next_breach(&store, globex_ticket).await, Some(start + Duration::minutes(30)));
+    store.save_calendar(&office.name, &shortened, now).await.expect("calendar");
+    assert!(store.due_tickets(now, 100).await.expect("due").is_empty(), "same calendar, nothing moves");
 }

@@ -23,17 +23,40 @@ impl Store {
         Ok(id)
     }
 
-    pub async fn update_organisation(&self, id: i64, name: &str, plan: &str) -> StoreResult<bool> {
+    /// Renames an organisation or changes its plan; a new plan may change the targets of its open
+    /// tickets, so the engine recomputes them at once. False when there is no such organisation.
+    pub async fn update_organisation(
+        &self,
+        id: i64,
+        name: &str,
+        plan: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
         let mut write = self.begin_write().await?;
-        let updated = sqlx::query("UPDATE organisations SET name = $1, plan = $2 WHERE id = $3")
+        let Some(row) =
+            sqlx::query(&format!("SELECT plan FROM organisations WHERE id = $1{}", self.lock_clause()))
+                .bind(id)
+                .fetch_optional(&mut *write.tx)
+                .await?
+        else {
+            return Ok(false);
+        };
+        let old_plan: String = row.try_get("plan")?;
+        sqlx::query("UPDATE organisations SET name = $1, plan = $2 WHERE id = $3")
             .bind(name)
             .bind(plan)
             .bind(id)
             .execute(&mut *write.tx)
-            .await?
-            .rows_affected();
+            .await?;
+        let replanned = old_plan != plan;
+        if replanned {
+            super::engine::reschedule_open_in(&mut write, now, Some(id)).await?;
+        }
         write.commit().await?;
-        Ok(updated == 1)
+        if replanned {
+            self.engine_wake().notify_one();
+        }
+        Ok(true)
     }
 
     pub async fn organisations(&self) -> StoreResult<Vec<Organisation>> {
@@ -219,9 +242,17 @@ impl Store {
             .collect()
     }
 
-    /// Creates a calendar or replaces the source of the one with this name.
+    /// Creates a calendar or replaces the source of the one with this name. Changing a calendar
+    /// may move the deadlines of open tickets either way, so the engine recomputes them at once.
     pub async fn save_calendar(&self, name: &str, source: &str, now: DateTime<Utc>) -> StoreResult<i64> {
         let mut write = self.begin_write().await?;
+        let previous: Option<String> =
+            sqlx::query(&format!("SELECT source FROM calendars WHERE name = $1{}", self.lock_clause()))
+                .bind(name)
+                .fetch_optional(&mut *write.tx)
+                .await?
+                .map(|row| row.try_get("source"))
+                .transpose()?;
         let id = sqlx::query(
             "INSERT INTO calendars (name, source, updated_at) VALUES ($1, $2, $3)
              ON CONFLICT (name) DO UPDATE SET source = excluded.source, updated_at = excluded.updated_at
@@ -233,7 +264,15 @@ impl Store {
         .fetch_one(&mut *write.tx)
         .await?
         .try_get("id")?;
+        // A changed calendar may be one the policy measures deadlines in.
+        let changed = previous.is_some_and(|previous| previous != source);
+        if changed {
+            super::engine::reschedule_open_in(&mut write, now, None).await?;
+        }
         write.commit().await?;
+        if changed {
+            self.engine_wake().notify_one();
+        }
         Ok(id)
     }
 

@@ -72,23 +72,6 @@ impl Store {
         rows.iter().map(|row| Ok(row.try_get("ticket_id")?)).collect()
     }
 
-    /// Marks every open ticket due at `now`, so the engine looks at each again: after a new
-    /// policy version, targets and ladders may have changed for all of them.
-    pub async fn reschedule_open_tickets(&self, now: DateTime<Utc>) -> StoreResult<()> {
-        let mut write = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO ticket_schedule (ticket_id, due_at)
-             SELECT id, $1 FROM tickets WHERE status NOT IN ('resolved', 'closed')
-             ON CONFLICT (ticket_id) DO UPDATE SET due_at = excluded.due_at",
-        )
-        .bind(to_millis(now))
-        .execute(&mut *write.tx)
-        .await?;
-        write.commit().await?;
-        self.engine_wake().notify_one();
-        Ok(())
-    }
-
     /// The earliest instant any ticket is due, for the worker to sleep until.
     pub async fn next_due_instant(&self) -> StoreResult<Option<DateTime<Utc>>> {
         let row =
@@ -147,30 +130,43 @@ impl Store {
         }
         let mut write = self.begin_write().await?;
 
-        // PostgreSQL: one writer at a time per ticket. The ticket rows are locked first, in the
-        // same order as the write path (ticket, then schedule), so people and engines never wait
-        // on each other in a cycle; a row someone else holds is theirs now, and stays due.
-        let claim = match self.backend() {
-            Backend::Postgres => " FOR UPDATE OF t SKIP LOCKED",
-            Backend::Sqlite => "",
+        // PostgreSQL: one writer at a time per ticket. The ticket rows are locked first, then
+        // their schedule rows in ticket order: the write path's order (ticket, then schedule), so
+        // people and engines never wait on each other in a cycle, and the order in which
+        // rescheduling locks schedule rows. A ticket someone else holds is theirs now, and stays
+        // due.
+        let (claim, lock) = match self.backend() {
+            Backend::Postgres => (" FOR UPDATE SKIP LOCKED", " FOR UPDATE"),
+            Backend::Sqlite => ("", ""),
         };
         let list = decisions.iter().map(|(id, _, _)| id.to_string()).collect::<Vec<_>>().join(", ");
         let rows = sqlx::query(&format!(
-            "SELECT {TICKET_COLUMNS}, t.last_sequence,
-                 (SELECT COUNT(*) FROM ticket_schedule s WHERE s.ticket_id = t.id) AS scheduled
-             FROM tickets t WHERE t.id IN ({list}){claim}"
+            "SELECT {TICKET_COLUMNS}, t.last_sequence FROM tickets t WHERE t.id IN ({list}){claim}"
         ))
         .fetch_all(&mut *write.tx)
         .await?;
         let mut current = HashMap::with_capacity(rows.len());
         for row in &rows {
-            if row.try_get::<i64, _>("scheduled")? > 0 {
-                current.insert(
-                    row.try_get::<i64, _>("id")?,
-                    (ticket_from_row(row)?, row.try_get::<i64, _>("last_sequence")?),
-                );
-            }
+            current.insert(
+                row.try_get::<i64, _>("id")?,
+                (ticket_from_row(row)?, row.try_get::<i64, _>("last_sequence")?),
+            );
         }
+        let held = current.keys().map(i64::to_string).collect::<Vec<_>>().join(", ");
+        let scheduled: BTreeSet<i64> = if held.is_empty() {
+            BTreeSet::new()
+        } else {
+            sqlx::query(&format!(
+                "SELECT ticket_id FROM ticket_schedule WHERE ticket_id IN ({held}) ORDER BY ticket_id{lock}"
+            ))
+            .fetch_all(&mut *write.tx)
+            .await?
+            .iter()
+            .map(|row| row.try_get("ticket_id"))
+            .collect::<Result<_, _>>()?
+        };
+        // A ticket no longer in the schedule was handled meanwhile.
+        current.retain(|id, _| scheduled.contains(id));
         // The tickets whose logs are still as their decisions saw them.
         let mut ready: Vec<(usize, Ticket, i64)> = decisions
             .iter()
@@ -316,4 +312,28 @@ impl Store {
         write.commit().await?;
         Ok(outcomes)
     }
+}
+
+/// Marks open tickets due at `now` in the caller's transaction — every one, or those of one
+/// organisation — so that once it commits the engine decides about them afresh: a new policy
+/// version, calendar or plan may have moved their deadlines either way. The caller wakes the
+/// engine after the commit. Rows are locked in ticket order, as the engine locks them, so the two
+/// never deadlock on PostgreSQL.
+pub(crate) async fn reschedule_open_in(
+    write: &mut super::WriteTx,
+    now: DateTime<Utc>,
+    organisation_id: Option<i64>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO ticket_schedule (ticket_id, due_at)
+         SELECT id, $1 FROM tickets
+         WHERE status NOT IN ('resolved', 'closed') AND ($2 IS NULL OR organisation_id = $2)
+         ORDER BY id
+         ON CONFLICT (ticket_id) DO UPDATE SET due_at = excluded.due_at",
+    )
+    .bind(to_millis(now))
+    .bind(organisation_id)
+    .execute(&mut *write.tx)
+    .await?;
+    Ok(())
 }
