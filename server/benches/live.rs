@@ -568,7 +568,11 @@ async fn delivery_throughput(store: &Store, options: &Options) {
     let settings = Settings {
         webhooks: BTreeMap::from([(
             "status-page".to_string(),
-            WebhookSettings { url: format!("http://{address}/hook"), secret: WEBHOOK_SECRET.into() },
+            WebhookSettings {
+                url: format!("http://{address}/hook"),
+                format: server::config::WebhookFormat::Json,
+                secret: WEBHOOK_SECRET.into(),
+            },
         )]),
         ..Settings::default()
     };

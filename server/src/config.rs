@@ -30,7 +30,8 @@ pub struct Settings {
     pub slack: Option<ChatSettings>,
     /// The Microsoft Teams Workflows webhook the policy's `teams` channel posts to.
     pub teams: Option<ChatSettings>,
-    /// Generic JSON webhooks by name, for the policy's `webhook:NAME` channels.
+    /// Webhooks by name, for the policy's `webhook:NAME` channels: generic signed JSON, or Slack
+    /// and Teams channels of their own.
     pub webhooks: BTreeMap<String, WebhookSettings>,
     /// How long a delivery worker holds a delivery it is sending; if it dies meanwhile, another
     /// (or the restarted one) sends it again after this long, with the same idempotency key.
@@ -63,8 +64,27 @@ pub struct ChatSettings {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct WebhookSettings {
     pub url: String,
-    /// The shared secret of the `Tierline-Signature` header (HMAC-SHA256); see docs/webhooks.md.
+    /// What the body looks like: the generic signed JSON, or a Slack or Teams message, so each
+    /// team's chat channel can be a webhook of its own.
+    #[serde(default)]
+    pub format: WebhookFormat,
+    /// The shared secret of the `Tierline-Signature` header (HMAC-SHA256), required for the
+    /// generic format; see docs/webhooks.md.
+    #[serde(default)]
     pub secret: String,
+}
+
+/// The body a named webhook posts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WebhookFormat {
+    /// The generic JSON body, signed.
+    #[default]
+    Json,
+    /// A Slack incoming-webhook message.
+    Slack,
+    /// A Microsoft Teams Workflows card.
+    Teams,
 }
 
 impl Default for Settings {
@@ -127,5 +147,27 @@ mod tests {
         assert_eq!(settings.redacted_database_url(), "postgres://tl:***@db:5432/tierline");
         let plain = Settings::default();
         assert_eq!(plain.redacted_database_url(), "sqlite:data/tierline.db");
+    }
+
+    #[test]
+    fn named_webhooks_read_their_format_and_default_to_signed_json() {
+        let folder = std::env::temp_dir().join(format!("tierline-config-{}", std::process::id()));
+        std::fs::create_dir_all(&folder).expect("folder");
+        let file = folder.join("tierline.toml");
+        std::fs::write(
+            &file,
+            "[webhooks.l2-chat]\nurl = \"https://hooks.slack.com/services/T/B/X\"\nformat = \"slack\"\n\n\
+             [webhooks.status-page]\nurl = \"https://status.example.com/hook\"\nsecret = \"s3cret\"\n",
+        )
+        .expect("settings file");
+        let settings = Settings::load(Some(&file)).expect("settings");
+        assert_eq!(settings.webhooks["l2-chat"].format, WebhookFormat::Slack);
+        assert_eq!(settings.webhooks["status-page"].format, WebhookFormat::Json);
+        assert_eq!(settings.webhooks["status-page"].secret, "s3cret");
+        std::fs::write(&file, "[webhooks.pager]\nurl = \"https://example.com\"\nformat = \"sms\"\n")
+            .expect("settings file");
+        let error = Settings::load(Some(&file)).expect_err("an unknown format");
+        assert!(error.to_string().contains("sms"), "{error}");
+        std::fs::remove_dir_all(&folder).expect("clean up");
     }
 }

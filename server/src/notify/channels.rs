@@ -11,7 +11,7 @@ use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::render::{self, Email};
-use crate::config::{ChatSettings, Settings, SmtpSettings, WebhookSettings};
+use crate::config::{ChatSettings, Settings, SmtpSettings, WebhookFormat, WebhookSettings};
 
 /// How long one send may take. Well below the delivery lease, so a slow receiver never sees a
 /// second copy while the first is still being sent.
@@ -48,6 +48,13 @@ struct Mailer {
 
 impl Channels {
     pub fn from_settings(settings: &Settings) -> anyhow::Result<Channels> {
+        for (name, webhook) in &settings.webhooks {
+            if webhook.format == WebhookFormat::Json && webhook.secret.trim().is_empty() {
+                anyhow::bail!(
+                    "webhooks.{name}.secret: a webhook in the generic JSON format needs a secret to sign with"
+                );
+            }
+        }
         let mailer = settings.smtp.as_ref().map(Mailer::new).transpose()?;
         let http = reqwest::Client::builder()
             .timeout(SEND_TIMEOUT)
@@ -119,15 +126,23 @@ impl Channels {
         self.post(&teams.url, body, &notice.idempotency_key, None).await
     }
 
-    /// Posts the generic JSON body to the webhook `name`, signed with its secret.
+    /// Posts to the webhook `name` in its format: the generic JSON body signed with its secret,
+    /// or a Slack or Teams message.
     pub async fn send_webhook(&self, name: &str, notice: &render::Notice) -> Result<(), SendError> {
         let Some(webhook) = self.webhooks.get(name) else {
             return Err(SendError::Permanent(format!("no webhook called {name:?} is configured")));
         };
-        let body = render::generic_payload(notice).to_string();
-        let signature =
-            render::sign(webhook.secret.as_bytes(), chrono::Utc::now().timestamp(), body.as_bytes());
-        self.post(&webhook.url, body, &notice.idempotency_key, Some(signature)).await
+        let (body, signature) = match webhook.format {
+            WebhookFormat::Json => {
+                let body = render::generic_payload(notice).to_string();
+                let signature =
+                    render::sign(webhook.secret.as_bytes(), chrono::Utc::now().timestamp(), body.as_bytes());
+                (body, Some(signature))
+            }
+            WebhookFormat::Slack => (render::slack_payload(notice).to_string(), None),
+            WebhookFormat::Teams => (render::teams_payload(notice).to_string(), None),
+        };
+        self.post(&webhook.url, body, &notice.idempotency_key, signature).await
     }
 
     async fn post(
@@ -184,5 +199,31 @@ impl Mailer {
         }
         let domain = from.email.domain().to_string();
         Ok(Mailer { transport: builder.build(), from, domain })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_generic_webhook_without_a_secret_is_refused_by_name() {
+        let webhook = |format, secret: &str| WebhookSettings {
+            url: "https://example.com/hook".into(),
+            format,
+            secret: secret.into(),
+        };
+        let settings = |webhook| Settings {
+            webhooks: BTreeMap::from([("status-page".to_string(), webhook)]),
+            ..Settings::default()
+        };
+        let error =
+            Channels::from_settings(&settings(webhook(WebhookFormat::Json, " "))).err().expect("refused");
+        assert!(error.to_string().starts_with("webhooks.status-page.secret:"), "{error}");
+        assert!(Channels::from_settings(&settings(webhook(WebhookFormat::Json, "s3cret"))).is_ok());
+        assert!(
+            Channels::from_settings(&settings(webhook(WebhookFormat::Slack, ""))).is_ok(),
+            "chat needs no secret"
+        );
     }
 }

@@ -14,7 +14,7 @@ use app::domain::ticket::{self, Assignment, Handoff, NewTicket};
 use app::domain::{Channel, Priority, UserSummary};
 use app::ssr::Store;
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use server::config::{ChatSettings, Settings, SmtpSettings, WebhookSettings};
+use server::config::{ChatSettings, Settings, SmtpSettings, WebhookFormat, WebhookSettings};
 use server::notify::channels::Channels;
 use server::notify::render;
 use server::notify::{Notifier, Sender};
@@ -43,7 +43,7 @@ fn policy_with_every_channel() -> String {
 [[notify]]
 events = [\"escalated\"]
 to = [\"email:duty@example.com\"]
-channels = [\"email\", \"slack\", \"teams\", \"webhook:status-page\"]
+channels = [\"email\", \"slack\", \"teams\", \"webhook:status-page\", \"webhook:l2-chat\"]
 urgent = true
 "
     )
@@ -62,10 +62,25 @@ fn settings(smtp_port: u16, receiver: SocketAddr) -> Settings {
         }),
         slack: Some(ChatSettings { url: format!("{base}/slack") }),
         teams: Some(ChatSettings { url: format!("{base}/teams") }),
-        webhooks: BTreeMap::from([(
-            "status-page".to_string(),
-            WebhookSettings { url: format!("{base}/hook"), secret: WEBHOOK_SECRET.into() },
-        )]),
+        webhooks: BTreeMap::from([
+            (
+                "status-page".to_string(),
+                WebhookSettings {
+                    url: format!("{base}/hook"),
+                    format: WebhookFormat::Json,
+                    secret: WEBHOOK_SECRET.into(),
+                },
+            ),
+            // A team's own Slack channel.
+            (
+                "l2-chat".to_string(),
+                WebhookSettings {
+                    url: format!("{base}/l2-chat"),
+                    format: WebhookFormat::Slack,
+                    secret: String::new(),
+                },
+            ),
+        ]),
         ..Settings::default()
     }
 }
@@ -208,6 +223,14 @@ async fn an_escalation_reaches_email_chat_webhook_and_in_app_once(backend: Backe
     assert_eq!(slack.len(), 1);
     assert!(serde_json::from_str::<serde_json::Value>(&slack[0].1).expect("JSON")["blocks"].is_array());
     assert_eq!(slack[0].0[render::ID_HEADER], key_of(&keys, "slack").as_str());
+    // A named webhook in Slack's format: the same blocks, unsigned, to that channel's URL.
+    let team_chat = receiver.at("/l2-chat");
+    assert_eq!(team_chat.len(), 1);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&team_chat[0].1).expect("JSON")["blocks"],
+        serde_json::from_str::<serde_json::Value>(&slack[0].1).expect("JSON")["blocks"]
+    );
+    assert!(team_chat[0].0.get(render::SIGNATURE_HEADER).is_none());
     let teams = receiver.at("/teams");
     assert_eq!(teams.len(), 1);
     let card: serde_json::Value = serde_json::from_str(&teams[0].1).expect("JSON");
