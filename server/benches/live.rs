@@ -160,6 +160,7 @@ async fn live_latency(store: &Store, options: &Options) {
         leptos_options: LeptosOptions::builder().output_name("tierline").build(),
         login_limiter: Arc::new(LoginLimiter::new(1_000)),
         secure_cookies: false,
+        metrics_token: None,
     };
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = listener.local_addr().expect("address");

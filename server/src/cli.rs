@@ -161,6 +161,8 @@ async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
+    // Before anything is counted: the workers' counters start with them.
+    crate::metrics::install();
     let configuration =
         leptos::config::get_configuration(None).context("reading the Leptos configuration")?;
     let leptos_options = configuration.leptos_options;

@@ -36,6 +36,8 @@ pub struct Settings {
     /// How long a delivery worker holds a delivery it is sending; if it dies meanwhile, another
     /// (or the restarted one) sends it again after this long, with the same idempotency key.
     pub delivery_lease_seconds: u64,
+    /// The bearer token Prometheus brings to `/metrics`; without one, `/metrics` is open.
+    pub metrics_token: Option<String>,
 }
 
 /// How e-mail leaves Tierline.
@@ -101,6 +103,7 @@ impl Default for Settings {
             teams: None,
             webhooks: BTreeMap::new(),
             delivery_lease_seconds: 120,
+            metrics_token: None,
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod config;
 pub mod demo;
 pub mod engine;
 pub mod live;
+pub mod metrics;
 pub mod notify;
 pub mod security;
 pub mod startup;

@@ -26,12 +26,14 @@ pub async fn build_state(settings: &Settings, leptos_options: LeptosOptions) -> 
         leptos_options,
         login_limiter: Arc::new(LoginLimiter::new(settings.login_attempts_per_minute)),
         secure_cookies: settings.secure_cookies,
+        metrics_token: settings.metrics_token.clone(),
     })
 }
 
-/// The whole HTTP surface: pages, server functions, health probes and static files, behind the
-/// security and compression layers.
+/// The whole HTTP surface: pages, server functions, health probes, metrics and static files,
+/// behind the security and compression layers.
 pub fn router(state: AppState) -> Router {
+    crate::metrics::install();
     let routes = generate_route_list(App);
     let context_state = state.clone();
     let shell_options = state.leptos_options.clone();
@@ -40,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/live", get(crate::live::live))
+        .route("/metrics", get(crate::metrics::metrics))
         .merge(crate::api::router())
         .leptos_routes_with_context(
             &state,
@@ -54,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(crate::security::refuse_cross_site))
         .layer(axum::middleware::from_fn(crate::security::security_headers))
         .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn(crate::metrics::track_requests))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -24,6 +24,8 @@ pub struct AppState {
     /// Whether cookies get the `Secure` flag (the site is served over TLS, directly or behind a
     /// proxy).
     pub secure_cookies: bool,
+    /// The bearer token `/metrics` asks for; open when `None`.
+    pub metrics_token: Option<String>,
 }
 
 impl axum::extract::FromRef<AppState> for LeptosOptions {

@@ -137,8 +137,11 @@ impl Engine {
                 for (item, applied) in chunk.iter().zip(outcomes) {
                     report.evaluated += 1;
                     if applied.applied {
-                        report.fired +=
-                            item.decision.firings.iter().filter(|firing| !firing.overtaken).count();
+                        for firing in item.decision.firings.iter().filter(|firing| !firing.overtaken) {
+                            report.fired += 1;
+                            let delay = (now - firing.due_at).num_milliseconds().max(0) as f64 / 1000.0;
+                            metrics::histogram!("tierline_engine_firing_delay_seconds").record(delay);
+                        }
                     } else {
                         report.skipped += 1;
                     }
@@ -159,7 +162,17 @@ impl Engine {
             let now = Utc::now();
             // How soon to look again regardless of the schedule: never in a tight loop.
             let mut floor = std::time::Duration::ZERO;
-            match self.tick(now).await {
+            let started = std::time::Instant::now();
+            let outcome = self.tick(now).await;
+            metrics::counter!("tierline_engine_ticks_total").increment(1);
+            metrics::histogram!("tierline_engine_tick_seconds").record(started.elapsed().as_secs_f64());
+            if let Ok(report) = &outcome {
+                metrics::counter!("tierline_engine_tickets_evaluated_total")
+                    .increment(report.evaluated as u64);
+                metrics::counter!("tierline_engine_thresholds_fired_total").increment(report.fired as u64);
+                metrics::counter!("tierline_engine_decisions_skipped_total").increment(report.skipped as u64);
+            }
+            match outcome {
                 // Due tickets wait for a policy; saving one wakes the engine.
                 Ok(report) if report.without_policy => floor = MAX_SLEEP,
                 Ok(report) => {

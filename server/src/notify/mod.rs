@@ -232,7 +232,11 @@ impl Notifier {
         let wake = self.store.notifier_wake();
         loop {
             let floor = match self.tick(Utc::now()).await {
-                Ok(_) => std::time::Duration::ZERO,
+                Ok(report) => {
+                    metrics::counter!("tierline_deliveries_planned_total")
+                        .increment(report.deliveries as u64);
+                    std::time::Duration::ZERO
+                }
                 Err(error) => {
                     tracing::error!(%error, "notifier step failed; retrying");
                     std::time::Duration::from_secs(1)

@@ -86,6 +86,8 @@ impl Sender {
             match &outcome {
                 Ok(()) => {
                     self.store.mark_delivery_sent(delivery.id, now).await?;
+                    metrics::counter!("tierline_deliveries_sent_total", "channel" => delivery.channel.clone())
+                        .increment(1);
                     report.sent += 1;
                 }
                 Err(error) => {
@@ -97,6 +99,13 @@ impl Sender {
                     self.store
                         .mark_delivery_attempt_failed(delivery.id, &error.to_string(), retry_at)
                         .await?;
+                    let outcome = if retry_at.is_some() { "retry" } else { "failed" };
+                    metrics::counter!(
+                        "tierline_delivery_failures_total",
+                        "channel" => delivery.channel.clone(),
+                        "outcome" => outcome
+                    )
+                    .increment(1);
                     if retry_at.is_some() {
                         report.retried += 1;
                     } else {

@@ -85,6 +85,7 @@ pub fn state(store: Store) -> AppState {
         leptos_options: LeptosOptions::builder().output_name("tierline").build(),
         login_limiter: std::sync::Arc::new(app::ssr::auth::LoginLimiter::new(1000)),
         secure_cookies: false,
+        metrics_token: None,
     }
 }
 

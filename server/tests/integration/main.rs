@@ -9,6 +9,7 @@ mod common;
 mod engine;
 mod http;
 mod live;
+mod metrics;
 mod notify;
 mod process;
 mod purity;

@@ -12,6 +12,7 @@ pub mod accounts;
 pub mod directory;
 pub mod engine;
 pub mod notifications;
+pub mod operations;
 pub mod policies;
 pub mod tickets;
 pub mod tokens;

@@ -1,0 +1,89 @@
+//! `GET /metrics`: Prometheus metrics in the text exposition format.
+//!
+//! What this process does is counted where it happens, through the `metrics` facade: HTTP
+//! requests, engine ticks and firings (with the delay from a threshold's instant to its firing),
+//! planned, sent and failed deliveries. What the instances share is read from the database when
+//! Prometheus scrapes, so every instance reports the same backlog: open tickets, tickets due and
+//! how far the engine lags behind them, unexpanded outbox rows, pending and failed deliveries.
+//! With `metrics_token` set, a scrape must bring it as a bearer token.
+
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use app::ssr::AppState;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use sha2::{Digest, Sha256};
+
+/// Histogram buckets in seconds: from a fast page to a slow delivery.
+const BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0];
+
+static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+
+/// The process's recorder, installed on first use; whatever is recorded before that is lost, so
+/// the server installs it before it starts its workers.
+pub fn install() -> &'static PrometheusHandle {
+    HANDLE.get_or_init(|| {
+        PrometheusBuilder::new()
+            .set_buckets(BUCKETS)
+            .expect("the buckets are not empty")
+            .install_recorder()
+            .expect("no other metrics recorder is installed in this process")
+    })
+}
+
+pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = &state.metrics_token {
+        let presented = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "));
+        // Digests compare in the same time whatever the presented token shares with the real one.
+        if presented.map(|presented| Sha256::digest(presented) == Sha256::digest(token)) != Some(true) {
+            return (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, "Bearer")],
+                "A metrics token is required.",
+            )
+                .into_response();
+        }
+    }
+    // One scrape at a time, so two scrapes never interleave the shared figures they set.
+    static SCRAPE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _scrape = SCRAPE.lock().await;
+    let now = chrono::Utc::now();
+    let figures = match state.store.operational_figures(now).await {
+        Ok(figures) => figures,
+        Err(error) => {
+            tracing::error!(%error, "metrics: reading the shared figures failed");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    metrics::gauge!("tierline_open_tickets").set(figures.open_tickets as f64);
+    metrics::gauge!("tierline_tickets_due").set(figures.due_tickets as f64);
+    let lag = figures.oldest_due_at.map(|due| (now - due).num_milliseconds().max(0) as f64 / 1000.0);
+    metrics::gauge!("tierline_engine_lag_seconds").set(lag.unwrap_or(0.0));
+    metrics::gauge!("tierline_outbox_unprocessed").set(figures.unprocessed_outbox as f64);
+    metrics::gauge!("tierline_deliveries", "status" => "pending").set(figures.pending_deliveries as f64);
+    metrics::gauge!("tierline_deliveries", "status" => "failed").set(figures.failed_deliveries as f64);
+    metrics::gauge!("tierline_live_streams").set(state.store.live().streams() as f64);
+    let handle = install();
+    handle.run_upkeep();
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], handle.render()).into_response()
+}
+
+/// Counts every HTTP request by method and status class, and times it.
+pub async fn track_requests(request: Request, next: Next) -> Response {
+    let method = request.method().as_str().to_string();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let class = format!("{}xx", response.status().as_u16() / 100);
+    metrics::counter!("tierline_http_requests_total", "method" => method.clone(), "status" => class.clone())
+        .increment(1);
+    metrics::histogram!("tierline_http_request_seconds", "method" => method, "status" => class)
+        .record(started.elapsed().as_secs_f64());
+    response
+}
