@@ -23,9 +23,13 @@ pub enum SendError {
     /// Worth trying again: the receiver was down, busy or slow.
     #[error("{0}")]
     Transient(String),
-    /// Trying again will not help: the receiver refused the message or nothing is configured.
+    /// Trying again will not help: the receiver refused the message.
     #[error("{0}")]
     Permanent(String),
+    /// Nothing is configured for the channel, so every delivery through it fails the same way
+    /// until an admin configures it (and retries them).
+    #[error("{0}")]
+    Unconfigured(String),
 }
 
 /// The configured channels.
@@ -78,7 +82,7 @@ impl Channels {
         key: &str,
     ) -> Result<(), SendError> {
         let Some(mailer) = &self.mailer else {
-            return Err(SendError::Permanent(
+            return Err(SendError::Unconfigured(
                 "no SMTP server is configured (set [smtp] in tierline.toml)".into(),
             ));
         };
@@ -112,7 +116,7 @@ impl Channels {
 
     pub async fn send_slack(&self, notice: &render::Notice) -> Result<(), SendError> {
         let Some(slack) = &self.slack else {
-            return Err(SendError::Permanent("Slack is not configured (set [slack] url)".into()));
+            return Err(SendError::Unconfigured("Slack is not configured (set [slack] url)".into()));
         };
         let body = render::slack_payload(notice).to_string();
         self.post(&slack.url, body, &notice.idempotency_key, None).await
@@ -120,7 +124,9 @@ impl Channels {
 
     pub async fn send_teams(&self, notice: &render::Notice) -> Result<(), SendError> {
         let Some(teams) = &self.teams else {
-            return Err(SendError::Permanent("Microsoft Teams is not configured (set [teams] url)".into()));
+            return Err(SendError::Unconfigured(
+                "Microsoft Teams is not configured (set [teams] url)".into(),
+            ));
         };
         let body = render::teams_payload(notice).to_string();
         self.post(&teams.url, body, &notice.idempotency_key, None).await
@@ -130,7 +136,7 @@ impl Channels {
     /// or a Slack or Teams message.
     pub async fn send_webhook(&self, name: &str, notice: &render::Notice) -> Result<(), SendError> {
         let Some(webhook) = self.webhooks.get(name) else {
-            return Err(SendError::Permanent(format!("no webhook called {name:?} is configured")));
+            return Err(SendError::Unconfigured(format!("no webhook called {name:?} is configured")));
         };
         let (body, signature) = match webhook.format {
             WebhookFormat::Json => {

@@ -26,6 +26,9 @@ pub struct Sender {
     store: Store,
     channels: Channels,
     lease: Duration,
+    /// The channels whose missing configuration has been logged: once each is enough, the rest
+    /// of their failures are visible in `/admin/deliveries`.
+    unconfigured_logged: Arc<std::sync::Mutex<std::collections::BTreeSet<String>>>,
 }
 
 /// What one step did.
@@ -43,7 +46,7 @@ struct Outgoing {
 
 impl Sender {
     pub fn new(store: Store, channels: Channels, lease: Duration) -> Sender {
-        Sender { store, channels, lease }
+        Sender { store, channels, lease, unconfigured_logged: Arc::default() }
     }
 
     /// Sends everything due at `now`.
@@ -93,9 +96,15 @@ impl Sender {
                 Err(error) => {
                     let retry_at = match error {
                         SendError::Transient(_) => next_attempt(delivery.attempts, now),
-                        SendError::Permanent(_) => None,
+                        SendError::Permanent(_) | SendError::Unconfigured(_) => None,
                     };
-                    tracing::warn!(delivery = delivery.id, %error, retry = ?retry_at, "delivery failed");
+                    if matches!(error, SendError::Unconfigured(_))
+                        && !self.first_of_unconfigured(&delivery.channel)
+                    {
+                        tracing::debug!(delivery = delivery.id, %error, "delivery failed");
+                    } else {
+                        tracing::warn!(delivery = delivery.id, %error, retry = ?retry_at, "delivery failed");
+                    }
                     self.store
                         .mark_delivery_attempt_failed(delivery.id, &error.to_string(), retry_at)
                         .await?;
@@ -115,6 +124,12 @@ impl Sender {
             }
         }
         Ok(report)
+    }
+
+    /// Whether this is the first failure of `channel` for want of configuration in this process.
+    fn first_of_unconfigured(&self, channel: &str) -> bool {
+        let mut logged = self.unconfigured_logged.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        logged.insert(channel.to_string())
     }
 
     async fn send(&self, message: &Outgoing) -> Result<(), SendError> {
