@@ -40,6 +40,7 @@ pub async fn live(State(state): State<AppState>, headers: HeaderMap) -> Response
     // Subscribe before reading the database, so nothing committed in between is missed; what
     // arrives twice is dropped by the watermark below.
     let receiver = state.store.live().subscribe();
+    let gaps = state.store.live().gaps();
     let resume = headers.get("last-event-id").and_then(|value| value.to_str().ok()).and_then(parse_event_id);
     let mut replay = Vec::new();
     let mut replayed = std::collections::HashSet::new();
@@ -95,7 +96,7 @@ pub async fn live(State(state): State<AppState>, headers: HeaderMap) -> Response
         .filter_map(|item| std::future::ready(item.map(Ok::<_, Infallible>)));
     // Changes were missed (another instance's, while the PostgreSQL listener reconnected): the
     // page reloads what it shows.
-    let gaps = WatchStream::from_changes(state.store.live().gaps())
+    let gaps = WatchStream::from_changes(gaps)
         .map(|_| Ok::<_, Infallible>(Event::default().event("reset").data("{}")));
     let events: std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>> =
         Box::pin(stream::iter(replay).chain(stream::select(live, gaps)).take_until(shutdown));

@@ -40,7 +40,9 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
         let presented = headers
             .get(header::AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "));
+            .and_then(|value| value.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim());
         // Digests compare in the same time whatever the presented token shares with the real one.
         if presented.map(|presented| Sha256::digest(presented) == Sha256::digest(token)) != Some(true) {
             return (
@@ -77,11 +79,21 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
 
 /// Counts every HTTP request by method and status class, and times it.
 pub async fn track_requests(request: Request, next: Next) -> Response {
-    let method = request.method().as_str().to_string();
+    // A fixed set of labels: any client may send any method name.
+    let method: &'static str = match request.method().as_str() {
+        "GET" => "GET",
+        "HEAD" => "HEAD",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "PATCH" => "PATCH",
+        "DELETE" => "DELETE",
+        "OPTIONS" => "OPTIONS",
+        _ => "other",
+    };
     let started = Instant::now();
     let response = next.run(request).await;
     let class = format!("{}xx", response.status().as_u16() / 100);
-    metrics::counter!("tierline_http_requests_total", "method" => method.clone(), "status" => class.clone())
+    metrics::counter!("tierline_http_requests_total", "method" => method, "status" => class.clone())
         .increment(1);
     metrics::histogram!("tierline_http_request_seconds", "method" => method, "status" => class)
         .record(started.elapsed().as_secs_f64());

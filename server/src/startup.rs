@@ -26,7 +26,8 @@ pub async fn build_state(settings: &Settings, leptos_options: LeptosOptions) -> 
         leptos_options,
         login_limiter: Arc::new(LoginLimiter::new(settings.login_attempts_per_minute)),
         secure_cookies: settings.secure_cookies,
-        metrics_token: settings.metrics_token.clone(),
+        // An empty token would lock every scraper out; it means none.
+        metrics_token: settings.metrics_token.clone().filter(|token| !token.trim().is_empty()),
     })
 }
 

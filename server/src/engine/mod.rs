@@ -8,10 +8,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use app::domain::directory::Directory;
-use app::domain::escalation::{decide, Decision, EngineContext};
+use app::domain::escalation::{decide, EngineContext};
 use app::domain::routing::AgentInfo;
 use app::domain::ticket::Assignment;
 use app::domain::EventData;
+use app::ssr::store::engine::Decided;
 use app::ssr::store::policies::Rules;
 use app::ssr::store::tickets::WriteError;
 use app::ssr::Store;
@@ -51,13 +52,6 @@ pub struct Organisation {
     plans: BTreeMap<i64, String>,
 }
 
-/// A decision about one ticket, with the last event of the log it was made from.
-pub struct Decided {
-    pub ticket_id: i64,
-    pub seen_sequence: i64,
-    pub decision: Decision,
-}
-
 impl Engine {
     pub fn new(store: Store) -> Engine {
         Engine { store }
@@ -92,6 +86,7 @@ impl Engine {
         now: DateTime<Utc>,
     ) -> Result<Vec<Decided>, WriteError> {
         let mut fired = self.store.fired_thresholds_of(ids).await?;
+        let due = self.store.scheduled_due(ids).await?;
         let mut decided = Vec::with_capacity(ids.len());
         for (ticket, events) in self.store.tickets_with_logs(ids).await? {
             let fired = fired.remove(&ticket.id).unwrap_or_default();
@@ -114,6 +109,7 @@ impl Engine {
             decided.push(Decided {
                 ticket_id: ticket.id,
                 seen_sequence: events.last().map(|event| event.sequence).unwrap_or(0),
+                seen_due_at: due.get(&ticket.id).copied(),
                 decision,
             });
         }
@@ -131,9 +127,7 @@ impl Engine {
             let full_batch = due.len() as i64 == BATCH;
             let decided = self.decide(&mut organisation, &due, now).await?;
             for chunk in decided.chunks(COMMIT_BATCH) {
-                let batch: Vec<_> =
-                    chunk.iter().map(|item| (item.ticket_id, item.seen_sequence, &item.decision)).collect();
-                let outcomes = self.store.apply_decisions(&batch, now).await?;
+                let outcomes = self.store.apply_decisions(chunk, now).await?;
                 for (item, applied) in chunk.iter().zip(outcomes) {
                     report.evaluated += 1;
                     if applied.applied {

@@ -22,6 +22,7 @@ crate::on_both_backends!(
     an_age_criterion_fires_at_the_instant_the_ticket_is_old_enough,
     a_batch_leaves_out_tickets_that_changed_or_whose_thresholds_fired_elsewhere,
     a_new_plan_or_calendar_moves_the_deadlines_of_open_tickets_at_once,
+    a_decision_made_before_a_calendar_changed_is_not_applied,
 );
 
 /// Monday 2 March 2026, 09:00 in Berlin: the office calendar of the demo is open.
@@ -360,9 +361,7 @@ async fn a_batch_leaves_out_tickets_that_changed_or_whose_thresholds_fired_elsew
     let fired_before = (fired_count(&store, changed).await, fired_count(&store, raced).await);
     let logs_before = (log(&store, changed).await.len(), log(&store, raced).await.len());
 
-    let batch: Vec<_> =
-        decided.iter().map(|item| (item.ticket_id, item.seen_sequence, &item.decision)).collect();
-    let outcomes = store.apply_decisions(&batch, now).await.expect("applied");
+    let outcomes = store.apply_decisions(&decided, now).await.expect("applied");
     let applied: std::collections::BTreeMap<i64, bool> =
         decided.iter().zip(&outcomes).map(|(item, outcome)| (item.ticket_id, outcome.applied)).collect();
     assert_eq!(applied, [(steady, true), (changed, false), (raced, false)].into_iter().collect());
@@ -471,4 +470,41 @@ async fn a_new_plan_or_calendar_moves_the_deadlines_of_open_tickets_at_once(back
     assert_eq!(next_breach(&store, globex_ticket).await, Some(start + Duration::minutes(30)));
     store.save_calendar(&office.name, &shortened, now).await.expect("calendar");
     assert!(store.due_tickets(now, 100).await.expect("due").is_empty(), "same calendar, nothing moves");
+}
+
+/// The engine decides with the calendars it read; an admin changes one before the decision
+/// commits. The decision rests on stale facts, so it is dropped and the ticket stays due — rather
+/// than writing the old next due instant over the rescheduling.
+async fn a_decision_made_before_a_calendar_changed_is_not_applied(backend: Backend) {
+    let store = demo_store(backend).await;
+    let engine = Engine::new(store.clone());
+    let start = monday_morning();
+    let id = open_ticket(&store, None, Priority::Normal, start).await;
+    engine.tick(start).await.expect("routed");
+    let now = start + Duration::hours(3);
+    let mut organisation = engine.organisation().await.expect("organisation").expect("a policy");
+    let decided = engine.decide(&mut organisation, &[id], now).await.expect("decision");
+    assert_eq!(decided.len(), 1);
+    assert!(!decided[0].decision.firings.is_empty(), "the budget ran out: something to fire");
+
+    let office = store
+        .calendars()
+        .await
+        .expect("calendars")
+        .into_iter()
+        .find(|calendar| calendar.name == "Office hours (Berlin)")
+        .expect("office hours");
+    let closed_monday = office.source.replace("[overrides]\n", "[overrides]\n\"2026-03-02\" = []\n");
+    store.save_calendar(&office.name, &closed_monday, now).await.expect("calendar");
+    let before = log(&store, id).await.len();
+    let outcomes = store.apply_decisions(&decided, now).await.expect("applied");
+    assert!(!outcomes[0].applied, "decided before the calendar changed");
+    assert_eq!(log(&store, id).await.len(), before, "nothing written");
+    assert_eq!(fired_count(&store, id).await, 0);
+    assert!(store.due_tickets(now, 100).await.expect("due").contains(&id), "still due");
+
+    // Decided afresh: with that Monday closed, no business time has passed and nothing fires.
+    engine.tick(now).await.expect("tick");
+    assert_eq!(breaches(&log(&store, id).await, ClockKind::TierBudget), 0);
+    assert_eq!(store.ticket(id).await.expect("read").expect("exists").escalation_level, 1);
 }

@@ -395,6 +395,20 @@ async fn postgres_two_processes_share_the_work_and_the_live_changes() {
         eventually("every ticket escalates to L2", || async { escalations_to(&store, *id, 2).await > 0 })
             .await;
     }
+    // Only this test's tickets; the demo's escalate meanwhile too.
+    let keys = || -> Vec<String> {
+        receiver
+            .at("/hook")
+            .iter()
+            .filter(|(_, body)| {
+                let body: serde_json::Value = serde_json::from_str(body).expect("JSON");
+                ids.iter().any(|id| body["ticket"]["id"] == *id)
+            })
+            .map(|(headers, _)| headers[render::ID_HEADER].to_str().expect("ASCII").to_string())
+            .collect()
+    };
+    // The escalations' notices are planned and sent after the escalations commit.
+    eventually("every notice arrives", || async { keys().len() >= 2 * ids.len() }).await;
     eventually("the deliveries are sent", || async {
         store.deliveries(&[DeliveryStatus::Pending], 10).await.expect("pending").is_empty()
     })
@@ -402,16 +416,7 @@ async fn postgres_two_processes_share_the_work_and_the_live_changes() {
     for id in &ids {
         assert_eq!(escalations_to(&store, *id, 2).await, 1, "ticket {id} escalated once");
     }
-    // Only this test's tickets; the demo's escalate meanwhile too.
-    let keys: Vec<String> = receiver
-        .at("/hook")
-        .iter()
-        .filter(|(_, body)| {
-            let body: serde_json::Value = serde_json::from_str(body).expect("JSON");
-            ids.iter().any(|id| body["ticket"]["id"] == *id)
-        })
-        .map(|(headers, _)| headers[render::ID_HEADER].to_str().expect("ASCII").to_string())
-        .collect();
+    let keys = keys();
     let distinct: BTreeSet<&String> = keys.iter().collect();
     assert_eq!(keys.len(), distinct.len(), "no delivery was sent twice by the two instances");
     assert_eq!(keys.len(), 2 * ids.len(), "created and escalated, for each ticket");

@@ -24,6 +24,18 @@ pub struct Applied {
     pub applied: bool,
 }
 
+/// A decision about one ticket, with what it was made from: the last event of the ticket's log
+/// and the ticket's due instant in the schedule. It is applied only while both are unchanged:
+/// a new event, or a rescheduling after a new policy version, calendar or plan, means the
+/// decision may rest on stale facts.
+#[derive(Clone, Debug)]
+pub struct Decided {
+    pub ticket_id: i64,
+    pub seen_sequence: i64,
+    pub seen_due_at: Option<DateTime<Utc>>,
+    pub decision: Decision,
+}
+
 impl Store {
     /// Active staff as routing sees them: skills, working calendar (by name), open tickets.
     pub async fn routing_agents(&self) -> StoreResult<std::collections::BTreeMap<i64, AgentInfo>> {
@@ -79,6 +91,20 @@ impl Store {
         row.try_get::<Option<i64>, _>("due")?.map(from_millis).transpose()
     }
 
+    /// The due instants in the schedule of several tickets (those not in it are left out).
+    pub async fn scheduled_due(&self, ticket_ids: &[i64]) -> StoreResult<HashMap<i64, DateTime<Utc>>> {
+        if ticket_ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let list = ticket_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+        let rows = sqlx::query(&format!(
+            "SELECT ticket_id, due_at FROM ticket_schedule WHERE ticket_id IN ({list})"
+        ))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(|row| Ok((row.try_get("ticket_id")?, from_millis(row.try_get("due_at")?)?))).collect()
+    }
+
     /// The fired thresholds of several tickets in one query.
     pub async fn fired_thresholds_of(
         &self,
@@ -115,17 +141,17 @@ impl Store {
     /// most once, by the table's key), the events with their outbox rows, the notification
     /// intents, the projection and the next due instant.
     ///
-    /// Nothing is written for a ticket that changed since its `seen_sequence` (it is due again
-    /// and decided afresh), that another instance holds (PostgreSQL), or whose thresholds another
-    /// instance already fired; its outcome says `applied: false` and it stays due. A database
-    /// error aborts the whole batch, which then stays due as a whole.
+    /// Nothing is written for a ticket that changed or was rescheduled since its decision was
+    /// made (it is due again and decided afresh), that another instance holds (PostgreSQL), or
+    /// whose thresholds another instance already fired; its outcome says `applied: false` and it
+    /// stays due. A database error aborts the whole batch, which then stays due as a whole.
     pub async fn apply_decisions(
         &self,
-        decisions: &[(i64, i64, &Decision)],
+        decided: &[Decided],
         now: DateTime<Utc>,
     ) -> Result<Vec<Applied>, WriteError> {
-        let mut outcomes = vec![Applied::default(); decisions.len()];
-        if decisions.is_empty() {
+        let mut outcomes = vec![Applied::default(); decided.len()];
+        if decided.is_empty() {
             return Ok(outcomes);
         }
         let mut write = self.begin_write().await?;
@@ -133,13 +159,14 @@ impl Store {
         // PostgreSQL: one writer at a time per ticket. The ticket rows are locked first, then
         // their schedule rows in ticket order: the write path's order (ticket, then schedule), so
         // people and engines never wait on each other in a cycle, and the order in which
-        // rescheduling locks schedule rows. A ticket someone else holds is theirs now, and stays
-        // due.
+        // rescheduling locks schedule rows. NO KEY UPDATE, like the write path, leaves the key
+        // share lock a new schedule row's foreign key takes free. A ticket someone else holds is
+        // theirs now, and stays due.
         let (claim, lock) = match self.backend() {
-            Backend::Postgres => (" FOR UPDATE SKIP LOCKED", " FOR UPDATE"),
+            Backend::Postgres => (" FOR NO KEY UPDATE SKIP LOCKED", " FOR UPDATE"),
             Backend::Sqlite => ("", ""),
         };
-        let list = decisions.iter().map(|(id, _, _)| id.to_string()).collect::<Vec<_>>().join(", ");
+        let list = decided.iter().map(|item| item.ticket_id.to_string()).collect::<Vec<_>>().join(", ");
         let rows = sqlx::query(&format!(
             "SELECT {TICKET_COLUMNS}, t.last_sequence FROM tickets t WHERE t.id IN ({list}){claim}"
         ))
@@ -153,27 +180,28 @@ impl Store {
             );
         }
         let held = current.keys().map(i64::to_string).collect::<Vec<_>>().join(", ");
-        let scheduled: BTreeSet<i64> = if held.is_empty() {
-            BTreeSet::new()
-        } else {
-            sqlx::query(&format!(
-                "SELECT ticket_id FROM ticket_schedule WHERE ticket_id IN ({held}) ORDER BY ticket_id{lock}"
+        let mut scheduled: HashMap<i64, i64> = HashMap::new();
+        if !held.is_empty() {
+            let rows = sqlx::query(&format!(
+                "SELECT ticket_id, due_at FROM ticket_schedule WHERE ticket_id IN ({held}) ORDER BY ticket_id{lock}"
             ))
             .fetch_all(&mut *write.tx)
-            .await?
-            .iter()
-            .map(|row| row.try_get("ticket_id"))
-            .collect::<Result<_, _>>()?
-        };
-        // A ticket no longer in the schedule was handled meanwhile.
-        current.retain(|id, _| scheduled.contains(id));
-        // The tickets whose logs are still as their decisions saw them.
-        let mut ready: Vec<(usize, Ticket, i64)> = decisions
+            .await?;
+            for row in &rows {
+                scheduled.insert(row.try_get("ticket_id")?, row.try_get("due_at")?);
+            }
+        }
+        // The tickets whose logs and schedule rows are still as their decisions saw them.
+        let mut ready: Vec<(usize, Ticket, i64)> = decided
             .iter()
             .enumerate()
-            .filter_map(|(index, (id, seen_sequence, _))| {
-                let (ticket, sequence) = current.remove(id)?;
-                (sequence == *seen_sequence).then_some((index, ticket, sequence))
+            .filter_map(|(index, item)| {
+                let (ticket, sequence) = current.remove(&item.ticket_id)?;
+                let due_at = scheduled.get(&item.ticket_id).copied();
+                (sequence == item.seen_sequence
+                    && due_at.is_some()
+                    && due_at == item.seen_due_at.map(to_millis))
+                .then_some((index, ticket, sequence))
             })
             .collect();
 
@@ -183,8 +211,8 @@ impl Store {
         let firings: Vec<(i64, &Firing)> = ready
             .iter()
             .flat_map(|(index, _, _)| {
-                let (ticket_id, _, decision) = decisions[*index];
-                decision.firings.iter().map(move |firing| (ticket_id, firing))
+                let item = &decided[*index];
+                item.decision.firings.iter().map(move |firing| (item.ticket_id, firing))
             })
             .collect();
         let inserted = execute_rows(
@@ -212,9 +240,9 @@ impl Store {
         }
         let mut raced = Vec::new();
         ready.retain(|(index, _, _)| {
-            let (ticket_id, _, decision) = decisions[*index];
-            let rows = recorded.remove(&ticket_id).unwrap_or_default();
-            let complete = rows.len() == decision.firings.len();
+            let item = &decided[*index];
+            let rows = recorded.remove(&item.ticket_id).unwrap_or_default();
+            let complete = rows.len() == item.decision.firings.len();
             if !complete {
                 raced.extend(rows);
             }
@@ -236,7 +264,7 @@ impl Store {
         let mut new_events = Vec::new();
         let mut projections = Vec::with_capacity(ready.len());
         for (index, mut ticket, mut sequence) in ready {
-            let (_, _, decision) = decisions[index];
+            let decision = &decided[index].decision;
             for (at, events) in &decision.batches {
                 ticket.apply_all(events, *at);
                 for data in events {

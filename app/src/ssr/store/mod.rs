@@ -67,7 +67,8 @@ pub struct Store {
     backend: Backend,
     /// SQLite allows one writer at a time and answers a second one with SQLITE_BUSY when a read
     /// transaction tries to upgrade; serialising write transactions in-process avoids that.
-    /// PostgreSQL instead locks the ticket row (`FOR UPDATE`) so several instances can share it.
+    /// PostgreSQL instead locks the ticket row (`FOR NO KEY UPDATE`) so several instances can
+    /// share it.
     sqlite_writer: Arc<tokio::sync::Mutex<()>>,
     /// Woken after every committed change to a ticket, so the escalation engine of this
     /// instance looks at it at once instead of at its next scheduled instant.
@@ -235,7 +236,7 @@ impl Store {
                             Err(error) => tracing::warn!(%error, "unreadable live change"),
                         }
                     }
-                    // The connection dropped; the next call reconnects and listens again.
+                    // The connection dropped; sqlx has already connected and listened again.
                     // Whatever was committed meanwhile is not sent again: the pages reload.
                     Ok(None) => {
                         tracing::warn!("live change listener lost its connection; reconnecting");
@@ -245,6 +246,8 @@ impl Store {
                     }
                     Err(error) => {
                         tracing::warn!(%error, "live change listener failed; connecting again");
+                        self.live.report_gap();
+                        self.notifier_wake.notify_one();
                         break;
                     }
                 }
@@ -282,11 +285,14 @@ impl Store {
         })
     }
 
-    /// `FOR UPDATE` where the backend has row locks; SQLite's single writer makes it needless.
+    /// A row lock where the backend has them; SQLite's single writer makes it needless. `NO KEY
+    /// UPDATE` still keeps other writers out but lets rows that reference the locked one (events,
+    /// outbox rows, deliveries, a new schedule row) be inserted meanwhile, so those inserts never
+    /// wait on it nor deadlock with it.
     pub(crate) fn lock_clause(&self) -> &'static str {
         match self.backend {
             Backend::Sqlite => "",
-            Backend::Postgres => " FOR UPDATE",
+            Backend::Postgres => " FOR NO KEY UPDATE",
         }
     }
 }
