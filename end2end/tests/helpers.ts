@@ -26,6 +26,40 @@ export async function pageFor(browser: Browser, javaScriptEnabled: boolean, emai
   return page;
 }
 
+/**
+ * Opens ticket `id` on `page` and, in a second tab of the same browser, the queue filtered to its
+ * subject, and waits until both have their live stream open. Returns the queue tab.
+ */
+export async function followTicketLive(page: Page, id: number, subject: string): Promise<Page> {
+  await page.goto(`/tickets/${id}`);
+  await expect(page.locator("body")).toHaveAttribute("data-live", "open");
+  const queue = await page.context().newPage();
+  await queue.goto(`/queue?q=${encodeURIComponent(subject)}`);
+  await expect(queue.locator("body")).toHaveAttribute("data-live", "open");
+  await expect(queue.locator("tbody tr")).toHaveCount(1);
+  return queue;
+}
+
+/** What an escalation's handoff note says. */
+export interface Handoff {
+  summary: string;
+  tried: string;
+  impact: string;
+  ask: string;
+}
+
+/** Escalates the ticket open on `page` to the Engineering group of L3 with `handoff`. */
+export async function escalateToEngineering(page: Page, handoff: Handoff): Promise<void> {
+  await page.locator("details summary", { hasText: "Escalate" }).click();
+  await page.getByLabel("To tier").selectOption({ label: "L3 Engineering" });
+  await page.getByLabel("Group", { exact: true }).last().selectOption({ label: "Engineering (L3 Engineering) — api, engineering" });
+  await page.getByLabel("Summary").fill(handoff.summary);
+  await page.getByLabel("What was tried").fill(handoff.tried);
+  await page.getByLabel("Customer impact").fill(handoff.impact);
+  await page.getByLabel("What the next tier should do").fill(handoff.ask);
+  await page.getByRole("button", { name: "Escalate with this handoff" }).click();
+}
+
 /** A subject nobody else uses, so specs never see each other's tickets. */
 export function uniqueSubject(what: string): string {
   return `${what} ${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;

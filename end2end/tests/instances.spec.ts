@@ -1,5 +1,5 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { AGENT, CUSTOMER, openTicketAsCustomer, signIn, uniqueSubject } from "./helpers";
+import { AGENT, CUSTOMER, escalateToEngineering, followTicketLive, openTicketAsCustomer, signIn, uniqueSubject } from "./helpers";
 
 // Two Tierline processes on one PostgreSQL database, as a deployment with several instances runs
 // them: `.ci/e2e` starts them and names their addresses. What one instance commits reaches the
@@ -25,12 +25,7 @@ test.describe("two instances on one PostgreSQL database", () => {
 
     // Tom follows the ticket and his queue through the second instance.
     const tom = await signedInAt(browser, second!, "tom.engineer@tierline.example");
-    await tom.goto(`/tickets/${id}`);
-    await expect(tom.locator("body")).toHaveAttribute("data-live", "open");
-    const queue = await tom.context().newPage();
-    await queue.goto(`/queue?q=${encodeURIComponent(subject)}`);
-    await expect(queue.locator("body")).toHaveAttribute("data-live", "open");
-    await expect(queue.locator("tbody tr")).toHaveCount(1);
+    const queue = await followTicketLive(tom, id, subject);
 
     // Sam works on it through the first.
     const sam = await signedInAt(browser, first!, AGENT);
@@ -42,14 +37,12 @@ test.describe("two instances on one PostgreSQL database", () => {
     await expect(sam.locator(".timeline li.internal")).toContainText(note);
     await expect(tom.locator(".timeline li.internal")).toContainText(note, { timeout: 15_000 });
 
-    await sam.locator("details summary", { hasText: "Escalate" }).click();
-    await sam.getByLabel("To tier").selectOption({ label: "L3 Engineering" });
-    await sam.getByLabel("Group", { exact: true }).last().selectOption({ label: "Engineering (L3 Engineering) — api, engineering" });
-    await sam.getByLabel("Summary").fill("The VPN drops hourly for every user of the site.");
-    await sam.getByLabel("What was tried").fill("Restarted the concentrator.");
-    await sam.getByLabel("Customer impact").fill("The warehouse scanners lose their session.");
-    await sam.getByLabel("What the next tier should do").fill("Check the rekey timer on the concentrator.");
-    await sam.getByRole("button", { name: "Escalate with this handoff" }).click();
+    await escalateToEngineering(sam, {
+      summary: "The VPN drops hourly for every user of the site.",
+      tried: "Restarted the concentrator.",
+      impact: "The warehouse scanners lose their session.",
+      ask: "Check the rekey timer on the concentrator.",
+    });
     await expect(sam.locator(".timeline li.escalation").last()).toContainText("L3 Engineering");
 
     await expect(tom.locator(".timeline li.escalation").last()).toContainText("escalated the ticket to L3 Engineering", { timeout: 15_000 });

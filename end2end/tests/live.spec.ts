@@ -1,5 +1,14 @@
 import { expect, test, type Page } from "@playwright/test";
-import { AGENT, CUSTOMER, openTicketAsCustomer, pageFor, receivedMails, uniqueSubject } from "./helpers";
+import {
+  AGENT,
+  CUSTOMER,
+  escalateToEngineering,
+  followTicketLive,
+  openTicketAsCustomer,
+  pageFor,
+  receivedMails,
+  uniqueSubject,
+} from "./helpers";
 
 /** The unread count in the header; 0 when the badge is not shown. */
 async function unread(page: Page): Promise<number> {
@@ -16,26 +25,19 @@ test("an escalation to another group shows up live on that group's open pages", 
 
   // Tom (L3 Engineering) has the ticket and the queue open in two tabs of one browser.
   const tom = await pageFor(browser, true, "tom.engineer@tierline.example");
-  await tom.goto(`/tickets/${id}`);
-  await expect(tom.locator("body")).toHaveAttribute("data-live", "open");
-  const queue = await tom.context().newPage();
-  await queue.goto(`/queue?q=${encodeURIComponent(subject)}`);
-  await expect(queue.locator("body")).toHaveAttribute("data-live", "open");
-  await expect(queue.locator("tbody tr")).toHaveCount(1);
+  const queue = await followTicketLive(tom, id, subject);
   await expect(queue.locator("tbody tr")).not.toContainText("L3 Engineering");
   const before = await unread(tom);
 
   // Sam escalates it by hand to Tom's group.
   const sam = await pageFor(browser, true, AGENT);
   await sam.goto(`/tickets/${id}`);
-  await sam.locator("details summary", { hasText: "Escalate" }).click();
-  await sam.getByLabel("To tier").selectOption({ label: "L3 Engineering" });
-  await sam.getByLabel("Group", { exact: true }).last().selectOption({ label: "Engineering (L3 Engineering) — api, engineering" });
-  await sam.getByLabel("Summary").fill("The nightly export stalls at 40 % for every tenant.");
-  await sam.getByLabel("What was tried").fill("Cleared the cache and re-ran the export twice.");
-  await sam.getByLabel("Customer impact").fill("Payroll cannot close the month.");
-  await sam.getByLabel("What the next tier should do").fill("Check the export service's queue.");
-  await sam.getByRole("button", { name: "Escalate with this handoff" }).click();
+  await escalateToEngineering(sam, {
+    summary: "The nightly export stalls at 40 % for every tenant.",
+    tried: "Cleared the cache and re-ran the export twice.",
+    impact: "Payroll cannot close the month.",
+    ask: "Check the export service's queue.",
+  });
   await expect(sam.locator(".timeline li.escalation").last()).toContainText("L3 Engineering");
 
   // Tom's pages change by themselves.

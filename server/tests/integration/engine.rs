@@ -387,6 +387,17 @@ async fn a_batch_leaves_out_tickets_that_changed_or_whose_thresholds_fired_elsew
     assert_eq!(breaches(&log(&store, raced).await, ClockKind::TierBudget), 0);
 }
 
+/// The demo's office calendar, as stored.
+async fn office_hours(store: &Store) -> app::domain::directory::CalendarRecord {
+    store
+        .calendars()
+        .await
+        .expect("calendars")
+        .into_iter()
+        .find(|calendar| calendar.name == "Office hours (Berlin)")
+        .expect("office hours")
+}
+
 async fn next_breach(store: &Store, id: i64) -> Option<DateTime<Utc>> {
     let row = sqlx::query("SELECT next_breach_at FROM tickets WHERE id = $1")
         .bind(id)
@@ -451,13 +462,7 @@ async fn a_new_plan_or_calendar_moves_the_deadlines_of_open_tickets_at_once(back
 
     // The office closes at 09:30 that Monday: half of Acme's hour is left for Tuesday 08:00 in
     // Berlin. Globex's clock runs around the clock and keeps its deadline.
-    let office = store
-        .calendars()
-        .await
-        .expect("calendars")
-        .into_iter()
-        .find(|calendar| calendar.name == "Office hours (Berlin)")
-        .expect("office hours");
+    let office = office_hours(&store).await;
     let shortened =
         office.source.replace("[overrides]\n", "[overrides]\n\"2026-03-02\" = [\"08:00-09:30\"]\n");
     assert_ne!(shortened, office.source);
@@ -487,13 +492,7 @@ async fn a_decision_made_before_a_calendar_changed_is_not_applied(backend: Backe
     assert_eq!(decided.len(), 1);
     assert!(!decided[0].decision.firings.is_empty(), "the budget ran out: something to fire");
 
-    let office = store
-        .calendars()
-        .await
-        .expect("calendars")
-        .into_iter()
-        .find(|calendar| calendar.name == "Office hours (Berlin)")
-        .expect("office hours");
+    let office = office_hours(&store).await;
     let closed_monday = office.source.replace("[overrides]\n", "[overrides]\n\"2026-03-02\" = []\n");
     store.save_calendar(&office.name, &closed_monday, now).await.expect("calendar");
     let before = log(&store, id).await.len();
