@@ -96,7 +96,7 @@ impl Store {
         if ticket_ids.is_empty() {
             return Ok(HashMap::new());
         }
-        let list = ticket_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+        let list = super::id_list(ticket_ids.iter().copied());
         let rows = sqlx::query(&format!(
             "SELECT ticket_id, due_at FROM ticket_schedule WHERE ticket_id IN ({list})"
         ))
@@ -115,7 +115,7 @@ impl Store {
         if ticket_ids.is_empty() {
             return Ok(keys);
         }
-        let list = ticket_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+        let list = super::id_list(ticket_ids.iter().copied());
         let rows = sqlx::query(&format!(
             "SELECT ticket_id, clock, cycle, threshold FROM fired_thresholds WHERE ticket_id IN ({list})"
         ))
@@ -166,7 +166,7 @@ impl Store {
             Backend::Postgres => (" FOR NO KEY UPDATE SKIP LOCKED", " FOR UPDATE"),
             Backend::Sqlite => ("", ""),
         };
-        let list = decided.iter().map(|item| item.ticket_id.to_string()).collect::<Vec<_>>().join(", ");
+        let list = super::id_list(decided.iter().map(|item| item.ticket_id));
         let rows = sqlx::query(&format!(
             "SELECT {TICKET_COLUMNS}, t.last_sequence FROM tickets t WHERE t.id IN ({list}){claim}"
         ))
@@ -179,7 +179,7 @@ impl Store {
                 (ticket_from_row(row)?, row.try_get::<i64, _>("last_sequence")?),
             );
         }
-        let held = current.keys().map(i64::to_string).collect::<Vec<_>>().join(", ");
+        let held = super::id_list(current.keys().copied());
         let mut scheduled: HashMap<i64, i64> = HashMap::new();
         if !held.is_empty() {
             let rows = sqlx::query(&format!(
@@ -332,7 +332,7 @@ impl Store {
         )
         .await?;
         if !done.is_empty() {
-            let list = done.iter().map(|(ticket, _, _)| ticket.id.to_string()).collect::<Vec<_>>().join(", ");
+            let list = super::id_list(done.iter().map(|(ticket, _, _)| ticket.id));
             sqlx::query(&format!("DELETE FROM ticket_schedule WHERE ticket_id IN ({list})"))
                 .execute(&mut *write.tx)
                 .await?;

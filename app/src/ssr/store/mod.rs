@@ -316,6 +316,12 @@ fn prepare_sqlite_url(url: &str) -> StoreResult<String> {
     })
 }
 
+/// `1, 2, 3`: ids for an `IN (…)` list. Integers can be written into the statement safely, and
+/// a list of any length stays clear of the databases' limits on bind parameters.
+pub(crate) fn id_list(ids: impl IntoIterator<Item = i64>) -> String {
+    ids.into_iter().map(|id| id.to_string()).collect::<Vec<_>>().join(", ")
+}
+
 /// `(…), (…), …`: `rows` rows of `columns` bind parameters each. PostgreSQL numbers them
 /// (`$1, $2, …`); SQLite gets anonymous `?`, because it looks a numbered parameter up by a linear
 /// search, which makes binding a statement with thousands of them quadratic.

@@ -132,7 +132,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(());
         }
-        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+        let list = super::id_list(ids.iter().copied());
         sqlx::query(&format!("UPDATE outbox SET processed_at = $1 WHERE id IN ({list})"))
             .bind(to_millis(now))
             .execute(&mut *write.tx)
@@ -510,8 +510,7 @@ impl Store {
         if ticket_ids.is_empty() {
             return Ok(watchers);
         }
-        // Ids are integers, so they can be written into the statement safely.
-        let list = ticket_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+        let list = super::id_list(ticket_ids.iter().copied());
         let rows = sqlx::query(&format!(
             "SELECT ticket_id, user_id FROM ticket_watchers WHERE ticket_id IN ({list}) ORDER BY user_id"
         ))

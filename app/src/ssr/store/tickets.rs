@@ -262,9 +262,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        // Ids are integers, so they can be written into the statement safely and the number of
-        // bind parameters stays within SQLite's limit.
-        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+        let list = super::id_list(ids.iter().copied());
         let tickets = self.tickets_by_ids(ids).await?;
         let events = sqlx::query(&format!(
             "SELECT e.id, e.ticket_id, e.sequence, e.actor_id, e.at, e.data FROM ticket_events e
@@ -291,7 +289,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+        let list = super::id_list(ids.iter().copied());
         let rows = sqlx::query(&format!(
             "SELECT e.id, e.ticket_id, e.sequence, e.actor_id, e.at, e.data FROM ticket_events e
              WHERE e.id IN ({list}) ORDER BY e.id"
@@ -306,7 +304,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+        let list = super::id_list(ids.iter().copied());
         let rows = sqlx::query(&format!("SELECT {TICKET_COLUMNS} FROM tickets t WHERE t.id IN ({list})"))
             .fetch_all(self.pool())
             .await?;
