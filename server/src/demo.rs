@@ -3,7 +3,8 @@
 //! database (and by `tierline demo load`), so the product can be tried at once.
 
 use app::domain::directory::{Group, Tier};
-use app::domain::ticket::{self, Assignment, NewTicket, TicketChanges};
+use app::domain::ladder::LadderContext;
+use app::domain::ticket::{self, Assignment, Handoff, NewTicket, TicketChanges};
 use app::domain::{Channel, Priority, Role, TicketStatus, UserSummary, Visibility};
 use app::ssr::store::accounts::NewUser;
 use app::ssr::Store;
@@ -404,6 +405,11 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> anyhow::Result<Vec<Login
         (l3, engineering, "tom.engineer@tierline.example"),
         (l3, security, "ines.security@tierline.example"),
     ];
+    // The demo's tickets move as people would move them under the policy the demo publishes.
+    let policy = app::domain::policy::Policy::from_toml(app::domain::policy::EXAMPLE_POLICY)
+        .map_err(|errors| anyhow::anyhow!("the example policy does not parse: {errors}"))?;
+    let directory = store.directory().await?;
+    let ladder = LadderContext { policy: Some(&policy), directory: &directory };
     let endings = [
         TicketStatus::New,
         TicketStatus::Open,
@@ -449,6 +455,7 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> anyhow::Result<Vec<Login
                 ticket::change(
                     t,
                     triage.role,
+                    &ladder,
                     &TicketChanges {
                         assignment: Some(assignment),
                         status: Some(TicketStatus::Open),
@@ -475,13 +482,15 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> anyhow::Result<Vec<Login
                 .await?;
             let assignment =
                 Assignment { tier_id: Some(tier), group_id: Some(group_id), assignee_id: Some(worker.id) };
+            let handoff = Handoff {
+                summary: format!("{} Reproduced on our side.", description),
+                tried: "Checked the known-issues list, reproduced it and collected the logs.".into(),
+                impact: "The customer's team is blocked while this lasts.".into(),
+                ask: "Please find the cause; the logs are attached to the previous reply.".into(),
+            };
             store
                 .append(ticket_id, &triage, None, at, |t| {
-                    ticket::change(
-                        t,
-                        triage.role,
-                        &TicketChanges { assignment: Some(assignment), ..Default::default() },
-                    )
+                    ticket::escalate(t, triage.role, &ladder, assignment, &handoff)
                 })
                 .await?;
         }
@@ -513,7 +522,12 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> anyhow::Result<Vec<Login
         let status = if ending == TicketStatus::Closed { TicketStatus::Resolved } else { ending };
         store
             .append(ticket_id, &worker, None, at, |t| {
-                ticket::change(t, worker.role, &TicketChanges { status: Some(status), ..Default::default() })
+                ticket::change(
+                    t,
+                    worker.role,
+                    &ladder,
+                    &TicketChanges { status: Some(status), ..Default::default() },
+                )
             })
             .await?;
         if ending == TicketStatus::Closed {
@@ -523,6 +537,7 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> anyhow::Result<Vec<Login
                     ticket::change(
                         t,
                         worker.role,
+                        &ladder,
                         &TicketChanges { status: Some(TicketStatus::Closed), ..Default::default() },
                     )
                 })

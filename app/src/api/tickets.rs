@@ -73,6 +73,9 @@ pub struct TicketEdit {
     pub tier: String,
     pub group: String,
     pub assignee: String,
+    /// Why the ticket goes back to a lower tier; asked for only then.
+    #[serde(default)]
+    pub deescalation_reason: String,
 }
 
 /// The "open a ticket" form. `requester` is set when staff open a ticket for a customer.
@@ -247,17 +250,21 @@ pub async fn post_message(ticket_id: i64, body: String, visibility: String) -> R
 }
 
 /// Changes a ticket's fields (staff only). Refused with a description of the other person's
-/// changes when the ticket changed since `version`.
+/// changes when the ticket changed since `version`. A move to a higher tier is refused (it is an
+/// escalation, with a handoff note); a move to a lower tier needs `deescalation_reason`.
 #[server(endpoint = "tickets/update")]
 pub async fn update_ticket(edit: TicketEdit) -> Result<(), AppError> {
-    use crate::domain::ticket;
+    use crate::domain::{ladder::LadderContext, ticket};
     let user = crate::ssr::auth::require_staff().await?;
     let state = crate::ssr::app_state()?;
     let (ticket_id, version, changes) = server::parse_edit(&state.store, &edit).await?;
+    let directory = state.store.directory().await?;
+    let rules = state.store.rules().await?;
+    let ladder = LadderContext { policy: rules.as_ref().map(|rules| &rules.policy), directory: &directory };
     state
         .store
         .append(ticket_id, &user, Some(version), crate::ssr::now(), |t| {
-            ticket::change(t, user.role, &changes)
+            ticket::change(t, user.role, &ladder, &changes)
         })
         .await
         .map_err(server::write_error)?;
@@ -279,10 +286,12 @@ pub struct EscalationForm {
     pub ask: String,
 }
 
-/// Escalates a ticket by hand to another tier, group or agent with a structured handoff note
-/// (staff only). Never conflicts: an escalation is a decision about the ticket as it is now.
+/// Escalates a ticket by hand to a higher tier (or a group or agent of it) with a structured
+/// handoff note (staff only); the ticket takes the ladder level of where it goes. Never
+/// conflicts: an escalation is a decision about the ticket as it is now.
 #[server(endpoint = "tickets/escalate")]
 pub async fn escalate_ticket(form: EscalationForm) -> Result<(), AppError> {
+    use crate::domain::ladder::LadderContext;
     use crate::domain::ticket::{self, Assignment, Handoff};
     use crate::domain::FieldErrors;
     let user = crate::ssr::auth::require_staff().await?;
@@ -296,7 +305,8 @@ pub async fn escalate_ticket(form: EscalationForm) -> Result<(), AppError> {
         group_id: server::optional_id(&mut errors, "group", &form.group),
         assignee_id: server::optional_id(&mut errors, "assignee", &form.assignee),
     };
-    server::check_assignment(&state.store.directory().await?, &to, &mut errors);
+    let directory = state.store.directory().await?;
+    server::check_assignment(&directory, &to, &mut errors);
     let handoff = Handoff { summary: form.summary, tried: form.tried, impact: form.impact, ask: form.ask };
     if let Err(more) = handoff.validate() {
         errors.0.extend(more.0);
@@ -304,27 +314,31 @@ pub async fn escalate_ticket(form: EscalationForm) -> Result<(), AppError> {
     if !errors.is_empty() {
         return Err(errors.into());
     }
+    let rules = state.store.rules().await?;
+    let ladder = LadderContext { policy: rules.as_ref().map(|rules| &rules.policy), directory: &directory };
     state
         .store
         .append(ticket_id, &user, None, crate::ssr::now(), |t| {
-            ticket::escalate(t, user.role, to, None, &handoff)
+            ticket::escalate(t, user.role, &ladder, to, &handoff)
         })
         .await
         .map_err(server::write_error)?;
     Ok(())
 }
 
-/// Takes note of the ticket's current escalation level (staff only): repeat notifications about
-/// it stop, the ladder goes on.
+/// Takes note of the escalation of the ticket's current level: staff of the holding tier or
+/// group, its lead, managers and admins. Repeat reminders about that level stop; breaches are
+/// still told and the ladder goes on.
 #[server(endpoint = "tickets/acknowledge")]
 pub async fn acknowledge_escalation(ticket_id: i64) -> Result<(), AppError> {
     let user = crate::ssr::auth::require_staff().await?;
     let state = crate::ssr::app_state()?;
     server::visible_ticket(&user, ticket_id).await?;
+    let directory = state.store.directory().await?;
     state
         .store
         .append(ticket_id, &user, None, crate::ssr::now(), |t| {
-            crate::domain::ticket::acknowledge(t, user.role)
+            crate::domain::ticket::acknowledge(t, user.id, user.role, &directory)
         })
         .await
         .map_err(server::write_error)?;
@@ -536,6 +550,7 @@ mod server {
                 category_id: Some(category_id),
                 tags: Some(tags),
                 assignment: Some(assignment),
+                deescalation_reason: Some(edit.deescalation_reason.clone()),
             },
         ))
     }

@@ -51,6 +51,11 @@ impl Role {
         self >= Role::Agent
     }
 
+    /// Managers and admins answer for every tier: they may act on any tier's escalations.
+    pub fn oversees_every_tier(self) -> bool {
+        self >= Role::Manager
+    }
+
     /// Only admins change configuration (organisations, tiers, groups, people, calendars, tokens).
     pub fn may_configure(self) -> bool {
         self == Role::Admin

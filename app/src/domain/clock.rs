@@ -595,7 +595,9 @@ impl Walk {
 /// The assignment an event moves the ticket to, if it moves it.
 fn assignment_move(data: &EventData) -> Option<&Assignment> {
     match data {
-        EventData::AssignmentChanged { to, .. } | EventData::Escalated { to, .. } => Some(to),
+        EventData::AssignmentChanged { to, .. }
+        | EventData::Escalated { to, .. }
+        | EventData::Deescalated { to, .. } => Some(to),
         _ => None,
     }
 }
@@ -850,7 +852,7 @@ fri = ["09:00-17:00"]
     }
 
     fn assign(from: Option<i64>, to: Option<i64>) -> EventData {
-        EventData::AssignmentChanged { from: tier(from), to: tier(to) }
+        EventData::AssignmentChanged { from: tier(from), to: tier(to), level: None }
     }
 
     fn the(clocks: &TicketClocks, kind: ClockKind, cycle: u32) -> &ClockState {
@@ -1078,8 +1080,14 @@ fri = ["09:00-17:00"]
         let log = Log::created(monday("09:00"))
             .then(monday("09:00"), assign(None, Some(1)))
             .then(monday("10:00"), escalate)
-            .then(monday("10:30"), EventData::AssignmentChanged { from: tier(Some(2)), to: other_group })
-            .then(monday("12:00"), EventData::AssignmentChanged { from: other_group, to: tier(Some(1)) });
+            .then(
+                monday("10:30"),
+                EventData::AssignmentChanged { from: tier(Some(2)), to: other_group, level: None },
+            )
+            .then(
+                monday("12:00"),
+                EventData::AssignmentChanged { from: other_group, to: tier(Some(1)), level: None },
+            );
         let clocks = compute_clocks(log.events(), &targets, &PauseRules::default(), monday("12:45"));
 
         // (cycle, tier, started, ended, state, breached at)
@@ -1388,7 +1396,8 @@ fri = ["09:00-17:00"]
                     Action::Assign(tier_id) => {
                         let to = tier(*tier_id);
                         if to != assignment {
-                            log = log.then(at, EventData::AssignmentChanged { from: assignment, to });
+                            log = log
+                                .then(at, EventData::AssignmentChanged { from: assignment, to, level: None });
                             assignment = to;
                         }
                     }

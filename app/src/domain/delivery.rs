@@ -89,6 +89,8 @@ pub fn event_kind_of(event: &EventData, by_person: bool) -> Option<EventKind> {
         EventData::CustomerMessage { .. } => Some(EventKind::CustomerReplied),
         EventData::AssignmentChanged { to, .. } if to.assignee_id.is_some() => Some(EventKind::Assigned),
         EventData::Escalated { .. } if by_person => Some(EventKind::Escalated),
+        // The lower tier receives the ticket: for its people that is an assignment.
+        EventData::Deescalated { .. } => Some(EventKind::Assigned),
         EventData::StatusChanged { to: TicketStatus::Resolved, .. } => Some(EventKind::Resolved),
         EventData::StatusChanged { from: TicketStatus::Resolved, to } if !to.is_done() => {
             Some(EventKind::Reopened)
@@ -152,6 +154,7 @@ mod tests {
         let unassigned = EventData::AssignmentChanged {
             from: Assignment { assignee_id: Some(3), ..Assignment::default() },
             to: Assignment::default(),
+            level: None,
         };
         assert_eq!(event_kind_of(&unassigned, true), None, "taking an agent off tells no one");
     }

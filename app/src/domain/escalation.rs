@@ -31,6 +31,7 @@ use super::clock::{
     TierBudgetTargets,
 };
 use super::directory::Directory;
+use super::ladder::{place_on_ladder, LadderPlace};
 use super::policy::{BreachAction, CriterionAction, EventKind, Policy, TicketFacts};
 use super::routing::{place, AgentInfo};
 use super::ticket::{Assignment, EventData, Priority, Ticket, TicketEvent};
@@ -291,8 +292,15 @@ fn thresholds(context: &EngineContext<'_>, ticket: &Ticket, kind: ClockKind) -> 
     thresholds
 }
 
+/// Where the ticket sits on the ladder: a function of who holds it (`domain::ladder`), so a
+/// ticket escalated by hand runs on the budget of the level it reached, like one the ladder moved.
+fn current_place(context: &EngineContext<'_>, ticket: &Ticket) -> LadderPlace {
+    place_on_ladder(context.policy, context.directory, ticket.assignment)
+}
+
+/// The ladder level holding the ticket, if its holder is on the ladder.
 fn current_level<'a>(context: &EngineContext<'a>, ticket: &Ticket) -> Option<&'a super::policy::Level> {
-    usize::try_from(ticket.escalation_level).ok().and_then(|level| context.policy.level(level))
+    current_place(context, ticket).ladder_level(context.policy)
 }
 
 fn next_due(
@@ -333,9 +341,10 @@ fn fire(
     decision: &mut Decision,
 ) -> Vec<EventData> {
     let ThresholdKey { clock, cycle, threshold } = passed.key;
+    let level = current_place(context, ticket).level;
     let intent = |kind: EventKind, also_tell: Option<BreachAction>, summary: String| NotificationIntent {
         kind,
-        level: ticket.escalation_level,
+        level,
         priority: ticket.priority,
         clock: Some(clock),
         also_tell,
@@ -389,37 +398,41 @@ fn breach_actions(
     at: DateTime<Utc>,
     decision: &mut Decision,
 ) -> Vec<EventData> {
-    let Some(level) = current_level(context, ticket) else {
+    let here = current_place(context, ticket);
+    let Some(level) = here.ladder_level(context.policy) else {
         return Vec::new();
     };
     let mut events = Vec::new();
     let budget = level.budget.map(super::policy::format_duration).unwrap_or_default();
-    let reason =
-        format!("{} budget of {budget} used up at level {}", level.holder.as_str(), ticket.escalation_level);
+    let reason = format!("{} budget of {budget} used up at level {}", level.holder.as_str(), here.level);
     for action in &level.on_breach {
         match action {
             BreachAction::NextLevel => {
-                let next = ticket.escalation_level + 1;
-                let target = usize::try_from(next).ok().and_then(|number| context.policy.level(number));
-                if let Some(to) =
-                    target.and_then(|level| holder_assignment(context.directory, level.holder.as_str()))
-                {
-                    let to =
-                        place(context.directory, context.agents, context.calendars, to, &ticket.tags, at);
+                let next =
+                    usize::try_from(here.level + 1).ok().and_then(|number| context.policy.level(number));
+                let to = next
+                    .and_then(|level| holder_assignment(context.directory, level.holder.as_str()))
+                    .map(|to| {
+                        place(context.directory, context.agents, context.calendars, to, &ticket.tags, at)
+                    });
+                // The ladder only ever moves a ticket up: a next level whose holder sits no higher
+                // (a ladder naming one tier twice, say) leaves the ticket where it is.
+                let to_level = to.map(|to| place_on_ladder(context.policy, context.directory, to).level);
+                if let (Some(to), Some(to_level)) = (to, to_level.filter(|to_level| *to_level > here.level)) {
                     events.push(EventData::Escalated {
                         from: ticket.assignment,
                         to,
-                        level: Some(next),
+                        level: Some(to_level),
                         handoff: None,
                         reason: reason.clone(),
                     });
                     decision.intents.push(NotificationIntent {
                         kind: EventKind::Escalated,
-                        level: next,
+                        level: to_level,
                         priority: ticket.priority,
                         clock: Some(ClockKind::TierBudget),
                         also_tell: None,
-                        summary: format!("Ticket #{} escalated to level {next}: {reason}", ticket.id),
+                        summary: format!("Ticket #{} escalated to level {to_level}: {reason}", ticket.id),
                     });
                 }
             }
@@ -436,7 +449,7 @@ fn breach_actions(
             BreachAction::NotifyLead | BreachAction::NotifyManager | BreachAction::Notify => {
                 decision.intents.push(NotificationIntent {
                     kind: EventKind::Breach,
-                    level: ticket.escalation_level,
+                    level: here.level,
                     priority: ticket.priority,
                     clock: Some(ClockKind::TierBudget),
                     also_tell: Some(*action),
@@ -462,48 +475,39 @@ fn routing(
 ) -> Option<(EventData, DateTime<Utc>)> {
     let facts = facts(context, ticket, log, now);
     if ticket.assignment.tier_id.is_none() {
-        let (holder, level, reason) = match context.policy.first_matching_route(&facts) {
+        let first = context.policy.level(1).map(|level| level.holder.as_str());
+        let (holder, reason) = match context.policy.first_matching_route(&facts) {
             Some(criterion) => {
                 let CriterionAction::RouteTo(holder) = &criterion.action else {
                     return None;
                 };
-                // The level of the holder itself, else of the ladder level holding its tier (a group
-                // routed to directly sits at its tier's level).
-                let tier_of = |name: &str| holder_assignment(context.directory, name).and_then(|a| a.tier_id);
-                let level = context
-                    .policy
-                    .ladder
-                    .iter()
-                    .position(|level| level.holder == *holder)
-                    .or_else(|| {
-                        let tier = tier_of(holder.as_str())?;
-                        context
-                            .policy
-                            .ladder
-                            .iter()
-                            .position(|level| tier_of(level.holder.as_str()) == Some(tier))
-                    })
-                    .map(|i| i as i64 + 1);
-                (
-                    holder.as_str().to_string(),
-                    level.unwrap_or(1),
-                    format!("Routed by the criterion \"{}\"", criterion.name),
-                )
+                if holder_assignment(context.directory, holder.as_str()).is_some() {
+                    (holder.as_str(), format!("Routed by the criterion \"{}\"", criterion.name))
+                } else {
+                    // The organisation changed under the policy; the policy page and /readyz say so.
+                    // The ticket still reaches a tier rather than waiting unseen.
+                    (
+                        first?,
+                        format!(
+                            "Routed to ladder level 1: the criterion \"{}\" routes to \"{holder}\", which is not a tier \
+                             or group any more",
+                            criterion.name
+                        ),
+                    )
+                }
             }
-            None => {
-                let first = context.policy.level(1)?;
-                (first.holder.as_str().to_string(), 1, "Routed to ladder level 1".to_string())
-            }
+            None => (first?, "Routed to ladder level 1".to_string()),
         };
         let at = last_instant(log).min(now);
         let to = place(
             context.directory,
             context.agents,
             context.calendars,
-            holder_assignment(context.directory, &holder)?,
+            holder_assignment(context.directory, holder)?,
             &ticket.tags,
             at,
         );
+        let level = place_on_ladder(context.policy, context.directory, to).level;
         return Some((
             EventData::Escalated { from: ticket.assignment, to, level: Some(level), handoff: None, reason },
             at,
@@ -513,8 +517,7 @@ fn routing(
     let CriterionAction::EscalateToLevel(number) = criterion.action else {
         return None;
     };
-    let level = i64::try_from(number).ok()?;
-    if level <= ticket.escalation_level {
+    if i64::try_from(number).ok()? <= current_place(context, ticket).level {
         return None;
     }
     let at = now.max(last_instant(log));
@@ -523,7 +526,7 @@ fn routing(
     let escalated = EventData::Escalated {
         from: ticket.assignment,
         to,
-        level: Some(level),
+        level: Some(place_on_ladder(context.policy, context.directory, to).level),
         handoff: None,
         reason: format!("Escalated by the criterion \"{}\"", criterion.name),
     };
@@ -556,7 +559,7 @@ fn next_age_escalation(
             let then = TicketFacts { age_hours: hours, ..today.clone() };
             let criterion = context.policy.first_matching_escalation(&then)?;
             let CriterionAction::EscalateToLevel(number) = criterion.action else { return None };
-            (i64::try_from(number).ok()? > ticket.escalation_level).then_some(at)
+            (i64::try_from(number).ok()? > current_place(context, ticket).level).then_some(at)
         })
 }
 
@@ -580,7 +583,9 @@ fn checkpoint(
     let mut start: Option<&TicketEvent> = None;
     for event in log {
         match &event.data {
-            EventData::AssignmentChanged { from, to } | EventData::Escalated { from, to, .. }
+            EventData::AssignmentChanged { from, to, .. }
+            | EventData::Escalated { from, to, .. }
+            | EventData::Deescalated { from, to, .. }
                 if to.tier_id == Some(tier_id) && from.tier_id != Some(tier_id) =>
             {
                 start = Some(event)
@@ -657,8 +662,9 @@ fn targets<'a>(context: &EngineContext<'a>, ticket: &Ticket, fallback: &'a Calen
             by_tier.entry(tier_id).or_insert_with(|| policy.tier_budget_for(level.holder.as_str()));
         }
     }
-    if let (Some(level), Some(tier_id)) = (current_level(context, ticket), ticket.assignment.tier_id) {
-        let rule = format!("ladder level {} ({})", ticket.escalation_level, level.holder.as_str());
+    let here = current_place(context, ticket);
+    if let (Some(level), Some(tier_id)) = (here.ladder_level(policy), ticket.assignment.tier_id) {
+        let rule = format!("ladder level {} ({})", here.level, level.holder.as_str());
         by_tier.insert(tier_id, TargetRule { target: level.budget, rule });
     }
     ClockTargets {
@@ -720,3 +726,6 @@ fn append(
     }
     decision.batches.push((at, events));
 }
+
+#[cfg(test)]
+mod tests;

@@ -52,11 +52,14 @@ pub mod clock;
 pub mod delivery;
 pub mod directory;
 pub mod escalation;
+pub mod ladder;
 pub mod notify;
 pub mod policy;
 pub mod policy_version;
 pub mod queue;
 pub mod routing;
+#[cfg(test)]
+pub mod test_support;
 pub mod ticket;
 pub mod validation;
 

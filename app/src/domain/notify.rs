@@ -39,9 +39,10 @@
 //!   digest and waits for the end of the interval containing the instant quiet hours allow.
 //!   Intervals are aligned to the Unix epoch: the window of `t` ends at `(floor(t / d) + 1) * d`,
 //!   so every delivery of one window carries the same instant and the sender can gather them.
-//! - **Acknowledgement.** Once someone acknowledged the escalation at a level, reminders, breaches
-//!   and missed checkpoints at that level or below are not told again; see
-//!   [`is_suppressed_by_acknowledgement`]. An escalation to a higher level still is.
+//! - **Acknowledgement.** Once someone acknowledged the escalation at a level, reminders at that
+//!   level are not told again; see [`is_suppressed_by_acknowledgement`]. A breach and a missed
+//!   checkpoint are news the first time and always told (with their breach actions), and so is
+//!   anything at another level.
 //! - **Order.** The output is sorted by channel (in-app, e-mail, Slack, Teams, webhooks by name)
 //!   and then destination (people by id, then addresses, then the channel itself), so the same
 //!   input always gives the same list whatever the order of the rules.
@@ -197,17 +198,16 @@ pub fn plan_deliveries(
     plan.into_deliveries(occurrence.at, audience)
 }
 
-/// Whether an acknowledgement silences this occurrence: reminders, breaches and missed
-/// checkpoints at the acknowledged level or below. Someone has taken the escalation on, so
-/// repeating it is noise; an escalation to a higher level is news and is still told, as is
-/// everything about the ticket itself (messages, mentions, resolution).
+/// Whether an acknowledgement silences this occurrence: a reminder at the acknowledged level.
+/// Someone has taken the escalation on, so reminding them of it is noise. A breach or a missed
+/// checkpoint has not been heard before (each fires once), so it is always told; so is anything
+/// at another level, and everything about the ticket itself (messages, mentions, resolution).
 pub fn is_suppressed_by_acknowledgement(
     kind: EventKind,
     level: i64,
     acknowledged_level: Option<i64>,
 ) -> bool {
-    matches!(kind, EventKind::Reminder | EventKind::Breach | EventKind::CheckpointMissed)
-        && acknowledged_level.is_some_and(|acknowledged| level <= acknowledged)
+    kind == EventKind::Reminder && acknowledged_level == Some(level)
 }
 
 /// The people `@`-mentioned in `body`: active people by [`handle`], and the active members of
@@ -1127,13 +1127,14 @@ fri = ["09:00-17:00"]
     }
 
     #[test]
-    fn an_acknowledgement_silences_repeats_at_its_level_but_not_higher_escalations() {
+    fn an_acknowledgement_silences_reminders_at_its_level_and_never_a_first_breach() {
         #[rustfmt::skip]
         let cases: &[(EventKind, i64, Option<i64>, bool)] = &[
-            (Reminder,         1, Some(1), true),
-            (Breach,           1, Some(1), true),
-            (CheckpointMissed, 1, Some(1), true),
-            (Breach,           1, Some(2), true),
+            (Reminder,         2, Some(2), true),
+            (Reminder,         1, Some(2), false),
+            (Breach,           2, Some(2), false),
+            (CheckpointMissed, 2, Some(2), false),
+            (Breach,           1, Some(2), false),
             (Breach,           2, Some(1), false),
             (Reminder,         2, Some(1), false),
             (Breach,           1, None,    false),
@@ -1417,6 +1418,12 @@ fri = ["09:00-17:00"]
                 let ticket = &occurrence.ticket;
                 if is_suppressed_by_acknowledgement(occurrence.kind, ticket.level, ticket.acknowledged_level) {
                     prop_assert!(deliveries.is_empty());
+                }
+                // An acknowledgement never removes a first breach or missed checkpoint.
+                if matches!(occurrence.kind, EventKind::Breach | EventKind::CheckpointMissed) {
+                    let mut unacknowledged = occurrence.clone();
+                    unacknowledged.ticket.acknowledged_level = None;
+                    prop_assert_eq!(&deliveries, &plan(&unacknowledged, &rules, &people));
                 }
                 if ticket.priority == Priority::Urgent {
                     prop_assert!(deliveries.iter().all(|delivery| delivery.urgent));

@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use super::account::Role;
 use super::clock::ClockKind;
+use super::directory::Directory;
+use super::ladder::{LadderContext, Move};
 use super::validation::{self, FieldErrors};
 
 named_enum! {
@@ -130,9 +132,15 @@ pub enum EventData {
         added: Vec<String>,
         removed: Vec<String>,
     },
+    /// A move inside the tier holding the ticket (another group or agent), or the first placement
+    /// of a ticket no tier held.
     AssignmentChanged {
         from: Assignment,
         to: Assignment,
+        /// The ladder level of `to` (see `domain::ladder`); absent in events written before levels
+        /// followed the holder.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        level: Option<i64>,
     },
     /// The ticket moved up (or across) the support organisation: by an agent with a handoff
     /// note, or by the escalation engine with the reason it fired.
@@ -144,6 +152,15 @@ pub enum EventData {
         /// Present when an agent escalated by hand.
         handoff: Option<Handoff>,
         /// Why it happened, in a sentence ("L1 budget of 2h used up", "Escalated by hand").
+        reason: String,
+    },
+    /// Staff handed the ticket back to a tier ranked lower than the one holding it.
+    Deescalated {
+        from: Assignment,
+        to: Assignment,
+        /// The ladder level of `to`.
+        level: i64,
+        /// Why, in a sentence ("Workaround in place; L2 follows up with the customer").
         reason: String,
     },
     /// The escalation engine reminded about a clock at a fraction of its target.
@@ -216,6 +233,7 @@ impl EventData {
             EventData::TagsChanged { .. } => "tags_changed",
             EventData::AssignmentChanged { .. } => "assignment_changed",
             EventData::Escalated { .. } => "escalated",
+            EventData::Deescalated { .. } => "deescalated",
             EventData::ClockReminder { .. } => "clock_reminder",
             EventData::ClockBreached { .. } => "clock_breached",
             EventData::CheckpointMissed { .. } => "checkpoint_missed",
@@ -403,11 +421,21 @@ pub struct TicketChanges {
     pub category_id: Option<Option<i64>>,
     pub tags: Option<Vec<String>>,
     pub assignment: Option<Assignment>,
+    /// Why the ticket goes back to a lower tier; required for exactly that move.
+    pub deescalation_reason: Option<String>,
 }
 
 /// Decides the events of a field edit by staff. Only real differences become events, so
-/// submitting an unchanged form appends nothing and keeps the version.
-pub fn change(ticket: &Ticket, role: Role, changes: &TicketChanges) -> Result<Vec<EventData>, CommandError> {
+/// submitting an unchanged form appends nothing and keeps the version. A change of holder follows
+/// the ladder's rules for moves ([`super::ladder`]): inside the tier it is a plain assignment, to
+/// a lower tier a de-escalation with its reason, and to a higher tier it is refused here because
+/// it is an escalation, which needs a handoff note ([`escalate`]).
+pub fn change(
+    ticket: &Ticket,
+    role: Role,
+    ladder: &LadderContext<'_>,
+    changes: &TicketChanges,
+) -> Result<Vec<EventData>, CommandError> {
     if !role.is_staff() {
         return Err(CommandError::StaffOnly);
     }
@@ -442,14 +470,52 @@ pub fn change(ticket: &Ticket, role: Role, changes: &TicketChanges) -> Result<Ve
             events.push(EventData::TagsChanged { added, removed });
         }
     }
-    if let Some(to) = changes.assignment.filter(|to| *to != ticket.assignment) {
-        if to.assignee_id.is_some() && to.group_id.is_none() {
-            errors.push("assignee", "Choose the group the agent works in, or leave the agent empty.");
+    let reason = changes.deescalation_reason.as_deref().map(str::trim).filter(|reason| !reason.is_empty());
+    let to = changes.assignment.unwrap_or(ticket.assignment);
+    if to.assignee_id.is_some() && to.group_id.is_none() {
+        errors.push("assignee", "Choose the group the agent works in, or leave the agent empty.");
+    }
+    if to.group_id.is_some() && to.tier_id.is_none() {
+        errors.push("group", "Choose the tier the group belongs to.");
+    }
+    let from = ticket.assignment;
+    let level = ladder.place(to).level;
+    match ladder.classify(from, to) {
+        Move::None => {
+            if reason.is_some() {
+                errors.push(
+                    "deescalation_reason",
+                    "A reason is only asked for when the ticket goes to a lower tier.",
+                );
+            }
         }
-        if to.group_id.is_some() && to.tier_id.is_none() {
-            errors.push("group", "Choose the tier the group belongs to.");
+        Move::WithinTier => {
+            if reason.is_some() {
+                errors.push(
+                    "deescalation_reason",
+                    "A reason is only asked for when the ticket goes to a lower tier.",
+                );
+            }
+            events.push(EventData::AssignmentChanged { from, to, level: Some(level) });
         }
-        events.push(EventData::AssignmentChanged { from: ticket.assignment, to });
+        Move::Escalation => errors.push(
+            "tier",
+            format!(
+                "Moving the ticket to {} is an escalation: use \"Escalate\" and write the handoff note.",
+                ladder.tier_name(to.tier_id)
+            ),
+        ),
+        Move::Deescalation => match reason {
+            None => errors.push(
+                "deescalation_reason",
+                format!("Say in a sentence why the ticket goes back to {}.", ladder.tier_name(to.tier_id)),
+            ),
+            Some(reason) => {
+                let reason =
+                    validation::text(&mut errors, "deescalation_reason", "The reason", reason, 5, 1000);
+                events.push(EventData::Deescalated { from, to, level, reason });
+            }
+        },
     }
     if !errors.is_empty() {
         return Err(CommandError::Invalid(errors));
@@ -469,13 +535,14 @@ fn status_change_refusal(from: TicketStatus, to: TicketStatus) -> Option<&'stati
     }
 }
 
-/// A manual escalation: staff move the ticket to another tier, group or agent with a handoff
-/// note. `level` is the ladder level the target corresponds to, when the caller knows it.
+/// A manual escalation: staff move the ticket to a tier ranked higher (or another tier of the same
+/// rank) with a handoff note. The ticket takes the ladder level of the tier or group it goes to,
+/// exactly as if the ladder had moved it there.
 pub fn escalate(
     ticket: &Ticket,
     role: Role,
+    ladder: &LadderContext<'_>,
     to: Assignment,
-    level: Option<i64>,
     handoff: &Handoff,
 ) -> Result<Vec<EventData>, CommandError> {
     if !role.is_staff() {
@@ -493,8 +560,25 @@ pub fn escalate(
     };
     if to.tier_id.is_none() {
         errors.push("tier", "Choose the tier that takes the ticket over.");
-    } else if to == ticket.assignment {
-        errors.push("tier", "The ticket is already there; choose another tier, group or agent.");
+    } else {
+        match ladder.classify(ticket.assignment, to) {
+            Move::Escalation => {}
+            // A ticket no tier holds yet may be sent anywhere, with a handoff if staff write one.
+            Move::WithinTier if ticket.assignment.tier_id.is_none() => {}
+            Move::None | Move::WithinTier => errors.push(
+                "tier",
+                "The ticket is already in this tier; change its group or agent in the ticket's fields, or choose a \
+                 higher tier.",
+            ),
+            Move::Deescalation => errors.push(
+                "tier",
+                format!(
+                    "{} is ranked below the tier holding the ticket; hand the ticket back from the ticket's fields, \
+                     with a reason.",
+                    ladder.tier_name(to.tier_id)
+                ),
+            ),
+        }
     }
     if to.assignee_id.is_some() && to.group_id.is_none() {
         errors.push("assignee", "Choose the group the agent works in, or leave the agent empty.");
@@ -506,22 +590,38 @@ pub fn escalate(
     Ok(vec![EventData::Escalated {
         from: ticket.assignment,
         to,
-        level,
+        level: Some(ladder.place(to).level),
         handoff: Some(handoff),
         reason: "Escalated by hand".to_string(),
     }])
 }
 
-/// Staff take note of the ticket's current escalation level, which stops repeat notifications
-/// about it. Acknowledging twice is refused so the timeline says who took it first.
-pub fn acknowledge(ticket: &Ticket, role: Role) -> Result<Vec<EventData>, CommandError> {
+/// Whether a ticket has been escalated: it sits above the first level of the ladder.
+pub fn is_escalated(ticket: &Ticket) -> bool {
+    ticket.escalation_level > 1
+}
+
+/// Staff of the holding tier or group (its members and leads), managers and admins take note of
+/// the ticket's current escalation level, which stops repeat reminders about that level (never a
+/// first breach, nor the ladder). Only an escalated ticket has an escalation to acknowledge, and
+/// acknowledging twice is refused so the timeline says who took it first.
+pub fn acknowledge(
+    ticket: &Ticket,
+    person_id: i64,
+    role: Role,
+    directory: &Directory,
+) -> Result<Vec<EventData>, CommandError> {
     if !role.is_staff() {
         return Err(CommandError::StaffOnly);
     }
     let refusal = if ticket.status.is_done() {
         Some("A resolved or closed ticket has no escalation to acknowledge.")
-    } else if ticket.acknowledged_level.is_some_and(|level| level >= ticket.escalation_level) {
+    } else if !is_escalated(ticket) {
+        Some("This ticket has not been escalated; there is nothing to acknowledge.")
+    } else if ticket.acknowledged_level == Some(ticket.escalation_level) {
         Some("This escalation level is acknowledged already.")
+    } else if !may_acknowledge(directory, person_id, role, ticket.assignment) {
+        Some("Only the tier or group holding the ticket, its lead or a manager may acknowledge its escalation.")
     } else {
         None
     };
@@ -531,6 +631,25 @@ pub fn acknowledge(ticket: &Ticket, role: Role) -> Result<Vec<EventData>, Comman
         }
         None => Ok(vec![EventData::EscalationAcknowledged { level: ticket.escalation_level }]),
     }
+}
+
+/// Whether `person_id` may acknowledge the escalation of a ticket held by `holding`: managers and
+/// admins always; otherwise the lead of the holding tier, and the members and lead of the holding
+/// group (of any group of the tier, when no group holds it).
+pub fn may_acknowledge(directory: &Directory, person_id: i64, role: Role, holding: Assignment) -> bool {
+    if role.oversees_every_tier() {
+        return true;
+    }
+    let Some(tier_id) = holding.tier_id else {
+        return false;
+    };
+    let leads_tier = directory.tiers.iter().any(|tier| tier.id == tier_id && tier.lead_id == Some(person_id));
+    leads_tier
+        || directory
+            .groups
+            .iter()
+            .filter(|group| group.tier_id == tier_id && holding.group_id.is_none_or(|id| id == group.id))
+            .any(|group| group.lead_id == Some(person_id) || group.member_ids.contains(&person_id))
 }
 
 /// Whether a customer may reopen this ticket from the portal.
@@ -596,15 +715,27 @@ impl Ticket {
                 self.tags.sort();
                 self.tags.dedup();
             }
-            EventData::AssignmentChanged { to, .. } => self.assignment = *to,
-            EventData::Escalated { to, level, .. } => {
+            EventData::AssignmentChanged { to, level, .. } | EventData::Escalated { to, level, .. } => {
                 self.assignment = *to;
                 if let Some(level) = level {
-                    self.escalation_level = *level;
+                    self.move_to_level(*level);
                 }
+            }
+            EventData::Deescalated { to, level, .. } => {
+                self.assignment = *to;
+                self.move_to_level(*level);
             }
         }
         self.updated_at = at;
+    }
+
+    /// An acknowledgement belongs to the level it was given at: a ticket that changes level has
+    /// an escalation nobody has acknowledged yet.
+    fn move_to_level(&mut self, level: i64) {
+        if level != self.escalation_level {
+            self.acknowledged_level = None;
+        }
+        self.escalation_level = level;
     }
 
     /// Applies a batch appended by one command: the version grows by one if any field changed.
@@ -621,7 +752,17 @@ impl Ticket {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::test_support::{
+        assignment, demo_directory, handoff, policy_from_toml, DemoIds, EventLog,
+    };
     use chrono::TimeZone;
+
+    fn ladder_policy() -> super::super::policy::Policy {
+        policy_from_toml(
+            "[[ladder]]\nholder = \"L1 Service Desk\"\n[[ladder]]\nholder = \"L2 Specialists\"\n\
+             [[ladder]]\nholder = \"L3 Engineering\"\n",
+        )
+    }
 
     fn at(minute: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 3, 2, 9, minute, 0).single().expect("valid test instant")
@@ -714,7 +855,8 @@ mod tests {
             priority: Some(Priority::High),
             ..Default::default()
         };
-        let events = change(&ticket, Role::Agent, &changes).expect("no-op edit");
+        let events = change(&ticket, Role::Agent, &LadderContext::without_organisation(), &changes)
+            .expect("no-op edit");
         assert!(events.is_empty());
         ticket.apply_all(&events, at(1));
         assert_eq!(ticket.version, 1);
@@ -729,7 +871,8 @@ mod tests {
             tags: Some(vec!["vpn".into()]),
             ..Default::default()
         };
-        let events = change(&ticket, Role::Agent, &changes).expect("edit");
+        let events =
+            change(&ticket, Role::Agent, &LadderContext::without_organisation(), &changes).expect("edit");
         assert_eq!(events.len(), 3);
         ticket.apply_all(&events, at(1));
         assert_eq!(ticket.version, 2);
@@ -741,8 +884,13 @@ mod tests {
     fn customers_cannot_edit_fields_and_closing_needs_resolving_first() {
         let ticket = new_ticket();
         let close = TicketChanges { status: Some(TicketStatus::Closed), ..Default::default() };
-        assert_eq!(change(&ticket, Role::Customer, &close), Err(CommandError::StaffOnly));
-        let Err(CommandError::Invalid(errors)) = change(&ticket, Role::Agent, &close) else {
+        assert_eq!(
+            change(&ticket, Role::Customer, &LadderContext::without_organisation(), &close),
+            Err(CommandError::StaffOnly)
+        );
+        let Err(CommandError::Invalid(errors)) =
+            change(&ticket, Role::Agent, &LadderContext::without_organisation(), &close)
+        else {
             panic!("closing an unresolved ticket must be refused");
         };
         assert_eq!(errors.for_field("status"), Some("Resolve the ticket before closing it."));
@@ -755,53 +903,126 @@ mod tests {
             assignment: Some(Assignment { tier_id: None, group_id: Some(2), assignee_id: Some(3) }),
             ..Default::default()
         };
-        let Err(CommandError::Invalid(errors)) = change(&ticket, Role::Agent, &changes) else {
+        let Err(CommandError::Invalid(errors)) =
+            change(&ticket, Role::Agent, &LadderContext::without_organisation(), &changes)
+        else {
             panic!("an inconsistent assignment must be refused");
         };
         assert!(errors.for_field("group").is_some());
     }
 
     #[test]
-    fn a_manual_escalation_needs_every_part_of_the_handoff_and_moves_the_ticket() {
-        let ticket = new_ticket();
-        let to = Assignment { tier_id: Some(2), group_id: Some(5), assignee_id: None };
+    fn a_manual_escalation_needs_every_part_of_the_handoff_and_takes_the_level_of_where_it_goes() {
+        let (directory, policy, ids) = (demo_directory(), ladder_policy(), DemoIds::default());
+        let ladder = LadderContext { policy: Some(&policy), directory: &directory };
+        let ticket = EventLog::created(Priority::High, at(0))
+            .routed(at(1), assignment(ids.l1, Some(ids.service_desk), Some(ids.sam)), 1)
+            .ticket;
+        let to = assignment(ids.l3, Some(ids.security), None);
         let thin = Handoff { summary: "VPN".into(), ..Handoff::default() };
-        let Err(CommandError::Invalid(errors)) = escalate(&ticket, Role::Agent, to, Some(2), &thin) else {
+        let Err(CommandError::Invalid(errors)) = escalate(&ticket, Role::Agent, &ladder, to, &thin) else {
             panic!("a thin handoff must be refused");
         };
         for field in ["summary", "tried", "impact", "ask"] {
             assert!(errors.for_field(field).is_some(), "{field} should be required");
         }
-        let handoff = Handoff {
-            summary: "The VPN drops hourly at one site.".into(),
-            tried: "Restarted the tunnel; rekey timer looks wrong.".into(),
-            impact: "Scanners lose their session.".into(),
-            ask: "Check the concentrator's rekey settings.".into(),
-        };
-        let events = escalate(&ticket, Role::Agent, to, Some(2), &handoff).expect("escalation");
+        let events = escalate(&ticket, Role::Agent, &ladder, to, &handoff()).expect("escalation");
         let mut moved = ticket.clone();
         moved.apply_all(&events, at(9));
         assert_eq!(moved.assignment, to);
-        assert_eq!(moved.escalation_level, 2);
+        assert_eq!(moved.escalation_level, 3, "L1 to L3 by hand is level 3, as the ladder would have it");
         assert_eq!(moved.version, ticket.version + 1);
         assert_eq!(events[0].visibility(), Visibility::Internal);
-        assert_eq!(escalate(&moved, Role::Customer, to, None, &handoff), Err(CommandError::StaffOnly));
+        assert_eq!(escalate(&moved, Role::Customer, &ladder, to, &handoff()), Err(CommandError::StaffOnly));
     }
 
     #[test]
-    fn acknowledging_records_the_current_level_once_and_does_not_bump_the_version() {
-        let mut ticket = new_ticket();
-        ticket.escalation_level = 2;
-        assert_eq!(acknowledge(&ticket, Role::Customer), Err(CommandError::StaffOnly));
-        let events = acknowledge(&ticket, Role::Agent).expect("acknowledgement");
+    fn escalating_by_hand_goes_up_and_handing_back_needs_a_reason() {
+        let (directory, policy, ids) = (demo_directory(), ladder_policy(), DemoIds::default());
+        let ladder = LadderContext { policy: Some(&policy), directory: &directory };
+        let at_l2 =
+            EventLog::created(Priority::High, at(0)).routed(at(1), assignment(ids.l2, None, None), 2).ticket;
+        let refused_field = |result: Result<Vec<EventData>, CommandError>, field: &str| match result {
+            Err(CommandError::Invalid(errors)) => errors.for_field(field).map(str::to_string),
+            other => panic!("expected a refusal of {field}, got {other:?}"),
+        };
+        // Escalating sideways inside the tier, or down, is not an escalation.
+        let inside = assignment(ids.l2, Some(ids.network), None);
+        assert!(refused_field(escalate(&at_l2, Role::Agent, &ladder, inside, &handoff()), "tier")
+            .is_some_and(|message| message.contains("already in this tier")));
+        let down = assignment(ids.l1, None, None);
+        assert!(refused_field(escalate(&at_l2, Role::Agent, &ladder, down, &handoff()), "tier")
+            .is_some_and(|message| message.contains("ranked below")));
+
+        // The edit form: inside the tier a plain assignment, up refused, down only with a reason.
+        let edit = |to: Assignment, reason: Option<&str>| TicketChanges {
+            assignment: Some(to),
+            deescalation_reason: reason.map(str::to_string),
+            ..Default::default()
+        };
+        assert_eq!(
+            change(&at_l2, Role::Agent, &ladder, &edit(inside, None)),
+            Ok(vec![EventData::AssignmentChanged { from: at_l2.assignment, to: inside, level: Some(2) }])
+        );
+        let up = assignment(ids.l3, None, None);
+        assert!(refused_field(change(&at_l2, Role::Agent, &ladder, &edit(up, None)), "tier")
+            .is_some_and(|message| message.contains("is an escalation")));
+        assert!(refused_field(
+            change(&at_l2, Role::Agent, &ladder, &edit(down, None)),
+            "deescalation_reason"
+        )
+        .is_some_and(|message| message.contains("L1 Service Desk")));
+        let events =
+            change(&at_l2, Role::Agent, &ladder, &edit(down, Some("Workaround in place; L1 follows up.")))
+                .expect("a de-escalation with its reason");
+        let mut back = at_l2.clone();
+        back.apply_all(&events, at(5));
+        assert_eq!(back.escalation_level, 1);
+        assert_eq!(back.assignment, down);
+        assert!(matches!(&events[..], [EventData::Deescalated { level: 1, .. }]));
+    }
+
+    #[test]
+    fn only_an_escalated_ticket_is_acknowledged_by_its_holders_once_per_level() {
+        let (directory, policy, ids) = (demo_directory(), ladder_policy(), DemoIds::default());
+        let ladder = LadderContext { policy: Some(&policy), directory: &directory };
+        let at_l1 = EventLog::created(Priority::High, at(0))
+            .routed(at(1), assignment(ids.l1, Some(ids.service_desk), None), 1)
+            .ticket;
+        assert!(
+            acknowledge(&at_l1, ids.sam, Role::Agent, &directory).is_err(),
+            "level 1 is not an escalation"
+        );
+
+        let to_network = assignment(ids.l2, Some(ids.network), None);
+        let escalated = escalate(&at_l1, Role::Agent, &ladder, to_network, &handoff()).expect("escalation");
+        let mut ticket = at_l1.clone();
+        ticket.apply_all(&escalated, at(2));
+        assert_eq!(acknowledge(&ticket, ids.nina, Role::Customer, &directory), Err(CommandError::StaffOnly));
+        assert!(
+            acknowledge(&ticket, ids.sam, Role::Agent, &directory).is_err(),
+            "L1's agent does not hold it"
+        );
+        assert!(acknowledge(&ticket, ids.eve, Role::Agent, &directory).is_err(), "nor does L3's");
+        assert!(acknowledge(&ticket, ids.omar, Role::Lead, &directory).is_ok(), "L2's lead may");
+        assert!(acknowledge(&ticket, 999, Role::Manager, &directory).is_ok(), "a manager may");
+        let events =
+            acknowledge(&ticket, ids.nina, Role::Agent, &directory).expect("the holding group's agent");
         assert_eq!(events, vec![EventData::EscalationAcknowledged { level: 2 }]);
         let mut acknowledged = ticket.clone();
         acknowledged.apply_all(&events, at(9));
         assert_eq!(acknowledged.acknowledged_level, Some(2));
         assert_eq!(acknowledged.version, ticket.version, "an acknowledgement never conflicts with edits");
-        assert!(acknowledge(&acknowledged, Role::Lead).is_err(), "the same level twice is refused");
-        acknowledged.escalation_level = 3;
-        assert!(acknowledge(&acknowledged, Role::Lead).is_ok(), "a new level can be acknowledged");
+        assert!(
+            acknowledge(&acknowledged, ids.omar, Role::Lead, &directory).is_err(),
+            "the same level twice"
+        );
+
+        let to_l3 = assignment(ids.l3, Some(ids.security), None);
+        let events = escalate(&acknowledged, Role::Agent, &ladder, to_l3, &handoff()).expect("escalation");
+        acknowledged.apply_all(&events, at(10));
+        assert_eq!(acknowledged.acknowledged_level, None, "a new level has a new escalation to acknowledge");
+        assert!(acknowledge(&acknowledged, ids.eve, Role::Agent, &directory).is_ok());
     }
 
     #[test]
@@ -831,7 +1052,8 @@ mod tests {
                 ..Default::default()
             },
         ] {
-            let events = change(&ticket, Role::Lead, &changes).expect("edit");
+            let events =
+                change(&ticket, Role::Lead, &LadderContext::without_organisation(), &changes).expect("edit");
             ticket.apply_all(&events, at(2));
             log.push(events);
         }

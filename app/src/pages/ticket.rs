@@ -230,6 +230,14 @@ fn timeline_item(entry: &TimelineEntry, directory: &Directory, requester: &str) 
             let heading = format!("{who} escalated the ticket to {place}{level}: {reason}");
             ("escalation", heading, handoff.as_ref().map(handoff_text))
         }
+        EventData::Deescalated { to, level, reason, .. } => {
+            let place = place_name(directory, to);
+            (
+                "system",
+                format!("{who} handed the ticket back to {place} (level {level})"),
+                Some(reason.clone()),
+            )
+        }
         EventData::ClockReminder { clock, percent, due_at, late, .. } => (
             "system",
             format!(
@@ -306,7 +314,6 @@ fn current_handoff(detail: &TicketDetail) -> Option<(String, Handoff)> {
         EventData::Escalated { to, handoff: Some(handoff), .. } if *to == detail.ticket.assignment => {
             Some((entry.actor_name.clone().unwrap_or_default(), handoff.clone()))
         }
-        EventData::Escalated { .. } | EventData::AssignmentChanged { .. } => None,
         _ => None,
     })
 }

@@ -253,7 +253,7 @@ impl Notifier {
 }
 
 /// The kinds an acknowledgement silences, as stored in deliveries.
-const ACKNOWLEDGED_KINDS: &[&str] = &["reminder", "breach", "checkpoint_missed"];
+const ACKNOWLEDGED_KINDS: &[&str] = &["reminder"];
 
 impl World {
     fn facts(&self, ticket: &Ticket, watcher_ids: Vec<i64>) -> TicketFacts {
@@ -349,6 +349,7 @@ fn event_summary(event: &EventData, actor: &str) -> String {
             Some(handoff) => format!("{actor} escalated it by hand. Asked: {}", excerpt(&handoff.ask)),
             None => reason.clone(),
         },
+        EventData::Deescalated { reason, .. } => format!("{actor} handed it back: {}", excerpt(reason)),
         EventData::StatusChanged { to, .. } => format!("{actor} set the status to {}.", to.label()),
         other => format!("{actor}: {}", other.kind().replace('_', " ")),
     }

@@ -9,6 +9,8 @@ use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 
 use app::domain::delivery::DeliveryStatus;
+use app::domain::directory::Directory;
+use app::domain::ladder::LadderContext;
 use app::domain::policy::EXAMPLE_POLICY;
 use app::domain::ticket::{self, Assignment, Handoff, NewTicket};
 use app::domain::{Channel, Priority, UserSummary};
@@ -113,9 +115,18 @@ async fn open_ticket(store: &Store, priority: Priority, at: DateTime<Utc>) -> i6
         .id
 }
 
+/// The ladder of the policy in force, for commands that move tickets.
+fn ladder<'a>(
+    policy: &'a Option<app::ssr::store::policies::Rules>,
+    directory: &'a Directory,
+) -> LadderContext<'a> {
+    LadderContext { policy: policy.as_ref().map(|rules| &rules.policy), directory }
+}
+
 /// An agent escalates the ticket by hand to the L2 Network group.
 async fn escalate_to_network(store: &Store, ticket_id: i64, agent: &UserSummary, at: DateTime<Utc>) {
     let directory = store.directory().await.expect("directory");
+    let policy = store.rules().await.expect("rules");
     let network = directory.groups.iter().find(|g| g.name == "Network").expect("Network group");
     let to = Assignment { tier_id: Some(network.tier_id), group_id: Some(network.id), assignee_id: None };
     let handoff = Handoff {
@@ -125,7 +136,9 @@ async fn escalate_to_network(store: &Store, ticket_id: i64, agent: &UserSummary,
         ask: "Check the export service's queue.".into(),
     };
     store
-        .append(ticket_id, agent, None, at, |t| ticket::escalate(t, agent.role, to, None, &handoff))
+        .append(ticket_id, agent, None, at, |t| {
+            ticket::escalate(t, agent.role, &ladder(&policy, &directory), to, &handoff)
+        })
         .await
         .expect("escalated");
 }
@@ -342,7 +355,6 @@ fn checkpoints_of_example() -> String {
 
 async fn an_acknowledgement_silences_pending_reminders_of_its_level(backend: Backend) {
     let store = demo_store(backend).await;
-    // Saturday: the assignee's office is closed, so a non-urgent e-mail waits for Monday.
     let saturday = Utc.with_ymd_and_hms(2026, 2, 28, 10, 0, 0).single().expect("instant");
     let reminders = format!(
         "{}\n[[notify]]\nevents = [\"reminder\", \"escalated\"]\nto = [\"lead\"]\nchannels = [\"email\"]\n{}",
@@ -356,31 +368,48 @@ async fn an_acknowledgement_silences_pending_reminders_of_its_level(backend: Bac
     with_policy(&store, &reminders, saturday).await;
     let notifier = Notifier::new(store.clone(), "https://help.example");
     forget_demo_outbox(&store).await;
-    let held_before = count(&store, DeliveryStatus::Pending).await;
-    assert_eq!(held_before, 0);
+    assert_eq!(count(&store, DeliveryStatus::Pending).await, 0);
 
+    // Routed to L1 on Saturday and escalated by hand to L2's Network group at once: L2's budget
+    // of 8 business hours starts on Monday at 08:00 in Berlin (07:00 UTC).
     let ticket_id = open_ticket(&store, Priority::Normal, saturday).await;
     let engine = server::engine::Engine::new(store.clone());
-    // The engine routes the ticket and, a few days on, reminds about its first response.
     engine.tick(saturday).await.expect("engine");
-    engine.tick(saturday + Duration::days(4)).await.expect("engine");
-    let sunday = Utc.with_ymd_and_hms(2026, 3, 1, 10, 0, 0).single().expect("instant");
-    notifier.tick(sunday).await.expect("notifier");
-    let pending = count(&store, DeliveryStatus::Pending).await;
-    assert!(pending > 0, "reminders to the lead wait for the lead's working hours");
+    let sam = user_by_email(&store, "sam.agent@tierline.example").await;
+    escalate_to_network(&store, ticket_id, &sam, saturday).await;
+    assert_eq!(store.ticket(ticket_id).await.expect("read").expect("ticket").escalation_level, 2);
 
-    let lena = user_by_email(&store, "lena.lead@tierline.example").await;
+    // 75 % of L2's budget is used at 13:00 UTC: the reminder goes to the lead.
+    let monday =
+        |hour: u32, minute: u32| Utc.with_ymd_and_hms(2026, 3, 2, hour, minute, 0).single().expect("instant");
+    engine.tick(monday(13, 30)).await.expect("engine");
+    notifier.tick(monday(13, 30)).await.expect("notifier");
+    let reminders_of = |deliveries: &[app::domain::delivery::DeliveryView], kind: &str| {
+        deliveries.iter().filter(|d| d.ticket_id == Some(ticket_id) && d.kind == kind).count()
+    };
+    let pending = store.deliveries(&[DeliveryStatus::Pending], 100).await.expect("pending");
+    assert!(reminders_of(&pending, "reminder") > 0, "the reminder is pending: {pending:?}");
+
+    let omar = user_by_email(&store, "omar.lead@tierline.example").await;
+    let directory = store.directory().await.expect("directory");
     store
-        .append(ticket_id, &lena, None, sunday, |t| ticket::acknowledge(t, lena.role))
+        .append(ticket_id, &omar, None, monday(13, 31), |t| {
+            ticket::acknowledge(t, omar.id, omar.role, &directory)
+        })
         .await
-        .expect("acknowledged");
-    notifier.tick(sunday).await.expect("notifier");
-    let still_pending = store.deliveries(&[DeliveryStatus::Pending], 100).await.expect("pending");
-    assert!(
-        still_pending.iter().all(|d| d.ticket_id != Some(ticket_id) || d.kind == "escalated"),
-        "the reminders of the acknowledged level are silenced: {still_pending:?}"
-    );
+        .expect("L2's lead acknowledges");
+    notifier.tick(monday(13, 31)).await.expect("notifier");
+    let pending = store.deliveries(&[DeliveryStatus::Pending], 100).await.expect("pending");
+    assert_eq!(reminders_of(&pending, "reminder"), 0, "the reminders of the acknowledged level are silenced");
     assert!(count(&store, DeliveryStatus::Suppressed).await > 0);
+
+    // The budget runs out at 15:00 UTC: the first breach is told, acknowledged or not, and the
+    // ladder moves the ticket on to L3.
+    engine.tick(monday(15, 30)).await.expect("engine");
+    notifier.tick(monday(15, 30)).await.expect("notifier");
+    let pending = store.deliveries(&[DeliveryStatus::Pending], 100).await.expect("pending");
+    assert!(reminders_of(&pending, "breach") > 0, "the breach is told to the managers: {pending:?}");
+    assert_eq!(store.ticket(ticket_id).await.expect("read").expect("ticket").escalation_level, 3);
 }
 
 #[tokio::test]
@@ -509,8 +538,11 @@ async fn mentions_watchers_and_digests_reach_the_right_people(backend: Backend) 
         ask: "Look at the export service itself.".into(),
     };
     let omar = user_by_email(&store, "omar.lead@tierline.example").await;
+    let policy = store.rules().await.expect("rules");
     store
-        .append(ticket_id, &omar, None, now, |t| ticket::escalate(t, omar.role, to, None, &handoff))
+        .append(ticket_id, &omar, None, now, |t| {
+            ticket::escalate(t, omar.role, &ladder(&policy, &directory), to, &handoff)
+        })
         .await
         .expect("escalated");
     notifier.tick(now).await.expect("notifier");

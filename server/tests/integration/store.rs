@@ -1,5 +1,6 @@
 //! The store against SQLite and PostgreSQL: the write path, concurrency, lists and sessions.
 
+use app::domain::ladder::LadderContext;
 use app::domain::queue::{TicketFilter, TicketSort};
 use app::domain::ticket::{self, NewTicket, TicketChanges};
 use app::domain::{Channel, EventData, Priority, Role, TicketStatus, Visibility};
@@ -96,13 +97,18 @@ async fn a_stale_field_edit_is_refused_naming_who_changed_what_and_writes_nothin
     let seen = store.ticket(id).await.expect("read").expect("exists").version;
     let raise = TicketChanges { priority: Some(Priority::Urgent), ..Default::default() };
     store
-        .append(id, &sam, Some(seen), Utc::now(), |t| ticket::change(t, sam.role, &raise))
+        .append(id, &sam, Some(seen), Utc::now(), |t| {
+            ticket::change(t, sam.role, &LadderContext::without_organisation(), &raise)
+        })
         .await
         .expect("first edit");
     let events_before = store.count_events(id).await.expect("count");
     let pend = TicketChanges { status: Some(TicketStatus::Pending), ..Default::default() };
-    let refused =
-        store.append(id, &nina, Some(seen), Utc::now(), |t| ticket::change(t, nina.role, &pend)).await;
+    let refused = store
+        .append(id, &nina, Some(seen), Utc::now(), |t| {
+            ticket::change(t, nina.role, &LadderContext::without_organisation(), &pend)
+        })
+        .await;
     let Err(WriteError::Conflict(message)) = refused else {
         panic!("a stale edit must conflict, got {refused:?}");
     };

@@ -213,7 +213,7 @@ impl Store {
         Ok(id)
     }
 
-    /// Pending deliveries about `ticket_id` at ladder levels up to `level` of the kinds an
+    /// Pending deliveries about `ticket_id` at ladder level `level` of the kinds an
     /// acknowledgement silences become `suppressed`; returns how many.
     pub async fn suppress_acknowledged_in(
         &self,
@@ -225,7 +225,7 @@ impl Store {
         let kinds = kinds.iter().map(|kind| format!("'{kind}'")).collect::<Vec<_>>().join(", ");
         Ok(sqlx::query(&format!(
             "UPDATE deliveries SET status = 'suppressed', last_error = 'acknowledged'
-             WHERE ticket_id = $1 AND level <= $2 AND status = 'pending' AND kind IN ({kinds})"
+             WHERE ticket_id = $1 AND level = $2 AND status = 'pending' AND kind IN ({kinds})"
         ))
         .bind(ticket_id)
         .bind(level)

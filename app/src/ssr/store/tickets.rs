@@ -661,6 +661,7 @@ fn describe_field_change(data: &EventData) -> String {
         EventData::TagsChanged { .. } => "the tags".into(),
         EventData::AssignmentChanged { .. } => "the assignment".into(),
         EventData::Escalated { .. } => "the tier (an escalation)".into(),
+        EventData::Deescalated { .. } => "the tier (handed back)".into(),
         other => other.kind().replace('_', " "),
     }
 }
