@@ -366,8 +366,27 @@ fn AttentionPanel(
     watch: ServerAction<WatchTicket>,
 ) -> impl IntoView {
     let ticket = detail.ticket;
-    let acknowledged = ticket.acknowledged_level.is_some_and(|level| level >= ticket.escalation_level);
-    let may_acknowledge = !acknowledged && !ticket.status.is_done();
+    let acknowledged = ticket.acknowledged_level == Some(ticket.escalation_level);
+    // Who acknowledged the current level, and when: the last acknowledgement in the log.
+    let acknowledged_by = detail.timeline.iter().rev().find_map(|entry| match entry.event.data {
+        EventData::EscalationAcknowledged { level } if acknowledged && level == ticket.escalation_level => {
+            Some(format!(
+                "Acknowledged by {} at {}",
+                entry.actor_name.clone().unwrap_or_else(|| "someone".into()),
+                entry.event.at.format("%Y-%m-%d %H:%M UTC")
+            ))
+        }
+        _ => None,
+    });
+    let may_acknowledge = !acknowledged
+        && !ticket.status.is_done()
+        && crate::domain::ticket::is_escalated(&ticket)
+        && crate::domain::ticket::may_acknowledge(
+            &detail.directory,
+            detail.viewer.id,
+            detail.viewer.role,
+            ticket.assignment,
+        );
     let watching = detail.watching;
     view! {
         <section class="panel" aria-label="Attention">
@@ -375,6 +394,7 @@ fn AttentionPanel(
                 {format!("Escalation level {}", ticket.escalation_level)}
                 {acknowledged.then(|| view! { <span class="badge" data-acknowledged="true">" acknowledged"</span> })}
             </p>
+            {acknowledged_by.map(|line| view! { <p class="muted" data-acknowledged-by="true">{line}</p> })}
             {action_error(acknowledge.value().into())}
             <Show when=move || may_acknowledge>
                 <ActionForm action=acknowledge attr:class="inline">
@@ -460,6 +480,19 @@ fn EditForm(detail: TicketDetail, update: ServerAction<UpdateTicket>) -> impl In
                 <label for="edit-assignee">"Agent"</label>
                 <select id="edit-assignee" name="edit[assignee]">{assignees}</select>
                 {field_error(result.into(), "assignee")}
+                <p class="muted">
+                    "Moves inside the tier are plain assignments. To move the ticket to a higher tier, use "
+                    <strong>"Escalate"</strong>" with a handoff note."
+                </p>
+                <label for="edit-deescalation-reason">"Reason for handing back to a lower tier"</label>
+                <input
+                    id="edit-deescalation-reason"
+                    type="text"
+                    name="edit[deescalation_reason]"
+                    aria-describedby="edit-deescalation-hint"
+                />
+                <small id="edit-deescalation-hint" class="muted">"Only needed when the tier chosen above ranks below the one holding the ticket now."</small>
+                {field_error(result.into(), "deescalation_reason")}
                 <button type="submit" disabled=move || update.pending().get()>"Save changes"</button>
             </ActionForm>
         </section>
@@ -484,8 +517,14 @@ fn EscalateForm(detail: TicketDetail, escalate: ServerAction<EscalateTicket>) ->
         .find(|tier| tier.rank > current_rank)
         .map(|tier| tier.id.to_string())
         .unwrap_or_default();
-    let tiers =
-        directory.tiers.iter().map(|t| option(t.id.to_string(), t.name.clone(), &suggested)).collect_view();
+    // Escalating goes up (or across to another tier of the same rank); handing back is an edit.
+    let holding = detail.ticket.assignment.tier_id;
+    let tiers = directory
+        .tiers
+        .iter()
+        .filter(|t| holding.is_none() || (t.rank >= current_rank && Some(t.id) != holding))
+        .map(|t| option(t.id.to_string(), t.name.clone(), &suggested))
+        .collect_view();
     let groups = std::iter::once(option(String::new(), "Any group of the tier".into(), ""))
         .chain(directory.groups.iter().map(|g| {
             let tier_name = directory.tier_name(Some(g.tier_id)).unwrap_or_default().to_string();
