@@ -72,6 +72,10 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
     metrics::gauge!("tierline_deliveries", "status" => "pending").set(figures.pending_deliveries as f64);
     metrics::gauge!("tierline_deliveries", "status" => "failed").set(figures.failed_deliveries as f64);
     metrics::gauge!("tierline_live_streams").set(state.store.live().streams() as f64);
+    match state.store.policy_problems().await {
+        Ok(problems) => metrics::gauge!("tierline_policy_problems").set(problems.len() as f64),
+        Err(error) => tracing::warn!(%error, "metrics: checking the policy in force failed"),
+    }
     let handle = install();
     handle.run_upkeep();
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], handle.render()).into_response()

@@ -63,13 +63,20 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Ready when the database answers.
-async fn readyz(State(state): State<AppState>) -> (http::StatusCode, &'static str) {
-    match state.store.ping().await {
-        Ok(()) => (http::StatusCode::OK, "ready"),
+/// Ready when the database answers: "ready", or "ready, degraded: …" with the problems of the
+/// policy in force, one per line. A degraded instance still serves (the policy's problem is the
+/// same on every instance, so taking one out of a load balancer would help nobody), but says so.
+async fn readyz(State(state): State<AppState>) -> (http::StatusCode, String) {
+    let problems = match state.store.ping().await {
+        Ok(()) => state.store.policy_problems().await,
+        Err(error) => Err(error),
+    };
+    match problems {
+        Ok(problems) if problems.is_empty() => (http::StatusCode::OK, "ready".to_string()),
+        Ok(problems) => (http::StatusCode::OK, format!("ready, degraded:\n{}", problems.join("\n"))),
         Err(error) => {
             tracing::warn!(%error, "not ready");
-            (http::StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+            (http::StatusCode::SERVICE_UNAVAILABLE, "database unavailable".to_string())
         }
     }
 }

@@ -175,6 +175,10 @@ pub async fn save_tier(form: TierForm) -> Result<(), AppError> {
     if !errors.is_empty() {
         return Err(errors.into());
     }
+    if let Some(id) = id {
+        let old = store.tiers().await?.into_iter().find(|tier| tier.id == id).ok_or(AppError::NotFound)?;
+        server::refuse_renaming_what_the_policy_names(&store, "tier", &old.name, &name).await?;
+    }
     let tier = Tier { id: id.unwrap_or(0), name, rank, lead_id, handbook };
     let saved = match id {
         None => store.create_tier(&tier).await.map(|_| true),
@@ -224,6 +228,10 @@ pub async fn save_group(form: GroupForm) -> Result<(), AppError> {
     let Some(tier_id) = tier_id.filter(|_| errors.is_empty()) else {
         return Err(errors.into());
     };
+    if id != 0 {
+        let old = store.groups().await?.into_iter().find(|group| group.id == id).ok_or(AppError::NotFound)?;
+        server::refuse_renaming_what_the_policy_names(&store, "group", &old.name, &name).await?;
+    }
     let group = Group { id, tier_id, name, lead_id, skills, member_ids };
     server::unique(store.save_group(&group).await, "name", "Another group already has this name.")?;
     Ok(())
@@ -422,6 +430,35 @@ mod server {
     }
 
     /// Turns a unique-constraint violation into a field error.
+    /// Renaming a tier or group the policy in force names would silently stop routing to it, so
+    /// it is refused with the policy's lines: change the policy first (a new version, with its
+    /// author and diff), then the name. Refusing keeps every policy change a deliberate one.
+    pub async fn refuse_renaming_what_the_policy_names(
+        store: &Store,
+        noun: &str,
+        old_name: &str,
+        new_name: &str,
+    ) -> Result<(), AppError> {
+        if old_name == new_name {
+            return Ok(());
+        }
+        match store.policy_lines_naming(old_name).await? {
+            None => Ok(()),
+            Some((version, lines)) => {
+                let lines: Vec<String> = lines.iter().map(usize::to_string).collect();
+                Err(AppError::field(
+                    "name",
+                    format!(
+                        "The escalation policy in force (version {version}) names this {noun} \"{old_name}\" on \
+                         line{} {}; change the policy first, then rename the {noun}.",
+                        if lines.len() == 1 { "" } else { "s" },
+                        lines.join(", ")
+                    ),
+                ))
+            }
+        }
+    }
+
     pub fn unique<T>(result: StoreResult<T>, field: &str, message: &str) -> Result<T, AppError> {
         result.map_err(|error: StoreError| {
             if error.is_unique_violation() {

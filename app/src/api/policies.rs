@@ -20,6 +20,9 @@ pub struct PolicyPage {
     pub diff: Vec<(char, String)>,
     /// Whether the caller may save a new version.
     pub may_edit: bool,
+    /// What is wrong with the version in force (names that no longer exist, a document that no
+    /// longer parses); for managers and admins, empty for others.
+    pub problems: Vec<String>,
 }
 
 /// The policy's versions and one of them (the newest when `version` is 0). Staff only.
@@ -49,7 +52,9 @@ pub async fn load_policy_page(version: i64) -> Result<PolicyPage, AppError> {
         None => Vec::new(),
     };
     let versions = versions.into_iter().map(|v| PolicyVersion { source: String::new(), ..v }).collect();
-    Ok(PolicyPage { versions, shown, markdown, diff, may_edit: user.role >= Role::Manager })
+    let may_edit = user.role >= Role::Manager;
+    let problems = if may_edit { store.policy_problems().await? } else { Vec::new() };
+    Ok(PolicyPage { versions, shown, markdown, diff, may_edit, problems })
 }
 
 /// Saves a new version of the policy, which is in force at once: every open ticket is looked
@@ -73,18 +78,8 @@ pub async fn save_policy(source: String, comment: String) -> Result<i64, AppErro
             }
         }
         Ok(policy) => {
-            let directory = store.directory().await?;
-            let holders: Vec<&str> = directory
-                .tiers
-                .iter()
-                .map(|t| t.name.as_str())
-                .chain(directory.groups.iter().map(|g| g.name.as_str()))
-                .collect();
-            let calendars = store.calendars().await?;
-            let calendar_names: Vec<&str> = calendars.iter().map(|c| c.name.as_str()).collect();
-            let categories: Vec<&str> = directory.categories.iter().map(|c| c.name.as_str()).collect();
-            for mistake in policy.check_names(&holders, &calendar_names, &categories) {
-                errors.push("source", mistake.to_string());
+            for mistake in store.unresolved_names(&policy).await? {
+                errors.push("source", mistake);
             }
         }
     }

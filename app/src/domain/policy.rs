@@ -1646,25 +1646,8 @@ impl Policy {
         known_calendars: &[&str],
         known_categories: &[&str],
     ) -> Vec<PolicyError> {
-        let mut references: Vec<(NameKind, &NameRef)> = vec![(NameKind::Calendar, &self.calendar)];
-        for rule in &self.targets {
-            references.extend(rule.calendar.iter().map(|name| (NameKind::Calendar, name)));
-        }
-        for criterion in &self.criteria {
-            criterion.when.visit_names(&mut |kind, name| references.push((kind, name)));
-            if let CriterionAction::RouteTo(target) = &criterion.action {
-                references.push((NameKind::TierOrGroup, target));
-            }
-        }
-        references.extend(self.ladder.iter().map(|level| (NameKind::TierOrGroup, &level.holder)));
-        for rule in &self.notifications {
-            references.extend(rule.categories.iter().map(|name| (NameKind::Category, name)));
-        }
-        references
-            .extend(self.checkpoints.iter().map(|checkpoint| (NameKind::TierOrGroup, &checkpoint.tier)));
-
         let mut errors = Vec::new();
-        for (kind, name) in references {
+        for (kind, name) in self.references() {
             let (known, noun) = match kind {
                 NameKind::TierOrGroup => (known_tiers_and_groups, "tier or group"),
                 NameKind::Calendar => (known_calendars, "calendar"),
@@ -1685,6 +1668,41 @@ impl Policy {
             errors.push(PolicyError { line: name.line(), message });
         }
         PolicyErrors::sorted(errors).0
+    }
+
+    /// The lines that name the tier or group `name` (a line of 0 for a reference not read from a
+    /// file), in order: what renaming it would break.
+    pub fn lines_naming_holder(&self, name: &str) -> Vec<usize> {
+        let mut lines: Vec<usize> = self
+            .references()
+            .into_iter()
+            .filter(|(kind, reference)| *kind == NameKind::TierOrGroup && reference.as_str() == name)
+            .map(|(_, reference)| reference.line().unwrap_or(0))
+            .collect();
+        lines.sort_unstable();
+        lines.dedup();
+        lines
+    }
+
+    /// Every name of a tier or group, calendar or category the policy refers to.
+    fn references(&self) -> Vec<(NameKind, &NameRef)> {
+        let mut references: Vec<(NameKind, &NameRef)> = vec![(NameKind::Calendar, &self.calendar)];
+        for rule in &self.targets {
+            references.extend(rule.calendar.iter().map(|name| (NameKind::Calendar, name)));
+        }
+        for criterion in &self.criteria {
+            criterion.when.visit_names(&mut |kind, name| references.push((kind, name)));
+            if let CriterionAction::RouteTo(target) = &criterion.action {
+                references.push((NameKind::TierOrGroup, target));
+            }
+        }
+        references.extend(self.ladder.iter().map(|level| (NameKind::TierOrGroup, &level.holder)));
+        for rule in &self.notifications {
+            references.extend(rule.categories.iter().map(|name| (NameKind::Category, name)));
+        }
+        references
+            .extend(self.checkpoints.iter().map(|checkpoint| (NameKind::TierOrGroup, &checkpoint.tier)));
+        references
     }
 
     /// The targets for a ticket of `priority` whose customer is on `plan`: those of the first

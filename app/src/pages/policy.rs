@@ -58,7 +58,18 @@ pub fn PolicyPage() -> impl IntoView {
                     .collect_view();
                 let source = page.shown.as_ref().map(|v| v.source.clone()).unwrap_or_default();
                 let may_edit = page.may_edit;
+                let problems = (!page.problems.is_empty()).then(|| {
+                    let items = page.problems.iter().map(|problem| view! { <li>{problem.clone()}</li> }).collect_view();
+                    view! {
+                        <section class="panel degraded" role="alert" aria-label="Policy problems">
+                            <h2>"The policy in force does not fit the organisation"</h2>
+                            <p>"Tickets a criterion cannot route go to ladder level 1, with a note on their timeline. Save a corrected version below."</p>
+                            <ul>{items}</ul>
+                        </section>
+                    }
+                });
                 view! {
+                    {problems}
                     <section class="panel" aria-label="Policy document">
                         <h2>{heading}</h2>
                         <pre class="markdown">{page.markdown.clone()}</pre>

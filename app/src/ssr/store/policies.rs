@@ -106,6 +106,59 @@ impl Store {
         Ok(Some(Rules { version: version.version, policy, calendars }))
     }
 
+    /// The mistakes of `policy` against the organisation as it is now: names of tiers, groups,
+    /// calendars and categories that do not exist, and calendars that do not parse.
+    pub async fn unresolved_names(&self, policy: &Policy) -> StoreResult<Vec<String>> {
+        let directory = self.directory().await?;
+        let holders: Vec<&str> = directory
+            .tiers
+            .iter()
+            .map(|tier| tier.name.as_str())
+            .chain(directory.groups.iter().map(|group| group.name.as_str()))
+            .collect();
+        let calendars = self.calendars().await?;
+        let readable: Vec<&str> = calendars
+            .iter()
+            .filter(|record| Calendar::from_toml(&record.source).is_ok())
+            .map(|record| record.name.as_str())
+            .collect();
+        let categories: Vec<&str> =
+            directory.categories.iter().map(|category| category.name.as_str()).collect();
+        Ok(policy.check_names(&holders, &readable, &categories).iter().map(ToString::to_string).collect())
+    }
+
+    /// What is wrong with the policy in force, for admins and for `/readyz`: empty when it parses
+    /// and every name it uses exists. A stored version cannot be wrong when saved (saving
+    /// validates it), but the organisation can change under it, and a newer Tierline may read an
+    /// old document differently; either way the engine then works on part of the policy
+    /// (unroutable criteria fall back to ladder level 1), so people must hear of it.
+    pub async fn policy_problems(&self) -> StoreResult<Vec<String>> {
+        let Some(version) = self.current_policy().await? else {
+            return Ok(Vec::new());
+        };
+        let problems = match Policy::from_toml(&version.source) {
+            Err(errors) => errors.iter().map(ToString::to_string).collect(),
+            Ok(policy) => self.unresolved_names(&policy).await?,
+        };
+        Ok(problems
+            .into_iter()
+            .map(|problem| format!("policy version {}: {problem}", version.version))
+            .collect())
+    }
+
+    /// The lines of the policy in force that name the tier or group `name`, with the version:
+    /// what renaming it would silently break. `None` when no policy names it.
+    pub async fn policy_lines_naming(&self, name: &str) -> StoreResult<Option<(i64, Vec<usize>)>> {
+        let Some(version) = self.current_policy().await? else {
+            return Ok(None);
+        };
+        let Ok(policy) = Policy::from_toml(&version.source) else {
+            return Ok(None);
+        };
+        let lines = policy.lines_naming_holder(name);
+        Ok((!lines.is_empty()).then_some((version.version, lines)))
+    }
+
     /// The version in force: the newest.
     pub async fn current_policy(&self) -> StoreResult<Option<PolicyVersion>> {
         let row = sqlx::query(&format!("SELECT {VERSION_COLUMNS} ORDER BY p.version DESC LIMIT 1"))
