@@ -1,5 +1,15 @@
 import { expect, test } from "@playwright/test";
-import { AGENT, CUSTOMER, openTicketAsCustomer, pageFor, receivedWebhooks, signatureIsValid, uniqueSubject } from "./helpers";
+import {
+  AGENT,
+  CUSTOMER,
+  openTicketAsCustomer,
+  pageFor,
+  receivedWebhooks,
+  savePolicy,
+  signatureIsValid,
+  uniqueSubject,
+  withPolicy,
+} from "./helpers";
 
 // A policy whose first level may hold a ticket for 20 seconds around the clock, so the engine's
 // deadline passes while the test watches; L2 hears of escalations in-app and the status page by
@@ -36,22 +46,14 @@ test("an untouched ticket shows as escalated to L2 after its deadline, with its 
 }) => {
   test.skip(javaScriptEnabled === false, "one run is enough: the engine does not depend on the browser");
   test.setTimeout(120_000);
-  const manager = await pageFor(browser, true, "maria.manager@tierline.example");
-  await manager.goto("/policy");
-  const original = await manager.getByLabel("Policy (TOML)").inputValue();
-  await manager
-    .getByLabel("Policy (TOML)")
-    .fill('name = "Broken"\ncalendar = "Around the clock"\n[[ladder]]\nholder = "L1 Service Desk"\nbudget = "2x"\n');
-  await manager.getByLabel("What changed and why").fill("A broken policy is refused");
-  await manager.getByRole("button", { name: "Save and put in force" }).click();
-  await expect(manager.getByRole("alert")).toContainText("line 5: ladder level 1: budget");
+  await withPolicy(browser, FAST_POLICY, async (manager) => {
+    await savePolicy(
+      manager,
+      'name = "Broken"\ncalendar = "Around the clock"\n[[ladder]]\nholder = "L1 Service Desk"\nbudget = "2x"\n',
+      "A broken policy is refused",
+    );
+    await expect(manager.getByRole("alert")).toContainText("line 5: ladder level 1: budget");
 
-  await manager.getByLabel("Policy (TOML)").fill(FAST_POLICY);
-  await manager.getByLabel("What changed and why").fill("Fast ladder for the browser test");
-  await manager.getByRole("button", { name: "Save and put in force" }).click();
-  await expect(manager.getByRole("region", { name: "Policy document" })).toContainText("Fast ladder for the browser test");
-
-  try {
     const customer = await pageFor(browser, true, CUSTOMER);
     const id = await openTicketAsCustomer(customer, uniqueSubject("Nobody answers"), "Please help.");
     const agent = await pageFor(browser, true, AGENT);
@@ -95,11 +97,5 @@ test("an untouched ticket shows as escalated to L2 after its deadline, with its 
     await expect(countdown).toHaveText(/^in /);
     const before = await countdown.innerText();
     await expect.poll(() => countdown.innerText(), { timeout: 5_000 }).not.toBe(before);
-  } finally {
-    await manager.goto("/policy");
-    await manager.getByLabel("Policy (TOML)").fill(original);
-    await manager.getByLabel("What changed and why").fill("Back to the standard policy");
-    await manager.getByRole("button", { name: "Save and put in force" }).click();
-    await expect(manager.getByRole("region", { name: "Policy document" })).toContainText("Standard support");
-  }
+  });
 });

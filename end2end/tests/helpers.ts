@@ -109,3 +109,30 @@ export function signatureIsValid(header: string, body: string): boolean {
   return parts.v1 !== undefined && parts.v1.length === expected.length &&
     timingSafeEqual(Buffer.from(parts.v1), Buffer.from(expected));
 }
+
+/** Saves `source` as the policy in force on `manager`'s page. */
+export async function savePolicy(manager: Page, source: string, comment: string): Promise<void> {
+  await manager.goto("/policy");
+  await manager.getByLabel("Policy (TOML)").fill(source);
+  await manager.getByLabel("What changed and why").fill(comment);
+  await manager.getByRole("button", { name: "Save and put in force" }).click();
+}
+
+/**
+ * Puts `source` in force as a manager for the length of `body`, then puts the policy that was in
+ * force back, whatever happened.
+ */
+export async function withPolicy(browser: Browser, source: string, body: (manager: Page) => Promise<void>): Promise<void> {
+  const manager = await pageFor(browser, true, "maria.manager@tierline.example");
+  await manager.goto("/policy");
+  const original = await manager.getByLabel("Policy (TOML)").inputValue();
+  const name = /^name = "(.*)"$/m.exec(source)![1];
+  await savePolicy(manager, source, name);
+  await expect(manager.getByRole("region", { name: "Policy document" })).toContainText(name);
+  try {
+    await body(manager);
+  } finally {
+    await savePolicy(manager, original, "Back to the standard policy");
+    await expect(manager.getByRole("region", { name: "Policy document" })).toContainText("Standard support");
+  }
+}

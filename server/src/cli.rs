@@ -74,6 +74,10 @@ pub enum PolicyCommand {
     Check {
         /// The policy file (TOML).
         file: PathBuf,
+        /// Also check the names it uses against the configured database, and warn of tiers the
+        /// ladder leaves out (warnings do not fail the check).
+        #[arg(long)]
+        against_database: bool,
     },
 }
 
@@ -110,7 +114,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Err(reason) => bail!(reason),
         },
-        Command::Policy { command: PolicyCommand::Check { file } } => check_policy(file),
+        Command::Policy { command: PolicyCommand::Check { file, against_database } } => {
+            let store = match against_database {
+                true => Some(open_store(&settings()?).await?),
+                false => None,
+            };
+            check_policy(file, store.as_ref()).await
+        }
         Command::Demo { command: DemoCommand::Load } => {
             let store = open_store(&settings()?).await?;
             if store.count_users().await? > 0 {
@@ -125,12 +135,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// Validates a policy file on its own; names of tiers, groups, calendars and categories are
-/// checked against the database when the policy is saved in the admin pages.
-fn check_policy(file: &std::path::Path) -> anyhow::Result<()> {
+/// Validates a policy file on its own or, with a store, also the names it uses (as saving it in
+/// the admin pages does) and how its ladder covers the tiers.
+async fn check_policy(file: &std::path::Path, store: Option<&Store>) -> anyhow::Result<()> {
     let source = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     match app::domain::policy::Policy::from_toml(&source) {
         Ok(policy) => {
+            if let Some(store) = store {
+                let mistakes = store.unresolved_names(&policy).await?;
+                for mistake in &mistakes {
+                    eprintln!("{}: {mistake}", file.display());
+                }
+                let directory = store.directory().await?;
+                for warning in app::domain::ladder::ladder_warnings(&policy, &directory) {
+                    eprintln!("{}: warning: {warning}", file.display());
+                }
+                if !mistakes.is_empty() {
+                    bail!("{} has {} mistake(s)", file.display(), mistakes.len());
+                }
+            }
             println!(
                 "{}: \"{}\" is valid: {} targets rules, {} criteria, {} ladder levels, {} notification rules, {} checkpoints",
                 file.display(),

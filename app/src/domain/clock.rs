@@ -743,42 +743,17 @@ fn time_in_status(stretches: &[StatusStretch]) -> Vec<StatusTime> {
 #[cfg(test)]
 mod tests {
     use super::super::calendar::SegmentKind;
+    use super::super::test_support::{minutes, office_hours, utc, OFFICE_HOURS};
     use super::super::ticket::{Channel, Priority};
     use super::*;
-
-    /// Monday to Friday, 09:00 to 17:00, in UTC so that expected instants read plainly.
-    const OFFICE: &str = r#"
-timezone = "UTC"
-[hours]
-mon = ["09:00-17:00"]
-tue = ["09:00-17:00"]
-wed = ["09:00-17:00"]
-thu = ["09:00-17:00"]
-fri = ["09:00-17:00"]
-"#;
-
-    fn office() -> Calendar {
-        Calendar::from_toml(OFFICE).expect("the office calendar is valid")
-    }
 
     fn always_open() -> Calendar {
         Calendar::always_open(chrono_tz::UTC)
     }
 
-    /// An instant written `2026-03-02 09:00` (UTC). 2026-03-02 is a Monday.
-    fn utc(text: &str) -> DateTime<Utc> {
-        chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M")
-            .expect("a well formed test instant")
-            .and_utc()
-    }
-
     /// An instant on Monday 2026-03-02 written `HH:MM`.
     fn monday(time: &str) -> DateTime<Utc> {
         utc(&format!("2026-03-02 {time}"))
-    }
-
-    fn minutes(count: i64) -> Duration {
-        Duration::minutes(count)
     }
 
     /// Targets in minutes (`None` for no target); every tier gets `budget` unless set otherwise.
@@ -1120,7 +1095,7 @@ fri = ["09:00-17:00"]
 
     #[test]
     fn the_breach_instant_is_kept_after_the_cycle_ends_and_out_of_hours_time_is_excluded() {
-        let calendar = office();
+        let calendar = office_hours();
         let targets = targets(&calendar, Some(60), None, None, None);
         // Monday 16:30: half an hour before closing; the reply comes on Tuesday at 10:00.
         let log = Log::created(monday("16:30")).then(utc("2026-03-03 10:00"), reply());
@@ -1134,7 +1109,7 @@ fri = ["09:00-17:00"]
 
     #[test]
     fn out_of_hours_time_is_excluded_on_a_weekday_office_calendar() {
-        let calendar = office();
+        let calendar = office_hours();
         let targets = targets(&calendar, Some(120), None, Some(600), None);
         // Friday 16:00 with a two-hour target: one hour on Friday, one on Monday.
         let friday = utc("2026-03-06 16:00");
@@ -1164,7 +1139,7 @@ fri = ["09:00-17:00"]
 
     #[test]
     fn explanation_segments_cover_the_cycle_and_their_business_time_is_the_elapsed_time() {
-        let calendar = office();
+        let calendar = office_hours();
         let targets = targets(&calendar, Some(240), Some(240), Some(960), Some(480));
         let log = Log::created(monday("15:00"))
             .then(monday("15:00"), assign(None, Some(1)))
@@ -1215,7 +1190,7 @@ fri = ["09:00-17:00"]
 
     #[test]
     fn instant_at_fraction_is_exact_with_a_pause_in_between() {
-        let calendar = office();
+        let calendar = office_hours();
         let targets = targets(&calendar, None, None, Some(240), None);
         // Monday 15:00 with four hours to resolve; pending from 15:30 to 16:00.
         let log = Log::created(monday("15:00"))
@@ -1243,7 +1218,7 @@ fri = ["09:00-17:00"]
 
     #[test]
     fn changing_the_priority_target_mid_ticket_gives_the_same_result_as_a_fresh_replay() {
-        let calendar = office();
+        let calendar = office_hours();
         let normal = targets(&calendar, Some(480), Some(480), Some(960), Some(480));
         let urgent = targets(&calendar, Some(60), Some(60), Some(240), Some(120));
         let early = Log::created(monday("09:00"))
@@ -1435,8 +1410,11 @@ fri = ["09:00-17:00"]
         fn calendars() -> impl Strategy<Value = Calendar> {
             prop_oneof![
                 Just(always_open()),
-                Just(office()),
-                Just(Calendar::from_toml(&OFFICE.replace("UTC", "Europe/Berlin")).expect("valid calendar")),
+                Just(office_hours()),
+                Just(
+                    Calendar::from_toml(&OFFICE_HOURS.replace("UTC", "Europe/Berlin"))
+                        .expect("valid calendar")
+                ),
             ]
         }
 

@@ -491,7 +491,7 @@ fn EditForm(detail: TicketDetail, update: ServerAction<UpdateTicket>) -> impl In
                     name="edit[deescalation_reason]"
                     aria-describedby="edit-deescalation-hint"
                 />
-                <small id="edit-deescalation-hint" class="muted">"Only needed when the tier chosen above ranks below the one holding the ticket now."</small>
+                <p id="edit-deescalation-hint" class="muted hint">"Only needed when the tier chosen above ranks below the one holding the ticket now."</p>
                 {field_error(result.into(), "deescalation_reason")}
                 <button type="submit" disabled=move || update.pending().get()>"Save changes"</button>
             </ActionForm>
@@ -519,14 +519,31 @@ fn EscalateForm(detail: TicketDetail, escalate: ServerAction<EscalateTicket>) ->
         .unwrap_or_default();
     // Escalating goes up (or across to another tier of the same rank); handing back is an edit.
     let holding = detail.ticket.assignment.tier_id;
-    let tiers = directory
+    let eligible: Vec<i64> = directory
         .tiers
         .iter()
         .filter(|t| holding.is_none() || (t.rank >= current_rank && Some(t.id) != holding))
+        .map(|t| t.id)
+        .collect();
+    if eligible.is_empty() {
+        return view! {
+            <section class="panel" aria-label="Escalate">
+                <p class="muted">
+                    "No tier ranks above "{directory.tier_name(holding).unwrap_or("this tier").to_string()}
+                    ": there is no tier to escalate to. Ask the tier's lead or a manager, or hand the ticket back from the fields above."
+                </p>
+            </section>
+        }
+        .into_any();
+    }
+    let tiers = directory
+        .tiers
+        .iter()
+        .filter(|t| eligible.contains(&t.id))
         .map(|t| option(t.id.to_string(), t.name.clone(), &suggested))
         .collect_view();
     let groups = std::iter::once(option(String::new(), "Any group of the tier".into(), ""))
-        .chain(directory.groups.iter().map(|g| {
+        .chain(directory.groups.iter().filter(|g| eligible.contains(&g.tier_id)).map(|g| {
             let tier_name = directory.tier_name(Some(g.tier_id)).unwrap_or_default().to_string();
             let skills =
                 if g.skills.is_empty() { String::new() } else { format!(" — {}", g.skills.join(", ")) };
@@ -567,6 +584,7 @@ fn EscalateForm(detail: TicketDetail, escalate: ServerAction<EscalateTicket>) ->
             </ActionForm>
         </details>
     }
+    .into_any()
 }
 
 /// "2h 05m", "-1h 10m" (overdue), "45s".

@@ -26,11 +26,16 @@ crate::on_both_backends!(
 );
 
 /// Monday 2 March 2026, 09:00 in Berlin: the office calendar of the demo is open.
-fn monday_morning() -> DateTime<Utc> {
+pub fn monday_morning() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).single().expect("valid instant")
 }
 
-async fn open_ticket(store: &Store, category: Option<&str>, priority: Priority, at: DateTime<Utc>) -> i64 {
+pub async fn open_ticket(
+    store: &Store,
+    category: Option<&str>,
+    priority: Priority,
+    at: DateTime<Utc>,
+) -> i64 {
     let customer = user_by_email(store, "carla@acme.example").await;
     let category_id = match category {
         Some(name) => {

@@ -6,41 +6,20 @@
 use app::domain::clock::ClockKind;
 use app::domain::ladder::LadderContext;
 use app::domain::queue::TicketFilter;
-use app::domain::ticket::{self, Assignment, Handoff, NewTicket};
-use app::domain::{Channel, EventData, Priority};
+use app::domain::ticket::{self, Assignment, Handoff};
+use app::domain::{EventData, Priority};
 use app::ssr::Store;
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::Duration;
 use server::engine::Engine;
 
 use crate::common::{callers, demo_store, state, user_by_email, Backend};
+use crate::engine::{monday_morning, open_ticket};
 
 crate::on_both_backends!(
     a_ticket_escalated_by_hand_to_l3_runs_on_l3s_budget_and_is_never_moved_down,
     the_edit_form_refuses_moves_up_and_asks_a_reason_for_moves_down,
     renaming_what_the_policy_names_is_refused_and_a_broken_name_is_shown_and_routed_to_level_one,
 );
-
-/// Monday 2 March 2026, 09:00 in Berlin: the demo's office calendar is open.
-fn monday_morning() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).single().expect("valid instant")
-}
-
-async fn open_ticket(store: &Store, category: Option<&str>, priority: Priority, at: DateTime<Utc>) -> i64 {
-    let customer = user_by_email(store, "carla@acme.example").await;
-    let categories = store.categories().await.expect("categories");
-    let category_id = category.and_then(|name| categories.iter().find(|c| c.name == name).map(|c| c.id));
-    let created = ticket::open(
-        &NewTicket {
-            subject: "Scanner VPN drops".into(),
-            description: "Every hour.".into(),
-            category_id,
-            priority,
-        },
-        Channel::Portal,
-    );
-    let organisation = customer.organisation_id.expect("org");
-    store.create_ticket(customer.id, organisation, customer.id, created, at).await.expect("ticket").ticket.id
-}
 
 /// The message a server function refused `field` with, if it did.
 fn refusal(reply: &crate::common::Reply, field: &str) -> Option<String> {

@@ -143,6 +143,16 @@ fn at_l1() -> EventLog {
     )
 }
 
+/// An urgent ticket created on Monday at 09:00 and routed at once to L1's Service Desk.
+fn urgent_at_l1() -> EventLog {
+    let ids = DemoIds::default();
+    EventLog::created(Priority::Urgent, utc("2026-03-02 09:00")).routed(
+        utc("2026-03-02 09:00"),
+        assignment(ids.l1, Some(ids.service_desk), None),
+        1,
+    )
+}
+
 /// One case: what it shows, the policy, the log, what fired before, now; the events expected,
 /// and the next due instant.
 struct Case {
@@ -282,11 +292,7 @@ fn cases() -> Vec<Case> {
         Case {
             name: "an urgent ticket a day old is due when it turns a day old",
             policy: AGE_POLICY,
-            log: EventLog::created(Priority::Urgent, monday("09:00")).routed(
-                monday("09:00"),
-                assignment(ids.l1, Some(ids.service_desk), None),
-                1,
-            ),
+            log: urgent_at_l1(),
             fired: vec![],
             now: "2026-03-02 10:00",
             events: &[],
@@ -295,11 +301,7 @@ fn cases() -> Vec<Case> {
         Case {
             name: "and escalated by the criterion then",
             policy: AGE_POLICY,
-            log: EventLog::created(Priority::Urgent, monday("09:00")).routed(
-                monday("09:00"),
-                assignment(ids.l1, Some(ids.service_desk), None),
-                1,
-            ),
+            log: urgent_at_l1(),
             fired: vec![],
             now: "2026-03-03 09:00",
             events: &["Tue 09:00 escalated to L3 Engineering / Security at level 3"],
