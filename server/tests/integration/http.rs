@@ -10,6 +10,7 @@ use crate::common::{callers, demo_store, state, Backend, Client, Reply};
 crate::on_both_backends!(
     every_server_function_checks_its_caller,
     a_customer_never_sees_internal_notes,
+    each_role_receives_only_its_fields,
     cross_site_posts_are_refused_and_change_nothing,
     a_stale_edit_gets_the_conflict_message,
     bad_input_names_the_field_and_writes_nothing,
@@ -226,7 +227,7 @@ async fn every_server_function_checks_its_caller(backend: Backend) {
 
     // A customer's list holds only their organisation's tickets, whatever they ask for.
     let listed = callers.customer.call("tickets/list", &list).await.json();
-    let items = listed["items"].as_array().expect("items");
+    let items = listed["Customer"]["items"].as_array().expect("items");
     assert!(!items.is_empty());
     assert!(items.iter().all(|item| item["organisation_name"] == "Acme Logistics"));
 }
@@ -262,6 +263,92 @@ async fn a_customer_never_sees_internal_notes(backend: Backend) {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("We are on it."));
     assert!(!page.body.contains(secret));
+}
+
+/// The names of a JSON object's fields.
+fn keys(value: &serde_json::Value) -> Vec<&str> {
+    let mut names: Vec<&str> = value
+        .as_object()
+        .unwrap_or_else(|| panic!("an object: {value}"))
+        .keys()
+        .map(String::as_str)
+        .collect();
+    names.sort_unstable();
+    names
+}
+
+/// Whether a page's serialised data names the field, quoted as JSON or as JSON inside a script's
+/// string.
+fn payload_has(body: &str, field: &str) -> bool {
+    body.contains(&format!("\"{field}\"")) || body.contains(&format!("\\\"{field}\\\""))
+}
+
+/// What the pages hide from customers must not reach them in any answer either: not from the
+/// list, not from the ticket, not in the hydration data of the pages.
+async fn each_role_receives_only_its_fields(backend: Backend) {
+    let store = demo_store(backend).await;
+    let ticket = an_acme_ticket(&store).await.to_string();
+    let callers = callers(&state(store)).await;
+    let customer_ticket = [
+        "category_id",
+        "channel",
+        "created_at",
+        "description",
+        "id",
+        "priority",
+        "status",
+        "subject",
+        "updated_at",
+    ];
+    let internal = [
+        "tags",
+        "assignment",
+        "escalation_level",
+        "acknowledged_level",
+        "tier_name",
+        "group_name",
+        "next_breach_at",
+    ];
+    let list = [("query[status]", "all")];
+    let detail = [("ticket_id", ticket.as_str())];
+
+    let as_customer = callers.customer.call("tickets/list", &list).await.json();
+    let row = &as_customer["Customer"]["items"][0];
+    assert_eq!(keys(row), ["category_name", "organisation_name", "requester_name", "ticket"]);
+    assert_eq!(keys(&row["ticket"]), customer_ticket);
+    let as_customer = callers.customer.call("tickets/detail", &detail).await.json();
+    let shown = &as_customer["Customer"];
+    assert_eq!(
+        keys(shown),
+        ["category_name", "may_reopen", "organisation_name", "plan", "requester_name", "ticket", "timeline"]
+    );
+    assert_eq!(keys(&shown["ticket"]), customer_ticket);
+
+    // Staff get the internal fields (which also shows the checks above can fail).
+    let as_agent = callers.agent.call("tickets/list", &list).await.json();
+    let row = &as_agent["Staff"]["items"][0];
+    for field in ["tier_name", "group_name", "assignee_name", "next_breach_at"] {
+        assert!(row.get(field).is_some(), "staff rows carry {field}");
+    }
+    for field in ["tags", "assignment", "escalation_level", "acknowledged_level"] {
+        assert!(row["ticket"].get(field).is_some(), "staff tickets carry {field}");
+    }
+    let as_agent = callers.agent.call("tickets/detail", &detail).await.json();
+    for field in ["directory", "clocks", "watching"] {
+        assert!(as_agent["Staff"].get(field).is_some(), "staff ticket pages carry {field}");
+    }
+    assert!(as_agent["Staff"]["ticket"].get("escalation_level").is_some());
+
+    // The pages' hydration payloads are these same answers.
+    for path in ["/portal?status=all".to_string(), format!("/tickets/{ticket}")] {
+        let page = callers.customer.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        for field in internal {
+            assert!(!payload_has(&page.body, field), "{path} sends the customer {field}");
+        }
+    }
+    let queue = callers.agent.get("/queue?status=all").await;
+    assert!(payload_has(&queue.body, "next_breach_at"), "the staff queue's payload is where the test looks");
 }
 
 async fn cross_site_posts_are_refused_and_change_nothing(backend: Backend) {
