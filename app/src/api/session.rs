@@ -17,6 +17,8 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     if password.is_empty() {
         errors.push("password", "Enter your password.");
     }
+    // Checked before anything is written, so a refused `next` leaves no session behind.
+    let next = local_path(&mut errors, "next", next.as_deref().unwrap_or_default());
     if !errors.is_empty() {
         return Err(errors.into());
     }
@@ -35,19 +37,44 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
         http::HeaderValue::from_str(&cookie).map_err(AppError::internal)?,
     );
     tracing::info!(user_id = user.id, "signed in");
-    leptos_axum::redirect(&safe_next(next.as_deref(), &user));
+    leptos_axum::redirect(next.as_deref().unwrap_or(crate::app::home_path(&user)));
     Ok(())
 }
 
-/// Only a local path is followed after sign-in, never another site.
+/// Where to go after sign-in: a path on this site, or `None` (the home page) when `text` is
+/// empty. Anything a browser could read as another site is refused with a field error: a scheme
+/// (`https:`, `javascript:`), `//host` and `/\host` (which browsers read as `//host`), and any
+/// whitespace or control character (browsers drop tabs and newlines, so `/\t/host` would become
+/// `//host`). Characters beyond ASCII are percent-encoded, as the address bar would.
 #[cfg(feature = "ssr")]
-fn safe_next(next: Option<&str>, user: &UserSummary) -> String {
-    match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path.to_string()
-        }
-        _ => crate::app::home_path(user).to_string(),
+fn local_path(errors: &mut crate::domain::FieldErrors, field: &str, text: &str) -> Option<String> {
+    if text.is_empty() {
+        return None;
     }
+    let refused = !text.starts_with('/')
+        || text.starts_with("//")
+        || text.contains('\\')
+        || text.chars().any(|character| character.is_whitespace() || character.is_control());
+    let encoded: String = text
+        .chars()
+        .map(|character| {
+            if character.is_ascii() {
+                character.to_string()
+            } else {
+                let mut bytes = [0; 4];
+                character.encode_utf8(&mut bytes).bytes().map(|byte| format!("%{byte:02X}")).collect()
+            }
+        })
+        .collect();
+    // What remains must be a path (and query) by HTTP's own grammar, fit for a Location header.
+    if refused
+        || encoded.parse::<http::uri::PathAndQuery>().is_err()
+        || http::HeaderValue::from_str(&encoded).is_err()
+    {
+        errors.push(field, "After sign-in Tierline only goes to one of its own pages.");
+        return None;
+    }
+    Some(encoded)
 }
 
 /// Signs out: ends the session and clears the cookie. Harmless when nobody is signed in.
@@ -74,4 +101,40 @@ pub async fn logout() -> Result<(), AppError> {
 #[server(endpoint = "session/me")]
 pub async fn me() -> Result<Option<UserSummary>, AppError> {
     crate::ssr::auth::current_user().await
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+    use crate::domain::FieldErrors;
+
+    #[test]
+    fn only_paths_of_this_site_are_followed_after_sign_in() {
+        #[rustfmt::skip]
+        let cases: &[(&str, Option<&str>)] = &[
+            ("",                           None),
+            ("/tickets/12",                Some("/tickets/12")),
+            ("/queue?status=all&q=vpn",    Some("/queue?status=all&q=vpn")),
+            ("/queue?q=café",              Some("/queue?q=caf%C3%A9")),
+            ("/\t/evil.example",          None),
+            ("/\n/evil.example",          None),
+            ("/ /evil.example",            None),
+            ("/\u{a0}/evil.example",      None),
+            ("/\u{0}",                    None),
+            ("/\u{7f}",                   None),
+            ("//evil.example",             None),
+            ("/\\evil.example",          None),
+            ("/x\\y",                    None),
+            ("https://evil.example",       None),
+            ("javascript:alert(1)",        None),
+            ("evil.example",               None),
+        ];
+        for (next, expected) in cases {
+            let mut errors = FieldErrors::default();
+            let path = local_path(&mut errors, "next", next);
+            assert_eq!(path.as_deref(), *expected, "{next:?}");
+            let refused = expected.is_none() && !next.is_empty();
+            assert_eq!(errors.for_field("next").is_some(), refused, "{next:?}");
+        }
+    }
 }

@@ -23,6 +23,7 @@ pub fn LoginPage() -> impl IntoView {
                 <label for="password">"Password"</label>
                 <input id="password" type="password" name="password" autocomplete="current-password" required/>
                 {field_error(result.into(), "password")}
+                {field_error(result.into(), "next")}
                 <button type="submit">"Sign in"</button>
             </ActionForm>
         </section>

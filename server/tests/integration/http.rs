@@ -15,6 +15,7 @@ crate::on_both_backends!(
     a_stale_edit_gets_the_conflict_message,
     bad_input_names_the_field_and_writes_nothing,
     sign_in_attempts_are_rate_limited,
+    sign_in_follows_only_paths_of_this_site,
     probes_and_security_headers,
     admins_manage_people_but_never_lock_themselves_out,
 );
@@ -466,6 +467,36 @@ async fn sign_in_attempts_are_rate_limited(backend: Backend) {
     assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(reply.json(), json!("RateLimited"));
     assert!(client.cookie.is_none());
+}
+
+async fn sign_in_follows_only_paths_of_this_site(backend: Backend) {
+    let store = demo_store(backend).await;
+    let client = Client::new(state(store));
+    let sign_in = |next: &'static str| {
+        let client = &client;
+        async move {
+            client
+                .call(
+                    "session/login",
+                    &[
+                        ("email", "carla@acme.example"),
+                        ("password", server::demo::DEMO_PASSWORD),
+                        ("next", next),
+                    ],
+                )
+                .await
+        }
+    };
+    for next in ["/\t/evil.example", "//evil.example", "/\\evil.example", "https://evil.example", "/\u{1}x"] {
+        let reply = sign_in(next).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{next:?}: {}", reply.body);
+        assert_eq!(reply.json()["Invalid"][0]["field"], "next", "{next:?}");
+        assert!(reply.headers.get(header::SET_COOKIE).is_none(), "{next:?} signed in anyway");
+    }
+    let reply = sign_in("/tickets/1?from=mail").await;
+    assert!(reply.status.is_success() || reply.status.is_redirection(), "{} {}", reply.status, reply.body);
+    let location = reply.headers.get(header::LOCATION).and_then(|value| value.to_str().ok());
+    assert_eq!(location, Some("/tickets/1?from=mail"), "{:?}", reply.headers);
 }
 
 async fn probes_and_security_headers(backend: Backend) {
