@@ -58,12 +58,20 @@ fn default_tls() -> String {
     "starttls".to_string()
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// A chat channel's incoming webhook. Its URL is a credential: `Debug` leaves it out.
+#[derive(Clone, Serialize, Deserialize)]
 pub struct ChatSettings {
     pub url: String,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+impl std::fmt::Debug for ChatSettings {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("ChatSettings").field("url", &"(redacted)").finish()
+    }
+}
+
+/// A named webhook. Its URL and secret are credentials: `Debug` leaves them out.
+#[derive(Clone, Serialize, Deserialize)]
 pub struct WebhookSettings {
     pub url: String,
     /// What the body looks like: the generic signed JSON, or a Slack or Teams message, so each
@@ -74,6 +82,17 @@ pub struct WebhookSettings {
     /// generic format; see docs/webhooks.md.
     #[serde(default)]
     pub secret: String,
+}
+
+impl std::fmt::Debug for WebhookSettings {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("WebhookSettings")
+            .field("url", &"(redacted)")
+            .field("format", &self.format)
+            .field("secret", &"(redacted)")
+            .finish()
+    }
 }
 
 /// The body a named webhook posts.

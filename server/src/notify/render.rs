@@ -482,29 +482,44 @@ fn truncate_slack_mrkdwn(section_text: &str, notice: &Notice) -> String {
     format!("{link}\n{}", escape_slack(&truncate_chars(&notice.summary, room)))
 }
 
+/// Escapes the characters of the Markdown that Adaptive Card text renders (emphasis, code,
+/// links), so that text a customer wrote (a subject, a message quoted in the summary) shows as
+/// written: `[click here](https://evil.example)` must not become a link in a staff channel.
+pub fn escape_teams(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for character in text.chars() {
+        if matches!(character, '\\' | '*' | '_' | '`' | '~' | '[' | ']' | '(' | ')' | '<' | '>' | '!') {
+            escaped.push('\\');
+        }
+        escaped.push(character);
+    }
+    escaped
+}
+
 /// A Microsoft Teams Workflows ("Post to a channel when a webhook request is received") body
-/// carrying an Adaptive Card 1.4.
+/// carrying an Adaptive Card 1.4. Every text is escaped with [`escape_teams`]; only the button
+/// links to the ticket.
 pub fn teams_payload(notice: &Notice) -> Value {
     let mut body = vec![json!({
         "type": "TextBlock",
-        "text": format!("{}: {}", staff_headline(notice), ticket_title(notice)),
+        "text": escape_teams(&format!("{}: {}", staff_headline(notice), ticket_title(notice))),
         "size": "Medium",
         "weight": "Bolder",
         "wrap": true
     })];
     if !notice.summary.trim().is_empty() {
-        body.push(json!({"type": "TextBlock", "text": notice.summary, "wrap": true}));
+        body.push(json!({"type": "TextBlock", "text": escape_teams(&notice.summary), "wrap": true}));
     }
     let mut facts: Vec<Value> = chat_facts(notice)
         .into_iter()
-        .map(|(label, value)| json!({"title": label, "value": value}))
+        .map(|(label, value)| json!({"title": label, "value": escape_teams(&value)}))
         .collect();
     facts.push(json!({"title": "When", "value": format_when(notice.at)}));
     body.push(json!({"type": "FactSet", "facts": facts}));
     if !notice.recipient_names.is_empty() {
         body.push(json!({
             "type": "TextBlock",
-            "text": format!("For: {}", notice.recipient_names.join(", ")),
+            "text": escape_teams(&format!("For: {}", notice.recipient_names.join(", "))),
             "isSubtle": true,
             "size": "Small",
             "wrap": true
@@ -981,6 +996,24 @@ mod tests {
         );
         assert_eq!(body[3]["text"], "For: Ana Lima, Ben Okafor");
         assert_eq!(card["actions"], json!([{"type": "Action.OpenUrl", "title": "Open ticket", "url": URL}]));
+    }
+
+    #[test]
+    fn customer_text_in_a_teams_card_is_never_a_markdown_link() {
+        let mut hostile = notice(EventKind::Mention, Audience::Staff);
+        hostile.ticket_subject = "[Reset your password](https://evil.example) **now**".into();
+        hostile.summary = "Carla wrote: ![x](https://evil.example/pixel.png) `code`".into();
+        let card = &teams_payload(&hostile)["attachments"][0]["content"];
+        let heading = card["body"][0]["text"].as_str().expect("heading");
+        assert!(
+            heading.ends_with(r"\[Reset your password\]\(https://evil.example\) \*\*now\*\*"),
+            "{heading}"
+        );
+        assert_eq!(
+            card["body"][1]["text"],
+            r"Carla wrote: \!\[x\]\(https://evil.example/pixel.png\) \`code\`"
+        );
+        assert_eq!(escape_teams(r"a\b"), r"a\\b", "a backslash cannot undo an escape");
     }
 
     #[test]
