@@ -158,7 +158,7 @@ async fn live_latency(store: &Store, options: &Options) {
     let state = AppState {
         store: store.clone(),
         leptos_options: LeptosOptions::builder().output_name("tierline").build(),
-        login_limiter: Arc::new(LoginLimiter::new(1_000)),
+        login_limiter: Arc::new(LoginLimiter::new(1_000, Default::default())),
         secure_cookies: false,
         metrics_token: None,
     };

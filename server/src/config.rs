@@ -16,8 +16,13 @@ pub struct Settings {
     pub database_url: String,
     /// Set when users reach Tierline over HTTPS, so cookies are marked `Secure`.
     pub secure_cookies: bool,
-    /// Sign-in attempts allowed per minute for each client address and each account.
+    /// Sign-in attempts allowed per minute for each client address, and for each account from
+    /// each address.
     pub login_attempts_per_minute: u32,
+    /// The reverse proxies (addresses or networks such as `10.0.0.0/8`) whose
+    /// `X-Forwarded-For` names the client; from anyone else the header is ignored. Empty: the
+    /// connection's address is the client's.
+    pub trusted_proxies: Vec<String>,
     /// `text` for people, `json` for log collectors.
     pub log_format: String,
     /// Load the demo organisation, people and tickets when the database is empty at start-up.
@@ -114,6 +119,7 @@ impl Default for Settings {
             database_url: "sqlite:data/tierline.db".to_string(),
             secure_cookies: false,
             login_attempts_per_minute: 10,
+            trusted_proxies: Vec::new(),
             log_format: "text".to_string(),
             demo_on_first_start: true,
             public_url: "http://127.0.0.1:3000".to_string(),
@@ -169,6 +175,19 @@ mod tests {
         assert_eq!(settings.redacted_database_url(), "postgres://tl:***@db:5432/tierline");
         let plain = Settings::default();
         assert_eq!(plain.redacted_database_url(), "sqlite:data/tierline.db");
+    }
+
+    // Jail's closures return figment's own (large) error type; the size does not matter here.
+    #[allow(clippy::result_large_err)]
+    #[test]
+    fn trusted_proxies_come_from_the_file_or_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("tierline.toml", "trusted_proxies = [\"10.0.0.0/8\"]\n")?;
+            assert_eq!(Settings::load(None).expect("settings").trusted_proxies, ["10.0.0.0/8"]);
+            jail.set_env("TIERLINE_TRUSTED_PROXIES", "[\"192.0.2.1\", \"10.0.0.0/8\"]");
+            assert_eq!(Settings::load(None).expect("settings").trusted_proxies, ["192.0.2.1", "10.0.0.0/8"]);
+            Ok(())
+        });
     }
 
     #[test]

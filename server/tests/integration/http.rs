@@ -454,19 +454,63 @@ async fn bad_input_names_the_field_and_writes_nothing(backend: Backend) {
     assert_eq!(store.count_events(ticket).await.expect("count"), events);
 }
 
+/// A client signing in from `peer`, optionally through a proxy that names `forwarded_for`.
+async fn attempt(
+    state: &app::ssr::AppState,
+    peer: &str,
+    forwarded_for: Option<&str>,
+    password: &str,
+) -> Reply {
+    let mut client = Client::new(state.clone());
+    client.peer = Some(peer.parse().expect("a socket address"));
+    let mut headers =
+        vec![(header::ORIGIN.as_str(), crate::common::ORIGIN), ("sec-fetch-site", "same-origin")];
+    if let Some(forwarded_for) = forwarded_for {
+        headers.push(("x-forwarded-for", forwarded_for));
+    }
+    client
+        .post_with("session/login", &[("email", "carla@acme.example"), ("password", password)], &headers)
+        .await
+}
+
 async fn sign_in_attempts_are_rate_limited(backend: Backend) {
+    use app::ssr::auth::{LoginLimiter, TrustedProxies};
     let store = demo_store(backend).await;
     let mut limited = state(store);
-    limited.login_limiter = std::sync::Arc::new(app::ssr::auth::LoginLimiter::new(3));
-    let mut client = Client::new(limited);
+    limited.login_limiter = std::sync::Arc::new(LoginLimiter::new(3, TrustedProxies::default()));
+    let attacker = "203.0.113.9:40000";
     for _ in 0..3 {
-        let reply = client.sign_in("carla@acme.example", "wrong password").await;
+        let reply = attempt(&limited, attacker, None, "wrong password").await;
         assert_eq!(reply.json()["Invalid"][0]["field"], "password");
     }
-    let reply = client.sign_in("carla@acme.example", server::demo::DEMO_PASSWORD).await;
+    // The attacker's address is out of attempts, even with the right password…
+    let reply = attempt(&limited, attacker, None, server::demo::DEMO_PASSWORD).await;
     assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(reply.json(), json!("RateLimited"));
-    assert!(client.cookie.is_none());
+    assert!(reply.headers.get(header::SET_COOKIE).is_none());
+    // …but Carla, at her own address, is not locked out.
+    let reply = attempt(&limited, "198.51.100.7:50000", None, server::demo::DEMO_PASSWORD).await;
+    assert!(reply.headers.get(header::SET_COOKIE).is_some(), "{} {}", reply.status, reply.body);
+
+    // Behind a trusted proxy, clients are told apart by what the proxy forwards; a client that
+    // is not the proxy cannot pretend to be someone else with the header.
+    let mut proxied = limited.clone();
+    let trusted = TrustedProxies::parse(&["10.0.0.0/8".to_string()]).expect("valid");
+    proxied.login_limiter = std::sync::Arc::new(LoginLimiter::new(3, trusted));
+    let proxy = "10.0.0.2:443";
+    for _ in 0..3 {
+        attempt(&proxied, proxy, Some("203.0.113.9"), "wrong password").await;
+    }
+    let reply = attempt(&proxied, proxy, Some("203.0.113.9"), server::demo::DEMO_PASSWORD).await;
+    assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
+    let reply = attempt(&proxied, proxy, Some("198.51.100.7"), server::demo::DEMO_PASSWORD).await;
+    assert!(reply.headers.get(header::SET_COOKIE).is_some(), "{} {}", reply.status, reply.body);
+    let not_a_proxy = "203.0.113.50:40000";
+    for _ in 0..3 {
+        attempt(&proxied, not_a_proxy, Some("198.51.100.8"), "wrong password").await;
+    }
+    let reply = attempt(&proxied, not_a_proxy, Some("198.51.100.9"), server::demo::DEMO_PASSWORD).await;
+    assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS, "an untrusted peer's header is ignored");
 }
 
 async fn sign_in_follows_only_paths_of_this_site(backend: Backend) {
