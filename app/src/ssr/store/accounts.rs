@@ -4,7 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::{get_flag, get_named, to_millis, Store, StoreResult};
+use super::{from_millis, get_flag, get_named, to_millis, Store, StoreResult};
 use crate::domain::{Role, UserSummary};
 
 /// A person as the admin pages list them.
@@ -146,7 +146,11 @@ impl Store {
                 .execute(&mut *write.tx)
                 .await?;
         }
-        write.commit().await
+        write.commit().await?;
+        if !active {
+            self.live().report_sessions_ended();
+        }
+        Ok(())
     }
 
     /// Starts a session for `user_id` and returns the secret token for the cookie.
@@ -176,6 +180,24 @@ impl Store {
         Ok(token)
     }
 
+    /// When the session of `token` expires, if it is still valid: not expired, not ended, and
+    /// its person active.
+    pub async fn session_expiry(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<DateTime<Utc>>> {
+        let row = sqlx::query(
+            "SELECT sessions.expires_at FROM sessions JOIN users u ON u.id = sessions.user_id
+             WHERE sessions.token_hash = $1 AND sessions.expires_at > $2 AND u.active = 1",
+        )
+        .bind(crate::ssr::auth::hash_token(token))
+        .bind(to_millis(now))
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|row| from_millis(row.try_get("expires_at")?)).transpose()
+    }
+
     /// The active user a session token belongs to, if the session has not expired.
     pub async fn session_user(&self, token: &str, now: DateTime<Utc>) -> StoreResult<Option<UserSummary>> {
         let row = sqlx::query(&format!(
@@ -196,6 +218,8 @@ impl Store {
             .bind(crate::ssr::auth::hash_token(token))
             .execute(&mut *write.tx)
             .await?;
-        write.commit().await
+        write.commit().await?;
+        self.live().report_sessions_ended();
+        Ok(())
     }
 }
