@@ -26,6 +26,8 @@ pub struct Settings {
     /// `text` for people, `json` for log collectors.
     pub log_format: String,
     /// Load the demo organisation, people and tickets when the database is empty at start-up.
+    /// Off unless asked for (`make run` asks): the demo's people share one published password,
+    /// which must never reach a production database by default.
     pub demo_on_first_start: bool,
     /// The address people reach Tierline at: links in e-mail and chat messages start with it.
     pub public_url: String,
@@ -41,7 +43,8 @@ pub struct Settings {
     /// How long a delivery worker holds a delivery it is sending; if it dies meanwhile, another
     /// (or the restarted one) sends it again after this long, with the same idempotency key.
     pub delivery_lease_seconds: u64,
-    /// The bearer token Prometheus brings to `/metrics`; without one, `/metrics` is open.
+    /// The bearer token Prometheus brings to `/metrics`; without one, `/metrics` answers only
+    /// requests from this host that no proxy forwarded.
     pub metrics_token: Option<String>,
 }
 
@@ -121,7 +124,7 @@ impl Default for Settings {
             login_attempts_per_minute: 10,
             trusted_proxies: Vec::new(),
             log_format: "text".to_string(),
-            demo_on_first_start: true,
+            demo_on_first_start: false,
             public_url: "http://127.0.0.1:3000".to_string(),
             smtp: None,
             slack: None,
