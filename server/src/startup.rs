@@ -32,6 +32,13 @@ pub async fn build_state(settings: &Settings, leptos_options: LeptosOptions) -> 
         secure_cookies: settings.secure_cookies,
         // An empty token would lock every scraper out; it means none.
         metrics_token: settings.metrics_token.clone().filter(|token| !token.trim().is_empty()),
+        account_mail: match settings.smtp {
+            Some(_) => {
+                let channels = crate::notify::channels::Channels::from_settings(settings)?;
+                Some(Arc::new(crate::notify::AccountMailer::new(channels, &settings.public_url)))
+            }
+            None => None,
+        },
     })
 }
 

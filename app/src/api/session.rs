@@ -97,6 +97,87 @@ pub async fn logout() -> Result<(), AppError> {
     Ok(())
 }
 
+/// Changes the caller's own password, given the current one. Any signed-in person may call it;
+/// their other sessions end, this one stays.
+#[server(endpoint = "account/password")]
+pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
+    use crate::ssr::{app_state, auth};
+    let user = auth::require_user().await?;
+    let state = app_state()?;
+    let mut errors = crate::domain::FieldErrors::default();
+    crate::domain::validation::new_password(&mut errors, "new_password", &new_password);
+    // Counted like a sign-in attempt: the form must not become a way to guess the password.
+    if !state.login_limiter.allow(auth::client_ip(), &user.email) {
+        return Err(AppError::RateLimited);
+    }
+    if state.store.verify_login(&user.email, &current_password).await?.is_none() {
+        errors.push("current_password", "This is not your current password.");
+    }
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let session = use_context::<http::request::Parts>()
+        .and_then(|parts| auth::cookie_value(&parts.headers, auth::SESSION_COOKIE).map(str::to_string));
+    state.store.set_password(user.id, &new_password, session.as_deref()).await?;
+    tracing::info!(user_id = user.id, "changed their password");
+    Ok(())
+}
+
+/// Sends a "forgot password" link to `email` when it belongs to an active person. Anyone may call
+/// it; the answer is the same whether or not the address is known, and requests are limited per
+/// client address like sign-in attempts.
+#[server(endpoint = "session/forgot")]
+pub async fn forgot_password(email: String) -> Result<(), AppError> {
+    use crate::ssr::{app_state, auth, now};
+    let state = app_state()?;
+    let mut errors = crate::domain::FieldErrors::default();
+    let email = crate::domain::validation::email(&mut errors, "email", &email);
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    if !state.login_limiter.allow(auth::client_ip(), &email) {
+        return Err(AppError::RateLimited);
+    }
+    let Some(mail) = state.account_mail.clone() else {
+        return Err(AppError::Refused(
+            "Tierline cannot send e-mail here; ask an administrator to set a new password for you.".into(),
+        ));
+    };
+    let lifetime = chrono::Duration::minutes(PASSWORD_RESET_MINUTES);
+    if let Some((user, token)) = state.store.create_password_reset(&email, now(), lifetime).await? {
+        // A failed send is the operator's to see, not the asker's: the answer stays the same.
+        if let Err(error) = mail.send_password_reset(&user, &token).await {
+            tracing::warn!(user_id = user.id, %error, "the password reset e-mail was not sent");
+        }
+    }
+    Ok(())
+}
+
+/// How long a "forgot password" link works.
+pub const PASSWORD_RESET_MINUTES: i64 = 60;
+
+/// Sets a new password with the token of a "forgot password" link, which then no longer works;
+/// every session of the person ends. Anyone holding a valid link may call it. Redirects to the
+/// sign-in page.
+#[server(endpoint = "session/reset")]
+pub async fn reset_password(token: String, password: String) -> Result<(), AppError> {
+    use crate::ssr::{app_state, now};
+    let state = app_state()?;
+    let mut errors = crate::domain::FieldErrors::default();
+    crate::domain::validation::new_password(&mut errors, "password", &password);
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    if !state.store.reset_password(token.trim(), &password, now()).await? {
+        return Err(AppError::field(
+            "token",
+            "This link has expired or was used already; ask for a new one.",
+        ));
+    }
+    leptos_axum::redirect("/login?reset=done");
+    Ok(())
+}
+
 /// Who is signed in, or `None`. Anyone may call it.
 #[server(endpoint = "session/me")]
 pub async fn me() -> Result<Option<UserSummary>, AppError> {

@@ -94,6 +94,31 @@ pub fn email(notice: &Notice) -> Email {
     }
 }
 
+/// The e-mail with a "forgot password" link, laid out like the notifications.
+pub fn password_reset_email(display_name: &str, link: &str, valid_minutes: i64) -> Email {
+    let name = display_name.trim();
+    let content = EmailContent {
+        subject: "Set a new Tierline password".to_owned(),
+        heading: "Set a new password".to_owned(),
+        greeting: if name.is_empty() { "Hello,".to_owned() } else { format!("Hello {name},") },
+        paragraphs: vec![
+            format!(
+                "Someone (we hope you) asked to set a new password for your Tierline account. The link \
+                 below works once, for {valid_minutes} minutes."
+            ),
+            "If you did not ask for it, ignore this e-mail: your password stays as it is.".to_owned(),
+        ],
+        facts: Vec::new(),
+        button_label: "Set a new password",
+        footer: "You receive this e-mail because a new password was asked for with your address.".to_owned(),
+    };
+    Email {
+        subject: content.subject.clone(),
+        text: email_text(&content, link),
+        html: email_html(&content, link),
+    }
+}
+
 fn greeting(notice: &Notice) -> String {
     match notice.recipient_name.as_deref().map(str::trim) {
         Some(name) if !name.is_empty() => format!("Hello {name},"),

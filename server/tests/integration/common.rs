@@ -86,6 +86,7 @@ pub fn state(store: Store) -> AppState {
         login_limiter: std::sync::Arc::new(app::ssr::auth::LoginLimiter::new(1000, Default::default())),
         secure_cookies: false,
         metrics_token: None,
+        account_mail: None,
     }
 }
 
