@@ -65,6 +65,8 @@ async fn every_server_function_checks_its_caller(backend: Backend) {
         ("edit[tier]", ""),
         ("edit[group]", ""),
         ("edit[assignee]", ""),
+        // Emptying the tier hands the ticket back, which needs a reason.
+        ("edit[deescalation_reason]", "Back to triage: the customer will call again."),
     ];
     let create = [
         ("form[subject]", "Printer jammed"),
@@ -137,7 +139,7 @@ async fn every_server_function_checks_its_caller(backend: Backend) {
                 forbidden.clone(),
                 None,
                 Some(
-                    json!({"Invalid": [{"field": "tier", "message": "The ticket is already there; choose another tier, group or agent."}]}),
+                    json!({"Invalid": [{"field": "tier", "message": "The ticket is already in this tier; change its group or agent in the ticket's fields, or choose a higher tier."}]}),
                 ),
             ],
         ),
