@@ -15,7 +15,7 @@ build: tools
 
 ## Serve on 127.0.0.1:3000 with SQLite under data/; demo data and logins on first start.
 run: build
-	$(CARGO_TARGET_DIR)/release/tierline serve
+	TIERLINE_DEMO_ON_FIRST_START=true $(CARGO_TARGET_DIR)/release/tierline serve
 
 ## Every test: formatting, lints, unit, store (SQLite and PostgreSQL), server and browser tests.
 test:

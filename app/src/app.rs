@@ -63,6 +63,9 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <pages::NotFoundPage/> }>
                     <Route path=path!("/") view=pages::HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=pages::LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/forgot") view=pages::ForgotPasswordPage ssr=SsrMode::Async/>
+                    <Route path=path!("/reset") view=pages::ResetPasswordPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account") view=pages::AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("/portal") view=pages::PortalPage ssr=SsrMode::Async/>
                     <Route path=path!("/portal/new") view=|| view! { <pages::NewTicketPage staff=false/> } ssr=SsrMode::Async/>
                     <Route path=path!("/queue") view=pages::QueuePage ssr=SsrMode::Async/>

@@ -158,9 +158,10 @@ async fn live_latency(store: &Store, options: &Options) {
     let state = AppState {
         store: store.clone(),
         leptos_options: LeptosOptions::builder().output_name("tierline").build(),
-        login_limiter: Arc::new(LoginLimiter::new(1_000)),
+        login_limiter: Arc::new(LoginLimiter::new(1_000, Default::default())),
         secure_cookies: false,
         metrics_token: None,
+        account_mail: None,
     };
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = listener.local_addr().expect("address");

@@ -183,6 +183,13 @@ async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
     Ok(store)
 }
 
+/// What an empty database needs before anyone can sign in.
+const FIRST_ADMIN_HINT: &str =
+    "Nobody can sign in yet: the database has no people. Create the first admin with
+    tierline user create --email you@example.com --name 'Your Name' --role admin
+(it prints a generated password), or load the demo into this empty database with
+    tierline demo load";
+
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     // Before anything is counted: the workers' counters start with them.
     crate::metrics::install();
@@ -192,9 +199,18 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let address = leptos_options.site_addr;
     let state = crate::build_state(&settings, leptos_options).await?;
     tracing::info!(database = %settings.redacted_database_url(), "database ready");
-    if settings.demo_on_first_start && state.store.count_users().await? == 0 {
-        let logins = crate::demo::load(&state.store, chrono::Utc::now()).await?;
-        crate::demo::print_logins(&logins);
+    if state.store.count_users().await? == 0 {
+        if settings.demo_on_first_start {
+            let logins = crate::demo::load(&state.store, chrono::Utc::now()).await?;
+            crate::demo::print_logins(&logins);
+        } else {
+            println!("{FIRST_ADMIN_HINT}");
+        }
+    }
+    if settings.metrics_token.as_deref().is_none_or(|token| token.trim().is_empty()) {
+        tracing::warn!(
+            "metrics_token is not set: /metrics answers only scrapers on this host that no proxy forwarded"
+        );
     }
     // The escalation engine, the notifier and the delivery worker run beside the web server on
     // the same store; with PostgreSQL, every instance runs them and the store's locks, leases

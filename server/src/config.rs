@@ -16,11 +16,18 @@ pub struct Settings {
     pub database_url: String,
     /// Set when users reach Tierline over HTTPS, so cookies are marked `Secure`.
     pub secure_cookies: bool,
-    /// Sign-in attempts allowed per minute for each client address and each account.
+    /// Sign-in attempts allowed per minute for each client address, and for each account from
+    /// each address.
     pub login_attempts_per_minute: u32,
+    /// The reverse proxies (addresses or networks such as `10.0.0.0/8`) whose
+    /// `X-Forwarded-For` names the client; from anyone else the header is ignored. Empty: the
+    /// connection's address is the client's.
+    pub trusted_proxies: Vec<String>,
     /// `text` for people, `json` for log collectors.
     pub log_format: String,
     /// Load the demo organisation, people and tickets when the database is empty at start-up.
+    /// Off unless asked for (`make run` asks): the demo's people share one published password,
+    /// which must never reach a production database by default.
     pub demo_on_first_start: bool,
     /// The address people reach Tierline at: links in e-mail and chat messages start with it.
     pub public_url: String,
@@ -36,7 +43,8 @@ pub struct Settings {
     /// How long a delivery worker holds a delivery it is sending; if it dies meanwhile, another
     /// (or the restarted one) sends it again after this long, with the same idempotency key.
     pub delivery_lease_seconds: u64,
-    /// The bearer token Prometheus brings to `/metrics`; without one, `/metrics` is open.
+    /// The bearer token Prometheus brings to `/metrics`; without one, `/metrics` answers only
+    /// requests from this host that no proxy forwarded.
     pub metrics_token: Option<String>,
 }
 
@@ -58,12 +66,20 @@ fn default_tls() -> String {
     "starttls".to_string()
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// A chat channel's incoming webhook. Its URL is a credential: `Debug` leaves it out.
+#[derive(Clone, Serialize, Deserialize)]
 pub struct ChatSettings {
     pub url: String,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+impl std::fmt::Debug for ChatSettings {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("ChatSettings").field("url", &"(redacted)").finish()
+    }
+}
+
+/// A named webhook. Its URL and secret are credentials: `Debug` leaves them out.
+#[derive(Clone, Serialize, Deserialize)]
 pub struct WebhookSettings {
     pub url: String,
     /// What the body looks like: the generic signed JSON, or a Slack or Teams message, so each
@@ -74,6 +90,17 @@ pub struct WebhookSettings {
     /// generic format; see docs/webhooks.md.
     #[serde(default)]
     pub secret: String,
+}
+
+impl std::fmt::Debug for WebhookSettings {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("WebhookSettings")
+            .field("url", &"(redacted)")
+            .field("format", &self.format)
+            .field("secret", &"(redacted)")
+            .finish()
+    }
 }
 
 /// The body a named webhook posts.
@@ -95,8 +122,9 @@ impl Default for Settings {
             database_url: "sqlite:data/tierline.db".to_string(),
             secure_cookies: false,
             login_attempts_per_minute: 10,
+            trusted_proxies: Vec::new(),
             log_format: "text".to_string(),
-            demo_on_first_start: true,
+            demo_on_first_start: false,
             public_url: "http://127.0.0.1:3000".to_string(),
             smtp: None,
             slack: None,
@@ -150,6 +178,19 @@ mod tests {
         assert_eq!(settings.redacted_database_url(), "postgres://tl:***@db:5432/tierline");
         let plain = Settings::default();
         assert_eq!(plain.redacted_database_url(), "sqlite:data/tierline.db");
+    }
+
+    // Jail's closures return figment's own (large) error type; the size does not matter here.
+    #[allow(clippy::result_large_err)]
+    #[test]
+    fn trusted_proxies_come_from_the_file_or_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("tierline.toml", "trusted_proxies = [\"10.0.0.0/8\"]\n")?;
+            assert_eq!(Settings::load(None).expect("settings").trusted_proxies, ["10.0.0.0/8"]);
+            jail.set_env("TIERLINE_TRUSTED_PROXIES", "[\"192.0.2.1\", \"10.0.0.0/8\"]");
+            assert_eq!(Settings::load(None).expect("settings").trusted_proxies, ["192.0.2.1", "10.0.0.0/8"]);
+            Ok(())
+        });
     }
 
     #[test]

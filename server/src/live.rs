@@ -24,11 +24,16 @@ use tokio_stream::wrappers::{BroadcastStream, WatchStream};
 /// How many missed changes of each topic a reconnecting stream is replayed.
 const REPLAY: i64 = 500;
 
+/// How often an open stream checks that its session is still valid, for sessions ended by
+/// another instance (this instance's own sign-outs and deactivations are noticed at once).
+const SESSION_RECHECK: Duration = Duration::from_secs(30);
+
 pub async fn live(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let user = match cookie_value(&headers, SESSION_COOKIE) {
-        Some(token) => state.store.session_user(token, chrono::Utc::now()).await,
-        None => Ok(None),
-    };
+    let token = cookie_value(&headers, SESSION_COOKIE).unwrap_or_default().to_string();
+    // Listen before reading the session, so an ending in between is not missed.
+    let sessions_ended = state.store.live().sessions_ended();
+    let user =
+        if token.is_empty() { Ok(None) } else { state.store.session_user(&token, chrono::Utc::now()).await };
     let user = match user {
         Ok(Some(user)) => user,
         Ok(None) => return (StatusCode::UNAUTHORIZED, "Please sign in first.").into_response(),
@@ -73,8 +78,12 @@ pub async fn live(State(state): State<AppState>, headers: HeaderMap) -> Response
         },
     };
     let mut closing = state.store.live().closing();
+    let session_over = session_over(state.store.clone(), token, sessions_ended);
     let shutdown = async move {
-        let _ = closing.wait_for(|closed| *closed).await;
+        tokio::select! {
+            _ = closing.wait_for(|closed| *closed) => {}
+            () = session_over => {}
+        }
     };
     let live = BroadcastStream::new(receiver)
         .scan(watermark, move |watermark, received| {
@@ -105,6 +114,37 @@ pub async fn live(State(state): State<AppState>, headers: HeaderMap) -> Response
     // Proxies must not buffer the stream.
     response.headers_mut().insert("x-accel-buffering", "no".parse().expect("static header value"));
     response
+}
+
+/// Completes when the stream's session is no longer valid: at its expiry, or when it was ended
+/// (signed out, its person deactivated or given a new password). Checks when this instance ends
+/// sessions, and every [`SESSION_RECHECK`] for other instances'. A failed check keeps the stream:
+/// the database being briefly away is no reason to drop every page's updates.
+async fn session_over(
+    store: app::ssr::Store,
+    token: String,
+    mut sessions_ended: tokio::sync::watch::Receiver<u64>,
+) {
+    loop {
+        let now = chrono::Utc::now();
+        let next_check = match store.session_expiry(&token, now).await {
+            Ok(None) => return,
+            Ok(Some(expires_at)) => (expires_at - now).to_std().unwrap_or_default().min(SESSION_RECHECK),
+            Err(error) => {
+                tracing::warn!(%error, "live stream: checking the session failed; checking again later");
+                SESSION_RECHECK
+            }
+        };
+        tokio::select! {
+            () = tokio::time::sleep(next_check) => {}
+            changed = sessions_ended.changed() => {
+                if changed.is_err() {
+                    // The hub is gone: the server is stopping, which ends the stream anyway.
+                    std::future::pending::<()>().await;
+                }
+            }
+        }
+    }
 }
 
 /// The event of `change`, with the watermark moved up to it (never down).

@@ -5,18 +5,30 @@
 //! planned, sent and failed deliveries. What the instances share is read from the database when
 //! Prometheus scrapes, so every instance reports the same backlog: open tickets, tickets due and
 //! how far the engine lags behind them, unexpanded outbox rows, pending and failed deliveries.
-//! With `metrics_token` set, a scrape must bring it as a bearer token.
+//! With `metrics_token` set, a scrape must bring it as a bearer token; without one, only a
+//! scraper on the same host is answered (a request from another address, or one that passed
+//! through a proxy, is refused), so an unconfigured server never shows its figures to the world.
 
+use std::net::SocketAddr;
 use std::sync::OnceLock;
 use std::time::Instant;
 
 use app::ssr::AppState;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use sha2::{Digest, Sha256};
+
+/// A request from this host that no proxy forwarded. A proxy on this host connects from
+/// loopback too, but says so with its forwarding headers.
+fn is_local(peer: Option<SocketAddr>, headers: &HeaderMap) -> bool {
+    let forwarded =
+        ["forwarded", "x-forwarded-for", "x-real-ip"].iter().any(|name| headers.contains_key(*name));
+    peer.is_some_and(|peer| peer.ip().is_loopback()) && !forwarded
+}
 
 /// Histogram buckets in seconds: from a fast page to a slow delivery.
 const BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0];
@@ -35,7 +47,18 @@ pub fn install() -> &'static PrometheusHandle {
     })
 }
 
-pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+pub async fn metrics(
+    State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+) -> Response {
+    if state.metrics_token.is_none() && !is_local(peer.map(|Extension(ConnectInfo(peer))| peer), &headers) {
+        return (
+            StatusCode::FORBIDDEN,
+            "Without metrics_token, /metrics answers only scrapers on this host; set metrics_token to scrape it from elsewhere.",
+        )
+            .into_response();
+    }
     if let Some(token) = &state.metrics_token {
         let presented = headers
             .get(header::AUTHORIZATION)

@@ -4,7 +4,8 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use app::ssr::auth::LoginLimiter;
+use anyhow::Context;
+use app::ssr::auth::{LoginLimiter, TrustedProxies};
 use app::ssr::{AppState, Store};
 use app::{shell, App};
 use axum::extract::State;
@@ -19,15 +20,25 @@ use crate::config::Settings;
 
 /// Connects to the database, migrates it and assembles the state.
 pub async fn build_state(settings: &Settings, leptos_options: LeptosOptions) -> anyhow::Result<AppState> {
+    let trusted_proxies = TrustedProxies::parse(&settings.trusted_proxies)
+        .map_err(anyhow::Error::msg)
+        .context("trusted_proxies")?;
     let store = Store::connect(&settings.database_url).await?;
     store.migrate().await?;
     Ok(AppState {
         store,
         leptos_options,
-        login_limiter: Arc::new(LoginLimiter::new(settings.login_attempts_per_minute)),
+        login_limiter: Arc::new(LoginLimiter::new(settings.login_attempts_per_minute, trusted_proxies)),
         secure_cookies: settings.secure_cookies,
         // An empty token would lock every scraper out; it means none.
         metrics_token: settings.metrics_token.clone().filter(|token| !token.trim().is_empty()),
+        account_mail: match settings.smtp {
+            Some(_) => {
+                let channels = crate::notify::channels::Channels::from_settings(settings)?;
+                Some(Arc::new(crate::notify::AccountMailer::new(channels, &settings.public_url)))
+            }
+            None => None,
+        },
     })
 }
 

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::AppError;
 use crate::domain::directory::Directory;
-use crate::domain::queue::{TicketPage, TimelineEntry};
+use crate::domain::queue::{CustomerTicket, ListedTickets, TimelineEntry};
 use crate::domain::{Ticket, UserSummary};
 
 /// A ticket list request as it comes from the URL of the queue or the portal. Every field is
@@ -41,23 +41,43 @@ pub struct TicketQuery {
 
 pub const PAGE_SIZE: i64 = 25;
 
-/// A ticket with everything its page shows.
+/// A ticket with everything its page shows to staff.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketDetail {
     pub ticket: Ticket,
     pub requester_name: String,
     pub organisation_name: String,
     pub plan: String,
-    /// Public events only, for customers.
     pub timeline: Vec<TimelineEntry>,
-    /// Names behind the ids; for customers only the categories.
+    /// Names behind the ids.
     pub directory: Directory,
     pub viewer: UserSummary,
-    /// The ticket's SLA clocks under the policy in force, with their explanations; for staff,
-    /// and only once a policy exists.
+    /// The ticket's SLA clocks under the policy in force, with their explanations, once a policy
+    /// exists.
     pub clocks: Option<crate::domain::clock::TicketClocks>,
-    /// Whether the viewer watches the ticket (staff only; always false for customers).
+    /// Whether the viewer watches the ticket.
     pub watching: bool,
+}
+
+/// A ticket as its page shows it to the customer: the public part only.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerTicketDetail {
+    pub ticket: CustomerTicket,
+    pub requester_name: String,
+    pub organisation_name: String,
+    pub plan: String,
+    pub category_name: Option<String>,
+    /// Public events only.
+    pub timeline: Vec<TimelineEntry>,
+    /// Whether the customer may reopen it (it is resolved).
+    pub may_reopen: bool,
+}
+
+/// The ticket page's data, shaped for whoever asked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ViewedTicket {
+    Staff(Box<TicketDetail>),
+    Customer(Box<CustomerTicketDetail>),
 }
 
 /// The fields of the "edit ticket" form, as text; `version` is the version the form was built
@@ -91,12 +111,20 @@ pub struct NewTicketForm {
     pub requester: String,
 }
 
-/// Lists tickets. Customers: their organisation's only, whatever the filter says. Staff: all.
+/// Lists tickets. Customers: their organisation's only, whatever the filter says, without the
+/// internal columns. Staff: all.
 #[server(endpoint = "tickets/list")]
-pub async fn list_tickets(query: TicketQuery) -> Result<TicketPage, AppError> {
+pub async fn list_tickets(query: TicketQuery) -> Result<ListedTickets, AppError> {
+    use crate::domain::queue::CustomerTicketPage;
     let user = crate::ssr::auth::require_user().await?;
     let filter = server::filter_for(&user, &query)?;
-    Ok(crate::ssr::app_state()?.store.list_tickets(&filter).await?)
+    let page = crate::ssr::app_state()?.store.list_tickets(&filter).await?;
+    Ok(if user.role.is_staff() {
+        ListedTickets::Staff(page)
+    } else {
+        let items = page.items.iter().map(|item| item.for_customer()).collect();
+        ListedTickets::Customer(CustomerTicketPage { items, total: page.total })
+    })
 }
 
 /// The names behind ids, for filters and forms. Staff see everything; customers the categories.
@@ -108,7 +136,7 @@ pub async fn ticket_directory() -> Result<Directory, AppError> {
 
 /// One ticket with its timeline. Customers get the public part of their organisation's tickets.
 #[server(endpoint = "tickets/detail")]
-pub async fn load_ticket(ticket_id: i64) -> Result<TicketDetail, AppError> {
+pub async fn load_ticket(ticket_id: i64) -> Result<ViewedTicket, AppError> {
     let user = crate::ssr::auth::require_user().await?;
     let state = crate::ssr::app_state()?;
     let ticket = server::visible_ticket(&user, ticket_id).await?;
@@ -126,8 +154,19 @@ pub async fn load_ticket(ticket_id: i64) -> Result<TicketDetail, AppError> {
         .ok_or_else(|| AppError::internal("organisation missing"))?;
     let timeline = state.store.timeline(ticket.id, user.role.is_staff()).await?;
     let directory = server::directory_for(&user).await?;
-    let clocks = match (user.role.is_staff(), state.store.rules().await?) {
-        (true, Some(rules)) => {
+    if !user.role.is_staff() {
+        return Ok(ViewedTicket::Customer(Box::new(CustomerTicketDetail {
+            category_name: directory.category_name(ticket.category_id).map(str::to_string),
+            may_reopen: crate::domain::ticket::customer_may_reopen(&ticket),
+            ticket: CustomerTicket::from(&ticket),
+            requester_name: requester.summary.display_name,
+            organisation_name: organisation.name,
+            plan: organisation.plan,
+            timeline,
+        })));
+    }
+    let clocks = match state.store.rules().await? {
+        Some(rules) => {
             use crate::domain::escalation::{clocks, EngineContext};
             // Clocks do not route, so who is available does not matter here.
             let agents = std::collections::BTreeMap::new();
@@ -141,10 +180,10 @@ pub async fn load_ticket(ticket_id: i64) -> Result<TicketDetail, AppError> {
             let events: Vec<_> = timeline.iter().map(|entry| entry.event.clone()).collect();
             Some(clocks(&context, &ticket, &events, crate::ssr::now()))
         }
-        _ => None,
+        None => None,
     };
-    let watching = user.role.is_staff() && state.store.watchers(ticket.id).await?.contains(&user.id);
-    Ok(TicketDetail {
+    let watching = state.store.watchers(ticket.id).await?.contains(&user.id);
+    Ok(ViewedTicket::Staff(Box::new(TicketDetail {
         timeline,
         directory,
         clocks,
@@ -154,7 +193,7 @@ pub async fn load_ticket(ticket_id: i64) -> Result<TicketDetail, AppError> {
         plan: organisation.plan,
         ticket,
         viewer: user,
-    })
+    })))
 }
 
 /// Opens a ticket. A customer opens it for themself; staff name the customer it is for. Redirects

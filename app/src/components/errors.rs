@@ -74,3 +74,11 @@ pub fn all_errors<T: Clone + Send + Sync + 'static>(
         })
     }
 }
+
+/// A status line once the action succeeded.
+pub fn done_notice<T: Clone + Send + Sync + 'static>(
+    result: Signal<Option<Result<T, AppError>>>,
+    text: &'static str,
+) -> impl IntoView {
+    move || matches!(result.get(), Some(Ok(_))).then(|| view! { <p class="notice" role="status">{text}</p> })
+}

@@ -69,7 +69,8 @@ fn UserNav(user: UserSummary, unread: i64) -> impl IntoView {
             <li><crate::pages::NotificationBell unread=unread/></li>
         </ul>
         <span class="whoami">
-            {user.display_name.clone()} " · " {user.role.label()}
+            <A href="/account" attr:title="Your account: change your password">{user.display_name.clone()}</A>
+            " · " {user.role.label()}
         </span>
         <ActionForm action=session.logout attr:class="inline">
             <button type="submit" class="link">"Sign out"</button>

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::domain::queue::TicketListItem;
+use crate::domain::queue::{CustomerTicketListItem, ListedTickets, TicketListItem};
 use crate::domain::{Priority, TicketStatus};
 use crate::providers::use_ticking_clock;
 
@@ -57,24 +57,35 @@ pub fn Countdown(due: chrono::DateTime<chrono::Utc>) -> impl IntoView {
     view! { <time class=class datetime=due.to_rfc3339() title=due.format("%Y-%m-%d %H:%M UTC").to_string()>{text}</time> }
 }
 
-/// Tickets as rows; `staff` adds the columns only staff see (organisation, tier, assignee).
+/// Tickets as rows; a staff list has the columns only staff see (organisation, tier, assignee,
+/// next breach).
 #[component]
-pub fn TicketTable(items: Vec<TicketListItem>, staff: bool) -> impl IntoView {
-    if items.is_empty() {
+pub fn TicketTable(tickets: ListedTickets) -> impl IntoView {
+    // Each row is the customer's part, plus the staff columns when there are any.
+    let (staff, rows): (bool, Vec<(CustomerTicketListItem, Option<StaffColumns>)>) = match tickets {
+        ListedTickets::Staff(page) => (
+            true,
+            page.items.into_iter().map(|item| (item.for_customer(), Some(StaffColumns::of(item)))).collect(),
+        ),
+        ListedTickets::Customer(page) => (false, page.items.into_iter().map(|item| (item, None)).collect()),
+    };
+    if rows.is_empty() {
         return view! { <p class="muted">"No tickets match."</p> }.into_any();
     }
-    let rows = items
+    let rows = rows
         .into_iter()
-        .map(|item| {
+        .map(|(item, staff_columns)| {
             let ticket = item.ticket;
             let href = format!("/tickets/{}", ticket.id);
             let updated = ticket.updated_at.format("%Y-%m-%d %H:%M UTC").to_string();
-            let breach = item.next_breach_at;
-            let where_now = match (item.tier_name, item.group_name) {
-                (Some(tier), Some(group)) => format!("{tier} · {group}"),
-                (Some(tier), None) => tier,
-                _ => "Unrouted".to_string(),
-            };
+            let staff_columns = staff_columns.map(|columns| {
+                view! {
+                    <td>{item.organisation_name}</td>
+                    <td>{columns.where_now}</td>
+                    <td>{columns.assignee_name}</td>
+                    <td>{columns.next_breach_at.map(|due| view! { <Countdown due=due/> })}</td>
+                }
+            });
             view! {
                 <tr>
                     <td>{format!("#{}", ticket.id)}</td>
@@ -82,12 +93,7 @@ pub fn TicketTable(items: Vec<TicketListItem>, staff: bool) -> impl IntoView {
                     <td><StatusBadge status=ticket.status/></td>
                     <td><PriorityBadge priority=ticket.priority/></td>
                     <td>{item.category_name.unwrap_or_default()}</td>
-                    <Show when=move || staff>
-                        <td>{item.organisation_name.clone()}</td>
-                        <td>{where_now.clone()}</td>
-                        <td>{item.assignee_name.clone().unwrap_or_else(|| "—".into())}</td>
-                        <td>{breach.map(|due| view! { <Countdown due=due/> })}</td>
-                    </Show>
+                    {staff_columns}
                     <td>{updated}</td>
                 </tr>
             }
@@ -117,4 +123,26 @@ pub fn TicketTable(items: Vec<TicketListItem>, staff: bool) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// The cells of a row that only staff see.
+struct StaffColumns {
+    where_now: String,
+    assignee_name: String,
+    next_breach_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl StaffColumns {
+    fn of(item: TicketListItem) -> StaffColumns {
+        let where_now = match (item.tier_name, item.group_name) {
+            (Some(tier), Some(group)) => format!("{tier} · {group}"),
+            (Some(tier), None) => tier,
+            _ => "Unrouted".to_string(),
+        };
+        StaffColumns {
+            where_now,
+            assignee_name: item.assignee_name.unwrap_or_else(|| "—".into()),
+            next_breach_at: item.next_breach_at,
+        }
+    }
 }

@@ -210,8 +210,12 @@ pub fn is_suppressed_by_acknowledgement(
     kind == EventKind::Reminder && acknowledged_level == Some(level)
 }
 
-/// The people `@`-mentioned in `body`: active people by [`handle`], and the active members of
+/// The people `@`-mentioned in `body`: active staff by [`handle`], and the active members of
 /// groups by [`group_handle`]. Sorted, without repetitions.
+///
+/// Only staff can be mentioned. Customers of every organisation share one handle space, so a
+/// handle that named a customer could tell another organisation's customer about a ticket
+/// (its number and subject) they must never see; the requester hears of public replies anyway.
 ///
 /// Handles compare ignoring case. An `@` right after a letter or digit is part of an e-mail
 /// address, not a mention. A handle is the longest run of letters, digits, `.`, `_`, `-` and `+`
@@ -235,8 +239,9 @@ pub fn mentions(body: &str, people: &[Person], groups: &[Group]) -> Vec<i64> {
 
 /// The active people a handle names: people by [`handle`], members of groups by [`group_handle`].
 fn handle_owners(candidate: &str, people: &[Person], groups: &[Group]) -> Vec<i64> {
-    let active = |id: i64| people.iter().any(|person| person.id == id && person.active);
-    let by_person = people.iter().filter(|person| person.active && handle(&person.email) == candidate);
+    let mentionable = |person: &Person| person.active && person.role.is_staff();
+    let active = |id: i64| people.iter().any(|person| person.id == id && mentionable(person));
+    let by_person = people.iter().filter(|person| mentionable(person) && handle(&person.email) == candidate);
     let by_group = groups
         .iter()
         .filter(|group| group_handle(&group.name) == candidate)
@@ -1232,6 +1237,7 @@ fri = ["09:00-17:00"]
             ("an @ right after a letter or digit", "ben@sam.patel 2@ada.agent",           &[]),
             ("an address then a mention",         "mail ada.agent@example.com or @ben.agent", &[2]),
             ("an inactive person",                "@ina.inactive?",                       &[]),
+            ("a customer is never mentioned",     "@cleo.customer @wes.watcher",          &[]),
             ("an unknown handle",                 "@nobody here",                         &[]),
             ("a longer handle is another person", "@sam.patel.jr",                        &[]),
             ("a bare @",                          "meet @ 10:00",                         &[]),

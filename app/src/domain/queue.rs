@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::ticket::{Priority, Ticket, TicketEvent, TicketStatus};
+use chrono::{DateTime, Utc};
+
+use super::ticket::{Channel, Priority, Ticket, TicketEvent, TicketStatus};
 use super::validation::FieldErrors;
 
 /// A status filter as written in a URL or an API query: `active` (or empty: everything not
@@ -42,6 +44,61 @@ pub struct TicketListItem {
     pub assignee_name: Option<String>,
     /// When the first of its running clocks breaches, as the engine last computed it.
     pub next_breach_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl TicketListItem {
+    /// The row as the ticket's customer may see it.
+    pub fn for_customer(&self) -> CustomerTicketListItem {
+        CustomerTicketListItem {
+            ticket: CustomerTicket::from(&self.ticket),
+            requester_name: self.requester_name.clone(),
+            organisation_name: self.organisation_name.clone(),
+            category_name: self.category_name.clone(),
+        }
+    }
+}
+
+/// A ticket as its customer sees it: what was asked and where it stands, and nothing of how
+/// support handles it inside (tags, tier, group, agent, escalation level and acknowledgement,
+/// SLA deadlines). Customers are sent this type only, so what the pages hide is not in the
+/// data either.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerTicket {
+    pub id: i64,
+    pub subject: String,
+    pub description: String,
+    pub category_id: Option<i64>,
+    pub priority: Priority,
+    pub channel: Channel,
+    pub status: TicketStatus,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&Ticket> for CustomerTicket {
+    fn from(ticket: &Ticket) -> CustomerTicket {
+        CustomerTicket {
+            id: ticket.id,
+            subject: ticket.subject.clone(),
+            description: ticket.description.clone(),
+            category_id: ticket.category_id,
+            priority: ticket.priority,
+            channel: ticket.channel,
+            status: ticket.status,
+            created_at: ticket.created_at,
+            updated_at: ticket.updated_at,
+        }
+    }
+}
+
+/// A row of the customer portal's list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerTicketListItem {
+    pub ticket: CustomerTicket,
+    pub requester_name: String,
+    /// Always the customer's own organisation.
+    pub organisation_name: String,
+    pub category_name: Option<String>,
 }
 
 /// Filters, sorting and page of a ticket list. Every filter is optional.
@@ -117,6 +174,29 @@ impl TicketSort {
 pub struct TicketPage {
     pub items: Vec<TicketListItem>,
     pub total: i64,
+}
+
+/// One page of the customer portal's list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerTicketPage {
+    pub items: Vec<CustomerTicketListItem>,
+    pub total: i64,
+}
+
+/// A ticket list shaped for whoever asked: staff get every column, customers only theirs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ListedTickets {
+    Staff(TicketPage),
+    Customer(CustomerTicketPage),
+}
+
+impl ListedTickets {
+    pub fn total(&self) -> i64 {
+        match self {
+            ListedTickets::Staff(page) => page.total,
+            ListedTickets::Customer(page) => page.total,
+        }
+    }
 }
 
 /// A timeline entry with the name of whoever caused it.

@@ -100,6 +100,16 @@ pub fn email(errors: &mut FieldErrors, field: &str, value: &str) -> String {
 }
 
 /// A short lowercase name such as a tag, skill or plan: letters, digits, `-` and `_`.
+/// A new password: at least 10 characters, and at most 200 so that hashing it stays cheap.
+pub fn new_password(errors: &mut FieldErrors, field: &str, value: &str) {
+    let length = value.chars().count();
+    if length < 10 {
+        errors.push(field, "Use at least 10 characters.");
+    } else if length > 200 {
+        errors.push(field, "Use at most 200 characters.");
+    }
+}
+
 pub fn slug(errors: &mut FieldErrors, field: &str, label: &str, value: &str) -> String {
     let name = value.trim().to_lowercase();
     if name.is_empty() {

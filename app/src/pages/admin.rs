@@ -6,9 +6,9 @@ use leptos_meta::Title;
 
 use crate::api::admin::{
     load_admin_overview, AdminOverview, CreateApiToken, CreateCategory, CreatePerson, RevokeApiToken,
-    SaveCalendar, SaveGroup, SaveOrganisation, SaveTier, SetCategoryActive, UpdatePerson,
+    SaveCalendar, SaveGroup, SaveOrganisation, SaveTier, SetCategoryActive, SetPersonPassword, UpdatePerson,
 };
-use crate::components::errors::{all_errors, ErrorPanel};
+use crate::components::errors::{all_errors, done_notice, ErrorPanel};
 use crate::domain::Role;
 
 #[component]
@@ -18,6 +18,7 @@ pub fn AdminPage() -> impl IntoView {
     let group = ServerAction::<SaveGroup>::new();
     let person = ServerAction::<CreatePerson>::new();
     let update_person = ServerAction::<UpdatePerson>::new();
+    let person_password = ServerAction::<SetPersonPassword>::new();
     let category = ServerAction::<CreateCategory>::new();
     let category_active = ServerAction::<SetCategoryActive>::new();
     let calendar = ServerAction::<SaveCalendar>::new();
@@ -59,7 +60,7 @@ pub fn AdminPage() -> impl IntoView {
                         <Organisations data=data.clone() action=organisation/>
                         <Tiers data=data.clone() action=tier/>
                         <Groups data=data.clone() action=group/>
-                        <People data=data.clone() create=person update=update_person/>
+                        <People data=data.clone() create=person update=update_person password=person_password/>
                         <Categories data=data.clone() create=category toggle=category_active/>
                         <Calendars data=data.clone() action=calendar/>
                         <Tokens data=data create=token revoke=revoke/>
@@ -230,6 +231,7 @@ fn People(
     data: AdminOverview,
     create: ServerAction<CreatePerson>,
     update: ServerAction<UpdatePerson>,
+    password: ServerAction<SetPersonPassword>,
 ) -> impl IntoView {
     let organisation_name = |id: Option<i64>| {
         id.and_then(|id| data.organisations.iter().find(|o| o.id == id))
@@ -275,6 +277,12 @@ fn People(
             }
         })
         .collect_view();
+    let people_options = data
+        .people
+        .iter()
+        .map(|p| option(p.user.id.to_string(), format!("{} ({})", p.user.display_name, p.user.email), ""))
+        .collect_view();
+    let password_result = password.value();
     let organisation_options = std::iter::once(option(String::new(), "— (staff)".into(), ""))
         .chain(data.organisations.iter().map(|o| option(o.id.to_string(), o.name.clone(), "")))
         .collect_view();
@@ -304,6 +312,17 @@ fn People(
                 <label for="new-person-password">"Initial password"</label>
                 <input id="new-person-password" type="password" name="form[password]" autocomplete="new-password"/>
                 <button type="submit">"Add person"</button>
+            </ActionForm>
+            <h3>"Set a new password"</h3>
+            <p class="muted">"For someone who cannot use the e-mail link. Their sessions end; tell them the new password."</p>
+            {done_notice(password_result.into(), "The new password is set and their sessions ended.")}
+            {all_errors(password_result.into())}
+            <ActionForm action=password attr:class="stack-form">
+                <label for="password-person">"Person"</label>
+                <select id="password-person" name="user_id">{people_options}</select>
+                <label for="password-new">"New password"</label>
+                <input id="password-new" type="password" name="password" autocomplete="new-password"/>
+                <button type="submit">"Set password"</button>
             </ActionForm>
         </section>
     }

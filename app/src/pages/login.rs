@@ -10,10 +10,12 @@ pub fn LoginPage() -> impl IntoView {
     let session = use_session();
     let result = session.login.value();
     let next = move || use_query_map().read().get("next").unwrap_or_default();
+    let was_reset = move || use_query_map().read().get("reset").is_some_and(|value| value == "done");
     view! {
         <Title text="Sign in"/>
         <section class="panel narrow">
             <h1>"Sign in"</h1>
+            {move || was_reset().then(|| view! { <p class="notice" role="status">"Your new password is set. Sign in with it."</p> })}
             {action_error(result.into())}
             <ActionForm action=session.login>
                 <input type="hidden" name="next" value=next/>
@@ -23,8 +25,10 @@ pub fn LoginPage() -> impl IntoView {
                 <label for="password">"Password"</label>
                 <input id="password" type="password" name="password" autocomplete="current-password" required/>
                 {field_error(result.into(), "password")}
+                {field_error(result.into(), "next")}
                 <button type="submit">"Sign in"</button>
             </ActionForm>
+            <p><a href="/forgot">"Forgot your password?"</a></p>
         </section>
     }
 }

@@ -1,5 +1,6 @@
 //! Route components, one per page.
 
+mod account;
 mod admin;
 mod home;
 mod login;
@@ -9,6 +10,7 @@ mod policy;
 mod queue;
 mod ticket;
 
+pub use account::{AccountPage, ForgotPasswordPage, ResetPasswordPage};
 pub use admin::AdminPage;
 pub use home::{HomePage, NotFoundPage};
 pub use login::LoginPage;

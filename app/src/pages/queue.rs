@@ -184,12 +184,13 @@ fn TicketList(staff: bool) -> impl IntoView {
                     {match tickets.await {
                         Ok(page) => {
                             let number = current.page.parse::<i64>().unwrap_or(1).max(1);
-                            let pages = ((page.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+                            let total = page.total();
+                            let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
                             let previous = (number > 1).then(|| view! { <a href=page_href(&current, number - 1)>"← Previous"</a> });
                             let next = (number < pages).then(|| view! { <a href=page_href(&current, number + 1)>"Next →"</a> });
                             view! {
-                                <p class="muted">{format!("{} tickets", page.total)}</p>
-                                <TicketTable items=page.items staff=staff/>
+                                <p class="muted">{format!("{total} tickets")}</p>
+                                <TicketTable tickets=page/>
                                 <nav class="pager" aria-label="Pages">
                                     {previous}
                                     <span>{format!("Page {number} of {pages}")}</span>

@@ -6,8 +6,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::tickets::{
-    load_ticket, AcknowledgeEscalation, EscalateTicket, PostMessage, ReopenTicket, TicketDetail,
-    UpdateTicket, WatchTicket,
+    load_ticket, AcknowledgeEscalation, CustomerTicketDetail, EscalateTicket, PostMessage, ReopenTicket,
+    TicketDetail, UpdateTicket, ViewedTicket, WatchTicket,
 };
 use crate::api::AppError;
 use crate::components::errors::{action_error, field_error, ErrorPanel};
@@ -15,9 +15,9 @@ use crate::components::ticket_table::{PriorityBadge, StatusBadge};
 use crate::domain::calendar::SegmentKind;
 use crate::domain::clock::{ClockKind, ClockPhase, TicketClocks};
 use crate::domain::directory::Directory;
-use crate::domain::queue::TimelineEntry;
-use crate::domain::ticket::{customer_may_reopen, Assignment, Handoff};
-use crate::domain::{EventData, Priority, TicketStatus, Visibility};
+use crate::domain::queue::{CustomerTicket, TimelineEntry};
+use crate::domain::ticket::{Assignment, Handoff};
+use crate::domain::{Channel, EventData, Priority, TicketStatus, Visibility};
 use crate::providers::use_live_updates;
 
 #[component]
@@ -30,7 +30,7 @@ pub fn TicketPage() -> impl IntoView {
     let escalate = ServerAction::<EscalateTicket>::new();
     let acknowledge = ServerAction::<AcknowledgeEscalation>::new();
     let watch = ServerAction::<WatchTicket>::new();
-    let actions = TicketActions { post, update, reopen, escalate, acknowledge, watch };
+    let actions = TicketActions { post, update, escalate, acknowledge, watch };
     // Someone else's change to this ticket, pushed by the server, reloads it like our own do —
     // except while the viewer has unsaved changes in the edit or escalation form: those are
     // kept, and saving them meets the version check (and its message) as without live updates.
@@ -68,11 +68,14 @@ pub fn TicketPage() -> impl IntoView {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(detail) => view! {
+                    Ok(ViewedTicket::Staff(detail)) => view! {
                         <Show when=move || editing.get() && shown.get() != changed.get()>
                             <p class="panel" role="status">"This ticket changed since you began editing. Saving will tell you what changed."</p>
                         </Show>
-                        <TicketView detail=detail actions=actions draft=draft editing=editing/>
+                        <StaffTicketView detail=*detail actions=actions draft=draft editing=editing/>
+                    }.into_any(),
+                    Ok(ViewedTicket::Customer(detail)) => view! {
+                        <CustomerTicketView detail=*detail post=post reopen=reopen draft=draft/>
                     }.into_any(),
                     Err(error) => {
                         #[cfg(feature = "ssr")]
@@ -89,54 +92,136 @@ pub fn TicketPage() -> impl IntoView {
     }
 }
 
-/// Everything a person can do on the ticket page.
+/// Everything staff can do on the ticket page (customers write and reopen).
 #[derive(Clone, Copy)]
 struct TicketActions {
     post: ServerAction<PostMessage>,
     update: ServerAction<UpdateTicket>,
-    reopen: ServerAction<ReopenTicket>,
     escalate: ServerAction<EscalateTicket>,
     acknowledge: ServerAction<AcknowledgeEscalation>,
     watch: ServerAction<WatchTicket>,
 }
 
+/// The title, the badges and who opened the ticket: the same for everyone.
 #[component]
-fn TicketView(
+fn TicketHeading(ticket: CustomerTicket, requester_name: String, organisation_name: String) -> impl IntoView {
+    view! {
+        <Title text=format!("#{} {}", ticket.id, ticket.subject)/>
+        <h1>{format!("#{} ", ticket.id)} {ticket.subject.clone()}</h1>
+        <p>
+            <StatusBadge status=ticket.status/> " " <PriorityBadge priority=ticket.priority/>
+            <span class="muted">{format!(" · opened {} by {requester_name} ({organisation_name})", ticket.created_at.format("%Y-%m-%d %H:%M UTC"))}</span>
+        </p>
+    }
+}
+
+/// The timeline with the form to write on it, unless the ticket is closed.
+#[component]
+fn TimelineSection(
+    ticket: CustomerTicket,
+    timeline: Vec<TimelineEntry>,
+    directory: Directory,
+    requester_name: String,
+    staff: bool,
+    post: ServerAction<PostMessage>,
+    draft: RwSignal<String>,
+) -> impl IntoView {
+    let closed = ticket.status == TicketStatus::Closed;
+    let timeline =
+        timeline.iter().map(|entry| timeline_item(entry, &directory, &requester_name)).collect_view();
+    view! {
+        <section aria-label="Timeline">
+            <ol class="timeline">{timeline}</ol>
+            <Show when=move || !closed fallback=|| view! { <p class="muted">"This ticket is closed."</p> }>
+                <MessageForm ticket_id=ticket.id staff=staff post=post body=draft/>
+            </Show>
+        </section>
+    }
+}
+
+/// Organisation, requester, category and channel, then whatever the viewer may do about them.
+#[component]
+fn FactsPanel(
+    organisation: String,
+    requester_name: String,
+    category: Option<String>,
+    channel: Channel,
+    /// Shown to staff only.
+    #[prop(optional)]
+    reopen_count: Option<i64>,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView {
+    view! {
+        <section class="panel" aria-label="Ticket facts">
+            <dl class="facts">
+                <dt>"Organisation"</dt><dd>{organisation}</dd>
+                <dt>"Requester"</dt><dd>{requester_name}</dd>
+                <dt>"Category"</dt><dd>{category.unwrap_or_else(|| "—".to_string())}</dd>
+                <dt>"Channel"</dt><dd>{channel.label()}</dd>
+                {reopen_count.map(|count| view! { <dt>"Reopened"</dt><dd>{count}" times"</dd> })}
+            </dl>
+            {children.map(|children| children())}
+        </section>
+    }
+}
+
+/// The ticket page for its customer: built from the customer's type, which has no internal data.
+#[component]
+fn CustomerTicketView(
+    detail: CustomerTicketDetail,
+    post: ServerAction<PostMessage>,
+    reopen: ServerAction<ReopenTicket>,
+    draft: RwSignal<String>,
+) -> impl IntoView {
+    let ticket = detail.ticket;
+    let may_reopen = detail.may_reopen;
+    view! {
+        <TicketHeading ticket=ticket.clone() requester_name=detail.requester_name.clone() organisation_name=detail.organisation_name.clone()/>
+        <div class="ticket-layout">
+            <TimelineSection ticket=ticket.clone() timeline=detail.timeline directory=Directory::default()
+                requester_name=detail.requester_name.clone() staff=false post=post draft=draft/>
+            <aside>
+                <FactsPanel organisation=format!("{} ({})", detail.organisation_name, detail.plan)
+                    requester_name=detail.requester_name category=detail.category_name channel=ticket.channel>
+                    <Show when=move || may_reopen>
+                        {action_error(reopen.value().into())}
+                        <ActionForm action=reopen>
+                            <input type="hidden" name="ticket_id" value=ticket.id.to_string()/>
+                            <button type="submit" class="secondary">"Reopen this ticket"</button>
+                        </ActionForm>
+                    </Show>
+                </FactsPanel>
+            </aside>
+        </div>
+    }
+}
+
+/// The ticket page for staff: the handbook, the handoff, the clocks and the forms.
+#[component]
+fn StaffTicketView(
     detail: TicketDetail,
     actions: TicketActions,
     draft: RwSignal<String>,
     editing: RwSignal<bool>,
 ) -> impl IntoView {
-    let TicketActions { post, update, reopen, escalate, acknowledge, watch } = actions;
-    let staff = detail.viewer.role.is_staff();
+    let TicketActions { post, update, escalate, acknowledge, watch } = actions;
     let ticket = detail.ticket.clone();
     let directory = detail.directory.clone();
     let handbook = directory
         .tiers
         .iter()
         .find(|tier| Some(tier.id) == ticket.assignment.tier_id && !tier.handbook.is_empty())
-        .map(|tier| (tier.name.clone(), tier.handbook.clone()))
-        .filter(|_| staff);
-    let timeline = detail
-        .timeline
-        .iter()
-        .map(|entry| timeline_item(entry, &directory, &detail.requester_name))
-        .collect_view();
-    let may_reopen = customer_may_reopen(&ticket);
-    let closed = ticket.status == TicketStatus::Closed;
+        .map(|tier| (tier.name.clone(), tier.handbook.clone()));
+    let public = CustomerTicket::from(&ticket);
+    let category = directory.category_name(ticket.category_id).map(str::to_string);
     view! {
-        <Title text=format!("#{} {}", ticket.id, ticket.subject)/>
-        <h1>{format!("#{} ", ticket.id)} {ticket.subject.clone()}</h1>
-        <p>
-            <StatusBadge status=ticket.status/> " " <PriorityBadge priority=ticket.priority/>
-            <span class="muted">{format!(" · opened {} by {} ({})", ticket.created_at.format("%Y-%m-%d %H:%M UTC"), detail.requester_name, detail.organisation_name)}</span>
-        </p>
+        <TicketHeading ticket=public.clone() requester_name=detail.requester_name.clone() organisation_name=detail.organisation_name.clone()/>
         {handbook.map(|(tier, text)| view! {
             <aside class="panel" aria-label="Tier handbook">
                 <strong>{format!("{tier} handbook: ")}</strong>{text}
             </aside>
         })}
-        {current_handoff(&detail).filter(|_| staff).map(|(from, handoff)| view! {
+        {current_handoff(&detail).map(|(from, handoff)| view! {
             <section class="panel handoff" aria-label="Handoff note">
                 <h2>{format!("Handoff from {from}")}</h2>
                 <dl class="facts">
@@ -148,36 +233,17 @@ fn TicketView(
             </section>
         })}
         <div class="ticket-layout">
-            <section aria-label="Timeline">
-                <ol class="timeline">{timeline}</ol>
-                <Show when=move || !closed fallback=|| view! { <p class="muted">"This ticket is closed."</p> }>
-                    <MessageForm ticket_id=ticket.id staff=staff post=post body=draft/>
-                </Show>
-            </section>
+            <TimelineSection ticket=public.clone() timeline=detail.timeline.clone() directory=directory.clone()
+                requester_name=detail.requester_name.clone() staff=true post=post draft=draft/>
             <aside>
-                <section class="panel" aria-label="Ticket facts">
-                    <dl class="facts">
-                        <dt>"Organisation"</dt><dd>{format!("{} ({})", detail.organisation_name, detail.plan)}</dd>
-                        <dt>"Requester"</dt><dd>{detail.requester_name.clone()}</dd>
-                        <dt>"Category"</dt><dd>{directory.category_name(ticket.category_id).unwrap_or("—").to_string()}</dd>
-                        <dt>"Channel"</dt><dd>{ticket.channel.label()}</dd>
-                        <Show when=move || staff>
-                            <dt>"Reopened"</dt><dd>{ticket.reopen_count}" times"</dd>
-                        </Show>
-                    </dl>
-                    <Show when=move || !staff && may_reopen>
-                        {action_error(reopen.value().into())}
-                        <ActionForm action=reopen>
-                            <input type="hidden" name="ticket_id" value=ticket.id.to_string()/>
-                            <button type="submit" class="secondary">"Reopen this ticket"</button>
-                        </ActionForm>
-                    </Show>
-                </section>
-                {staff.then(|| view! { <AttentionPanel detail=detail.clone() acknowledge=acknowledge watch=watch/> })}
+                <FactsPanel organisation=format!("{} ({})", detail.organisation_name, detail.plan)
+                    requester_name=detail.requester_name.clone() category=category channel=ticket.channel
+                    reopen_count=ticket.reopen_count/>
+                <AttentionPanel detail=detail.clone() acknowledge=acknowledge watch=watch/>
                 {detail.clocks.clone().map(|clocks| view! { <ClocksPanel clocks=clocks directory=directory.clone()/> })}
                 <div on:input=move |_| editing.set(true) on:change=move |_| editing.set(true)>
-                    {staff.then(|| view! { <EditForm detail=detail.clone() update=update/> })}
-                    {(staff && !ticket.status.is_done()).then(|| view! { <EscalateForm detail=detail.clone() escalate=escalate/> })}
+                    <EditForm detail=detail.clone() update=update/>
+                    {(!ticket.status.is_done()).then(|| view! { <EscalateForm detail=detail.clone() escalate=escalate/> })}
                 </div>
             </aside>
         </div>

@@ -61,7 +61,8 @@ impl Change {
 }
 
 /// This process's fan-out of changes to its open streams, the signal that changes may have been
-/// missed, and the signal that ends the streams when the server shuts down.
+/// missed, the signal that sessions were ended, and the signal that ends the streams when the
+/// server shuts down.
 #[derive(Clone)]
 pub struct LiveHub {
     sender: broadcast::Sender<Change>,
@@ -69,6 +70,9 @@ pub struct LiveHub {
     /// meanwhile by other instances never reached this one.
     gaps: watch::Sender<u64>,
     closing: watch::Sender<bool>,
+    /// Counts the times this process ended sessions (sign-out, deactivation, a new password):
+    /// open streams then check at once whether theirs is still valid.
+    sessions_ended: watch::Sender<u64>,
 }
 
 /// How many changes a slow stream may fall behind before it is told to reload.
@@ -80,6 +84,7 @@ impl Default for LiveHub {
             sender: broadcast::channel(BACKLOG).0,
             gaps: watch::channel(0).0,
             closing: watch::channel(false).0,
+            sessions_ended: watch::channel(0).0,
         }
     }
 }
@@ -113,6 +118,16 @@ impl LiveHub {
 
     pub fn close(&self) {
         let _ = self.closing.send(true);
+    }
+
+    /// Says that sessions were ended (after the commit that ended them).
+    pub fn report_sessions_ended(&self) {
+        self.sessions_ended.send_modify(|count| *count += 1);
+    }
+
+    /// Changes whenever this process ends sessions.
+    pub fn sessions_ended(&self) -> watch::Receiver<u64> {
+        self.sessions_ended.subscribe()
     }
 
     /// How many streams are open; for tests and the benchmark.

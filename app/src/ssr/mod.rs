@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
 use crate::api::AppError;
+use crate::domain::UserSummary;
 pub use store::Store;
 
 /// What every request handler and server function can reach. Provided to server functions as
@@ -26,6 +27,19 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The bearer token `/metrics` asks for; open when `None`.
     pub metrics_token: Option<String>,
+    /// Sends password reset links; `None` when no mail server is configured.
+    pub account_mail: Option<Arc<dyn AccountMail>>,
+}
+
+/// Sends the e-mails of signing in itself. Implemented by the server with its SMTP channel,
+/// which the app crate cannot reach.
+pub trait AccountMail: Send + Sync {
+    /// Sends `to` the link that sets a new password with `token`.
+    fn send_password_reset<'a>(
+        &'a self,
+        to: &'a UserSummary,
+        token: &'a str,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send + 'a>>;
 }
 
 impl axum::extract::FromRef<AppState> for LeptosOptions {

@@ -119,7 +119,7 @@ impl Channels {
             return Err(SendError::Unconfigured("Slack is not configured (set [slack] url)".into()));
         };
         let body = render::slack_payload(notice).to_string();
-        self.post(&slack.url, body, &notice.idempotency_key, None).await
+        self.post("Slack", &slack.url, body, &notice.idempotency_key, None).await
     }
 
     pub async fn send_teams(&self, notice: &render::Notice) -> Result<(), SendError> {
@@ -129,7 +129,7 @@ impl Channels {
             ));
         };
         let body = render::teams_payload(notice).to_string();
-        self.post(&teams.url, body, &notice.idempotency_key, None).await
+        self.post("Microsoft Teams", &teams.url, body, &notice.idempotency_key, None).await
     }
 
     /// Posts to the webhook `name` in its format: the generic JSON body signed with its secret,
@@ -148,11 +148,16 @@ impl Channels {
             WebhookFormat::Slack => (render::slack_payload(notice).to_string(), None),
             WebhookFormat::Teams => (render::teams_payload(notice).to_string(), None),
         };
-        self.post(&webhook.url, body, &notice.idempotency_key, signature).await
+        self.post(&format!("the webhook {name:?}"), &webhook.url, body, &notice.idempotency_key, signature)
+            .await
     }
 
+    /// Posts `body` to `url`. The URL is a credential (whoever knows a Slack, Teams or webhook URL
+    /// can post to it), so errors name the `destination` instead: they go to logs and to the
+    /// delivery's `last_error`, which admins read in the browser.
     async fn post(
         &self,
+        destination: &str,
         url: &str,
         body: String,
         key: &str,
@@ -167,14 +172,16 @@ impl Channels {
         if let Some(signature) = signature {
             request = request.header(render::SIGNATURE_HEADER, signature);
         }
-        let response =
-            request.send().await.map_err(|error| SendError::Transient(format!("{url}: {error}")))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|error| SendError::Transient(format!("{destination}: {}", error.without_url())))?;
         let status = response.status();
         if status.is_success() {
             return Ok(());
         }
         let text: String = response.text().await.unwrap_or_default().chars().take(200).collect();
-        let reason = format!("{url} answered {status}: {text}");
+        let reason = format!("{destination} answered {status}: {text}");
         // Timeouts, rate limits and server errors pass; other refusals will not change.
         if status.is_server_error() || status.as_u16() == 408 || status.as_u16() == 429 {
             Err(SendError::Transient(reason))
@@ -211,6 +218,33 @@ impl Mailer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_failed_post_names_its_destination_never_its_url() {
+        // A port nobody listens on: the connection is refused.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("address");
+        let url = format!("http://{closed}/services/T0001/B0001/secret-part");
+        let channels = Channels::from_settings(&Settings::default()).expect("channels");
+        let error = channels.post("Slack", &url, "{}".into(), "key", None).await.expect_err("refused");
+        let text = error.to_string();
+        assert!(text.starts_with("Slack: "), "{text}");
+        assert!(!text.contains("secret-part") && !text.contains(&closed.to_string()), "{text}");
+    }
+
+    #[test]
+    fn settings_never_print_webhook_urls_or_secrets() {
+        let webhook = WebhookSettings {
+            url: "https://example.com/hook/abc".into(),
+            format: WebhookFormat::Json,
+            secret: "s3".into(),
+        };
+        let chat = ChatSettings { url: "https://hooks.slack.com/services/T/B/X".into() };
+        let printed = format!("{webhook:?} {chat:?}");
+        assert!(
+            !printed.contains("abc") && !printed.contains("s3") && !printed.contains("services"),
+            "{printed}"
+        );
+    }
 
     #[test]
     fn a_generic_webhook_without_a_secret_is_refused_by_name() {

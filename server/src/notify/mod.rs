@@ -30,6 +30,41 @@ use app::ssr::Store;
 use chrono::{DateTime, Utc};
 pub use sender::Sender;
 
+/// Sends password reset links through the SMTP channel the notifications use.
+pub struct AccountMailer {
+    channels: channels::Channels,
+    public_url: String,
+}
+
+impl AccountMailer {
+    pub fn new(channels: channels::Channels, public_url: &str) -> AccountMailer {
+        AccountMailer { channels, public_url: public_url.trim_end_matches('/').to_string() }
+    }
+}
+
+impl app::ssr::AccountMail for AccountMailer {
+    fn send_password_reset<'a>(
+        &'a self,
+        to: &'a app::domain::UserSummary,
+        token: &'a str,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send + 'a>> {
+        Box::pin(async move {
+            let link = format!("{}/reset?token={token}", self.public_url);
+            let email = render::password_reset_email(
+                &to.display_name,
+                &link,
+                app::api::session::PASSWORD_RESET_MINUTES,
+            );
+            // The Message-ID comes from the token's digest: unique, and no use to a reader.
+            let key = format!("password-reset-{}", &app::ssr::auth::hash_token(token)[..24]);
+            self.channels
+                .send_email(&to.email, Some(&to.display_name), &email, &key)
+                .await
+                .map_err(|error| error.to_string())
+        })
+    }
+}
+
 use render::Notice;
 
 /// How many outbox rows one transaction expands.

@@ -94,6 +94,31 @@ pub fn email(notice: &Notice) -> Email {
     }
 }
 
+/// The e-mail with a "forgot password" link, laid out like the notifications.
+pub fn password_reset_email(display_name: &str, link: &str, valid_minutes: i64) -> Email {
+    let name = display_name.trim();
+    let content = EmailContent {
+        subject: "Set a new Tierline password".to_owned(),
+        heading: "Set a new password".to_owned(),
+        greeting: if name.is_empty() { "Hello,".to_owned() } else { format!("Hello {name},") },
+        paragraphs: vec![
+            format!(
+                "Someone (we hope you) asked to set a new password for your Tierline account. The link \
+                 below works once, for {valid_minutes} minutes."
+            ),
+            "If you did not ask for it, ignore this e-mail: your password stays as it is.".to_owned(),
+        ],
+        facts: Vec::new(),
+        button_label: "Set a new password",
+        footer: "You receive this e-mail because a new password was asked for with your address.".to_owned(),
+    };
+    Email {
+        subject: content.subject.clone(),
+        text: email_text(&content, link),
+        html: email_html(&content, link),
+    }
+}
+
 fn greeting(notice: &Notice) -> String {
     match notice.recipient_name.as_deref().map(str::trim) {
         Some(name) if !name.is_empty() => format!("Hello {name},"),
@@ -482,29 +507,44 @@ fn truncate_slack_mrkdwn(section_text: &str, notice: &Notice) -> String {
     format!("{link}\n{}", escape_slack(&truncate_chars(&notice.summary, room)))
 }
 
+/// Escapes the characters of the Markdown that Adaptive Card text renders (emphasis, code,
+/// links), so that text a customer wrote (a subject, a message quoted in the summary) shows as
+/// written: `[click here](https://evil.example)` must not become a link in a staff channel.
+pub fn escape_teams(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for character in text.chars() {
+        if matches!(character, '\\' | '*' | '_' | '`' | '~' | '[' | ']' | '(' | ')' | '<' | '>' | '!') {
+            escaped.push('\\');
+        }
+        escaped.push(character);
+    }
+    escaped
+}
+
 /// A Microsoft Teams Workflows ("Post to a channel when a webhook request is received") body
-/// carrying an Adaptive Card 1.4.
+/// carrying an Adaptive Card 1.4. Every text is escaped with [`escape_teams`]; only the button
+/// links to the ticket.
 pub fn teams_payload(notice: &Notice) -> Value {
     let mut body = vec![json!({
         "type": "TextBlock",
-        "text": format!("{}: {}", staff_headline(notice), ticket_title(notice)),
+        "text": escape_teams(&format!("{}: {}", staff_headline(notice), ticket_title(notice))),
         "size": "Medium",
         "weight": "Bolder",
         "wrap": true
     })];
     if !notice.summary.trim().is_empty() {
-        body.push(json!({"type": "TextBlock", "text": notice.summary, "wrap": true}));
+        body.push(json!({"type": "TextBlock", "text": escape_teams(&notice.summary), "wrap": true}));
     }
     let mut facts: Vec<Value> = chat_facts(notice)
         .into_iter()
-        .map(|(label, value)| json!({"title": label, "value": value}))
+        .map(|(label, value)| json!({"title": label, "value": escape_teams(&value)}))
         .collect();
     facts.push(json!({"title": "When", "value": format_when(notice.at)}));
     body.push(json!({"type": "FactSet", "facts": facts}));
     if !notice.recipient_names.is_empty() {
         body.push(json!({
             "type": "TextBlock",
-            "text": format!("For: {}", notice.recipient_names.join(", ")),
+            "text": escape_teams(&format!("For: {}", notice.recipient_names.join(", "))),
             "isSubtle": true,
             "size": "Small",
             "wrap": true
@@ -981,6 +1021,24 @@ mod tests {
         );
         assert_eq!(body[3]["text"], "For: Ana Lima, Ben Okafor");
         assert_eq!(card["actions"], json!([{"type": "Action.OpenUrl", "title": "Open ticket", "url": URL}]));
+    }
+
+    #[test]
+    fn customer_text_in_a_teams_card_is_never_a_markdown_link() {
+        let mut hostile = notice(EventKind::Mention, Audience::Staff);
+        hostile.ticket_subject = "[Reset your password](https://evil.example) **now**".into();
+        hostile.summary = "Carla wrote: ![x](https://evil.example/pixel.png) `code`".into();
+        let card = &teams_payload(&hostile)["attachments"][0]["content"];
+        let heading = card["body"][0]["text"].as_str().expect("heading");
+        assert!(
+            heading.ends_with(r"\[Reset your password\]\(https://evil.example\) \*\*now\*\*"),
+            "{heading}"
+        );
+        assert_eq!(
+            card["body"][1]["text"],
+            r"Carla wrote: \!\[x\]\(https://evil.example/pixel.png\) \`code\`"
+        );
+        assert_eq!(escape_teams(r"a\b"), r"a\\b", "a backslash cannot undo an escape");
     }
 
     #[test]

@@ -83,9 +83,10 @@ pub fn state(store: Store) -> AppState {
     AppState {
         store,
         leptos_options: LeptosOptions::builder().output_name("tierline").build(),
-        login_limiter: std::sync::Arc::new(app::ssr::auth::LoginLimiter::new(1000)),
+        login_limiter: std::sync::Arc::new(app::ssr::auth::LoginLimiter::new(1000, Default::default())),
         secure_cookies: false,
         metrics_token: None,
+        account_mail: None,
     }
 }
 
@@ -93,6 +94,8 @@ pub fn state(store: Store) -> AppState {
 pub struct Client {
     pub router: Router,
     pub cookie: Option<String>,
+    /// The address the connection comes from, as the server's listener would record it.
+    pub peer: Option<std::net::SocketAddr>,
 }
 
 pub struct Reply {
@@ -112,10 +115,13 @@ pub const ORIGIN: &str = "http://127.0.0.1:3000";
 
 impl Client {
     pub fn new(state: AppState) -> Client {
-        Client { router: server::router(state), cookie: None }
+        Client { router: server::router(state), cookie: None, peer: None }
     }
 
-    pub async fn send(&self, request: Request<Body>) -> Reply {
+    pub async fn send(&self, mut request: Request<Body>) -> Reply {
+        if let Some(peer) = self.peer {
+            request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+        }
         let response = self.router.clone().oneshot(request).await.expect("router answers");
         let status = response.status();
         let headers = response.headers().clone();

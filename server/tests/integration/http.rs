@@ -10,10 +10,12 @@ use crate::common::{callers, demo_store, state, Backend, Client, Reply};
 crate::on_both_backends!(
     every_server_function_checks_its_caller,
     a_customer_never_sees_internal_notes,
+    each_role_receives_only_its_fields,
     cross_site_posts_are_refused_and_change_nothing,
     a_stale_edit_gets_the_conflict_message,
     bad_input_names_the_field_and_writes_nothing,
     sign_in_attempts_are_rate_limited,
+    sign_in_follows_only_paths_of_this_site,
     probes_and_security_headers,
     admins_manage_people_but_never_lock_themselves_out,
 );
@@ -63,6 +65,8 @@ async fn every_server_function_checks_its_caller(backend: Backend) {
         ("edit[tier]", ""),
         ("edit[group]", ""),
         ("edit[assignee]", ""),
+        // Emptying the tier hands the ticket back, which needs a reason.
+        ("edit[deescalation_reason]", "Back to triage: the customer will call again."),
     ];
     let create = [
         ("form[subject]", "Printer jammed"),
@@ -135,7 +139,7 @@ async fn every_server_function_checks_its_caller(backend: Backend) {
                 forbidden.clone(),
                 None,
                 Some(
-                    json!({"Invalid": [{"field": "tier", "message": "The ticket is already there; choose another tier, group or agent."}]}),
+                    json!({"Invalid": [{"field": "tier", "message": "The ticket is already in this tier; change its group or agent in the ticket's fields, or choose a higher tier."}]}),
                 ),
             ],
         ),
@@ -226,7 +230,7 @@ async fn every_server_function_checks_its_caller(backend: Backend) {
 
     // A customer's list holds only their organisation's tickets, whatever they ask for.
     let listed = callers.customer.call("tickets/list", &list).await.json();
-    let items = listed["items"].as_array().expect("items");
+    let items = listed["Customer"]["items"].as_array().expect("items");
     assert!(!items.is_empty());
     assert!(items.iter().all(|item| item["organisation_name"] == "Acme Logistics"));
 }
@@ -262,6 +266,92 @@ async fn a_customer_never_sees_internal_notes(backend: Backend) {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("We are on it."));
     assert!(!page.body.contains(secret));
+}
+
+/// The names of a JSON object's fields.
+fn keys(value: &serde_json::Value) -> Vec<&str> {
+    let mut names: Vec<&str> = value
+        .as_object()
+        .unwrap_or_else(|| panic!("an object: {value}"))
+        .keys()
+        .map(String::as_str)
+        .collect();
+    names.sort_unstable();
+    names
+}
+
+/// Whether a page's serialised data names the field, quoted as JSON or as JSON inside a script's
+/// string.
+fn payload_has(body: &str, field: &str) -> bool {
+    body.contains(&format!("\"{field}\"")) || body.contains(&format!("\\\"{field}\\\""))
+}
+
+/// What the pages hide from customers must not reach them in any answer either: not from the
+/// list, not from the ticket, not in the hydration data of the pages.
+async fn each_role_receives_only_its_fields(backend: Backend) {
+    let store = demo_store(backend).await;
+    let ticket = an_acme_ticket(&store).await.to_string();
+    let callers = callers(&state(store)).await;
+    let customer_ticket = [
+        "category_id",
+        "channel",
+        "created_at",
+        "description",
+        "id",
+        "priority",
+        "status",
+        "subject",
+        "updated_at",
+    ];
+    let internal = [
+        "tags",
+        "assignment",
+        "escalation_level",
+        "acknowledged_level",
+        "tier_name",
+        "group_name",
+        "next_breach_at",
+    ];
+    let list = [("query[status]", "all")];
+    let detail = [("ticket_id", ticket.as_str())];
+
+    let as_customer = callers.customer.call("tickets/list", &list).await.json();
+    let row = &as_customer["Customer"]["items"][0];
+    assert_eq!(keys(row), ["category_name", "organisation_name", "requester_name", "ticket"]);
+    assert_eq!(keys(&row["ticket"]), customer_ticket);
+    let as_customer = callers.customer.call("tickets/detail", &detail).await.json();
+    let shown = &as_customer["Customer"];
+    assert_eq!(
+        keys(shown),
+        ["category_name", "may_reopen", "organisation_name", "plan", "requester_name", "ticket", "timeline"]
+    );
+    assert_eq!(keys(&shown["ticket"]), customer_ticket);
+
+    // Staff get the internal fields (which also shows the checks above can fail).
+    let as_agent = callers.agent.call("tickets/list", &list).await.json();
+    let row = &as_agent["Staff"]["items"][0];
+    for field in ["tier_name", "group_name", "assignee_name", "next_breach_at"] {
+        assert!(row.get(field).is_some(), "staff rows carry {field}");
+    }
+    for field in ["tags", "assignment", "escalation_level", "acknowledged_level"] {
+        assert!(row["ticket"].get(field).is_some(), "staff tickets carry {field}");
+    }
+    let as_agent = callers.agent.call("tickets/detail", &detail).await.json();
+    for field in ["directory", "clocks", "watching"] {
+        assert!(as_agent["Staff"].get(field).is_some(), "staff ticket pages carry {field}");
+    }
+    assert!(as_agent["Staff"]["ticket"].get("escalation_level").is_some());
+
+    // The pages' hydration payloads are these same answers.
+    for path in ["/portal?status=all".to_string(), format!("/tickets/{ticket}")] {
+        let page = callers.customer.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        for field in internal {
+            assert!(!payload_has(&page.body, field), "{path} sends the customer {field}");
+        }
+    }
+    let queue = callers.agent.get("/queue?status=all").await;
+    assert!(payload_has(&queue.body, "next_breach_at"), "the staff queue's payload is where the test looks");
 }
 
 async fn cross_site_posts_are_refused_and_change_nothing(backend: Backend) {
@@ -366,19 +456,93 @@ async fn bad_input_names_the_field_and_writes_nothing(backend: Backend) {
     assert_eq!(store.count_events(ticket).await.expect("count"), events);
 }
 
+/// A client signing in from `peer`, optionally through a proxy that names `forwarded_for`.
+async fn attempt(
+    state: &app::ssr::AppState,
+    peer: &str,
+    forwarded_for: Option<&str>,
+    password: &str,
+) -> Reply {
+    let mut client = Client::new(state.clone());
+    client.peer = Some(peer.parse().expect("a socket address"));
+    let mut headers =
+        vec![(header::ORIGIN.as_str(), crate::common::ORIGIN), ("sec-fetch-site", "same-origin")];
+    if let Some(forwarded_for) = forwarded_for {
+        headers.push(("x-forwarded-for", forwarded_for));
+    }
+    client
+        .post_with("session/login", &[("email", "carla@acme.example"), ("password", password)], &headers)
+        .await
+}
+
 async fn sign_in_attempts_are_rate_limited(backend: Backend) {
+    use app::ssr::auth::{LoginLimiter, TrustedProxies};
     let store = demo_store(backend).await;
     let mut limited = state(store);
-    limited.login_limiter = std::sync::Arc::new(app::ssr::auth::LoginLimiter::new(3));
-    let mut client = Client::new(limited);
+    limited.login_limiter = std::sync::Arc::new(LoginLimiter::new(3, TrustedProxies::default()));
+    let attacker = "203.0.113.9:40000";
     for _ in 0..3 {
-        let reply = client.sign_in("carla@acme.example", "wrong password").await;
+        let reply = attempt(&limited, attacker, None, "wrong password").await;
         assert_eq!(reply.json()["Invalid"][0]["field"], "password");
     }
-    let reply = client.sign_in("carla@acme.example", server::demo::DEMO_PASSWORD).await;
+    // The attacker's address is out of attempts, even with the right password…
+    let reply = attempt(&limited, attacker, None, server::demo::DEMO_PASSWORD).await;
     assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(reply.json(), json!("RateLimited"));
-    assert!(client.cookie.is_none());
+    assert!(reply.headers.get(header::SET_COOKIE).is_none());
+    // …but Carla, at her own address, is not locked out.
+    let reply = attempt(&limited, "198.51.100.7:50000", None, server::demo::DEMO_PASSWORD).await;
+    assert!(reply.headers.get(header::SET_COOKIE).is_some(), "{} {}", reply.status, reply.body);
+
+    // Behind a trusted proxy, clients are told apart by what the proxy forwards; a client that
+    // is not the proxy cannot pretend to be someone else with the header.
+    let mut proxied = limited.clone();
+    let trusted = TrustedProxies::parse(&["10.0.0.0/8".to_string()]).expect("valid");
+    proxied.login_limiter = std::sync::Arc::new(LoginLimiter::new(3, trusted));
+    let proxy = "10.0.0.2:443";
+    for _ in 0..3 {
+        attempt(&proxied, proxy, Some("203.0.113.9"), "wrong password").await;
+    }
+    let reply = attempt(&proxied, proxy, Some("203.0.113.9"), server::demo::DEMO_PASSWORD).await;
+    assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
+    let reply = attempt(&proxied, proxy, Some("198.51.100.7"), server::demo::DEMO_PASSWORD).await;
+    assert!(reply.headers.get(header::SET_COOKIE).is_some(), "{} {}", reply.status, reply.body);
+    let not_a_proxy = "203.0.113.50:40000";
+    for _ in 0..3 {
+        attempt(&proxied, not_a_proxy, Some("198.51.100.8"), "wrong password").await;
+    }
+    let reply = attempt(&proxied, not_a_proxy, Some("198.51.100.9"), server::demo::DEMO_PASSWORD).await;
+    assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS, "an untrusted peer's header is ignored");
+}
+
+async fn sign_in_follows_only_paths_of_this_site(backend: Backend) {
+    let store = demo_store(backend).await;
+    let client = Client::new(state(store));
+    let sign_in = |next: &'static str| {
+        let client = &client;
+        async move {
+            client
+                .call(
+                    "session/login",
+                    &[
+                        ("email", "carla@acme.example"),
+                        ("password", server::demo::DEMO_PASSWORD),
+                        ("next", next),
+                    ],
+                )
+                .await
+        }
+    };
+    for next in ["/\t/evil.example", "//evil.example", "/\\evil.example", "https://evil.example", "/\u{1}x"] {
+        let reply = sign_in(next).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{next:?}: {}", reply.body);
+        assert_eq!(reply.json()["Invalid"][0]["field"], "next", "{next:?}");
+        assert!(reply.headers.get(header::SET_COOKIE).is_none(), "{next:?} signed in anyway");
+    }
+    let reply = sign_in("/tickets/1?from=mail").await;
+    assert!(reply.status.is_success() || reply.status.is_redirection(), "{} {}", reply.status, reply.body);
+    let location = reply.headers.get(header::LOCATION).and_then(|value| value.to_str().ok());
+    assert_eq!(location, Some("/tickets/1?from=mail"), "{:?}", reply.headers);
 }
 
 async fn probes_and_security_headers(backend: Backend) {

@@ -16,6 +16,9 @@ crate::on_both_backends!(
     a_stream_needs_a_signed_in_person,
     a_resumed_stream_replays_what_its_person_may_see_and_nothing_else,
     streams_end_when_the_server_shuts_down,
+    a_stream_ends_when_its_person_signs_out,
+    a_stream_ends_when_its_person_is_deactivated,
+    a_stream_ends_when_its_session_expires,
 );
 
 /// Opens `/live` as the client, optionally resuming after `last_event_id`.
@@ -138,21 +141,70 @@ async fn a_resumed_stream_replays_what_its_person_may_see_and_nothing_else(backe
     assert!(text.contains("\"kind\":\"internal_note\""));
 }
 
-async fn streams_end_when_the_server_shuts_down(backend: Backend) {
-    let store = demo_store(backend).await;
-    let callers = callers(&state(store.clone())).await;
-    let (_, body) = open_stream(&callers.agent, None).await;
+/// Whether the stream ends within `wait`.
+async fn ends_within(body: Body, wait: Duration) -> bool {
     let mut stream = body.into_data_stream();
-    store.live().close();
-    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+    tokio::time::timeout(wait, async {
         while let Some(chunk) = stream.next().await {
             if chunk.is_err() {
                 break;
             }
         }
     })
-    .await;
-    assert!(ended.is_ok(), "the stream ends once the server begins to shut down");
+    .await
+    .is_ok()
+}
+
+async fn streams_end_when_the_server_shuts_down(backend: Backend) {
+    let store = demo_store(backend).await;
+    let callers = callers(&state(store.clone())).await;
+    let (_, body) = open_stream(&callers.agent, None).await;
+    store.live().close();
+    assert!(
+        ends_within(body, Duration::from_secs(5)).await,
+        "the stream ends once the server begins to shut down"
+    );
+}
+
+async fn a_stream_ends_when_its_person_signs_out(backend: Backend) {
+    let store = demo_store(backend).await;
+    let callers = callers(&state(store.clone())).await;
+    let (status, body) = open_stream(&callers.agent, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, other_tab) = open_stream(&callers.admin, None).await;
+    let reply = callers.agent.call("session/logout", &[]).await;
+    assert!(reply.status.is_success() || reply.status.is_redirection(), "{} {}", reply.status, reply.body);
+    assert!(ends_within(body, Duration::from_secs(5)).await, "a signed-out tab hears nothing more");
+    assert!(!ends_within(other_tab, Duration::from_millis(500)).await, "other people's streams go on");
+}
+
+async fn a_stream_ends_when_its_person_is_deactivated(backend: Backend) {
+    let store = demo_store(backend).await;
+    let callers = callers(&state(store.clone())).await;
+    let (_, body) = open_stream(&callers.agent, None).await;
+    let sam = store
+        .users()
+        .await
+        .expect("users")
+        .into_iter()
+        .find(|user| user.summary.email == "sam.agent@tierline.example")
+        .expect("Sam");
+    store.update_user(sam.summary.id, sam.summary.role, false, sam.calendar_id).await.expect("deactivated");
+    assert!(ends_within(body, Duration::from_secs(5)).await, "a deactivated person's stream ends");
+}
+
+async fn a_stream_ends_when_its_session_expires(backend: Backend) {
+    let store = demo_store(backend).await;
+    let sam = user_by_email(&store, "sam.agent@tierline.example").await;
+    let token = store
+        .create_session(sam.id, chrono::Utc::now(), chrono::Duration::seconds(2))
+        .await
+        .expect("session");
+    let mut client = Client::new(state(store));
+    client.cookie = Some(format!("{}={token}", app::ssr::auth::SESSION_COOKIE));
+    let (status, body) = open_stream(&client, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(ends_within(body, Duration::from_secs(6)).await, "the stream ends when its session expires");
 }
 
 /// Reads the stream until its text so far satisfies `done`, or `wait` has passed.

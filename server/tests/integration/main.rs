@@ -12,6 +12,7 @@ mod ladder;
 mod live;
 mod metrics;
 mod notify;
+mod passwords;
 mod process;
 mod purity;
 mod receivers;

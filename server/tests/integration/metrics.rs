@@ -10,6 +10,7 @@ use crate::common::{demo_store, state, Backend, Client};
 
 crate::on_both_backends!(
     the_figures_are_the_databases_and_the_counters_the_processs,
+    without_a_token_only_this_host_may_scrape,
     a_configured_token_is_required,
 );
 
@@ -33,7 +34,8 @@ async fn the_figures_are_the_databases_and_the_counters_the_processs(backend: Ba
     .execute(store.pool())
     .await
     .expect("overdue tickets");
-    let client = Client::new(state(store.clone()));
+    let mut client = Client::new(state(store.clone()));
+    client.peer = Some("127.0.0.1:50000".parse().expect("address"));
     assert_eq!(client.get("/healthz").await.status, StatusCode::OK);
 
     let reply = client.get("/metrics").await;
@@ -59,6 +61,27 @@ async fn the_figures_are_the_databases_and_the_counters_the_processs(backend: Ba
         .expect("the GET requests answered 2xx");
     assert!(requests >= 1.0, "{requests}");
     assert!(text.contains("tierline_http_request_seconds_bucket{"), "request times as a histogram");
+}
+
+async fn without_a_token_only_this_host_may_scrape(backend: Backend) {
+    let store = demo_store(backend).await;
+    let mut client = Client::new(state(store));
+    for (peer, forwarded, expected) in [
+        (Some("127.0.0.1:50000"), false, StatusCode::OK),
+        (Some("[::1]:50000"), false, StatusCode::OK),
+        (Some("127.0.0.1:50000"), true, StatusCode::FORBIDDEN),
+        (Some("192.0.2.10:50000"), false, StatusCode::FORBIDDEN),
+        (None, false, StatusCode::FORBIDDEN),
+    ] {
+        client.peer = peer.map(|peer| peer.parse().expect("address"));
+        let mut request = Request::get("/metrics").header(header::HOST, "127.0.0.1:3000");
+        if forwarded {
+            request = request.header("x-forwarded-for", "203.0.113.7");
+        }
+        let reply = client.send(request.body(Body::empty()).expect("request")).await;
+        assert_eq!(reply.status, expected, "{peer:?}, forwarded: {forwarded}");
+        assert_eq!(reply.body.contains("tierline_open_tickets"), expected == StatusCode::OK);
+    }
 }
 
 async fn a_configured_token_is_required(backend: Backend) {

@@ -329,7 +329,11 @@ async fn a_failing_receiver_is_retried_then_fails_visibly_and_a_retry_keeps_the_
     assert_eq!(attempts as i64, app::domain::delivery::MAX_ATTEMPTS);
     let failed = store.deliveries(&[DeliveryStatus::Failed], 10).await.expect("failed");
     assert_eq!(failed.len(), 1);
-    assert!(failed[0].last_error.as_deref().unwrap_or("").contains("500"), "{:?}", failed[0].last_error);
+    let last_error = failed[0].last_error.clone().unwrap_or_default();
+    assert!(last_error.contains("500"), "{last_error}");
+    // The webhook's URL is a credential: the error names the webhook instead.
+    assert!(last_error.contains("status-page") && !last_error.contains("/hook"), "{last_error}");
+    assert!(!last_error.contains(&address.to_string()), "{last_error}");
     assert!(receiver.at("/hook").is_empty());
 
     // The admin's retry sends it, with the key it always had.
@@ -480,9 +484,11 @@ async fn mentions_watchers_and_digests_reach_the_right_people(backend: Backend) 
         }
     };
 
-    // Sam names Nina and the Engineering group in a note, then escalates to Network.
+    // Sam names Nina, the Engineering group and (by mistake) Globex's customer Dana in a note,
+    // then escalates to Network.
+    let dana = user_by_email(&store, "dana@globex.example").await;
     store
-        .append(ticket_id, &sam, None, now, note("@nina.agent and @engineering: please look."))
+        .append(ticket_id, &sam, None, now, note("@nina.agent, @engineering and @dana: please look."))
         .await
         .expect("note");
     escalate_to_network(&store, ticket_id, &sam, now).await;
@@ -504,6 +510,10 @@ async fn mentions_watchers_and_digests_reach_the_right_people(backend: Backend) 
     assert!(kinds_for(tom.id).await.contains(&"mention".to_string()), "the group handle reaches its members");
     assert_eq!(kinds_for(kim.id).await, vec!["escalated".to_string()], "the watcher hears of the escalation");
     assert!(!kinds_for(sam.id).await.contains(&"mention".to_string()), "nobody is told of their own note");
+    assert!(
+        store.notifications_of(dana.id, 50).await.expect("notifications").is_empty(),
+        "a customer (here of another organisation) is never mentioned"
+    );
 
     // Nina's mention e-mail waits for her digest at the end of the hour; Tom's goes at once.
     sender.tick(now).await.expect("sender");

@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::atomic::Ordering;
 
 use app::domain::delivery::DeliveryStatus;
@@ -22,6 +22,7 @@ use crate::receivers::{free_port, Receiver, SmtpServer};
 crate::on_both_backends!(
     an_overdue_threshold_fires_once_after_a_kill_and_a_restart_marked_late,
     every_notification_arrives_after_a_kill_in_the_middle_of_a_batch,
+    a_plain_serve_on_an_empty_database_loads_no_demo_and_says_how_to_create_an_admin,
 );
 
 /// L1 may hold a ticket two seconds, around the clock; creations and escalations go to a fixed
@@ -66,6 +67,7 @@ impl ServerProcess {
         std::fs::create_dir_all(&folder).expect("folder");
         std::fs::write(folder.join("tierline.toml"), settings).expect("settings file");
         let log = std::fs::File::create(folder.join("server.log")).expect("log file");
+        let output = std::fs::File::create(folder.join("stdout.txt")).expect("output file");
         let server = ServerProcess {
             child: Command::new(env!("CARGO_BIN_EXE_tierline"))
                 .arg("serve")
@@ -73,7 +75,7 @@ impl ServerProcess {
                 .env("DATABASE_URL", database_url)
                 .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
                 .env("RUST_LOG", "warn")
-                .stdout(Stdio::null())
+                .stdout(output)
                 .stderr(log)
                 .spawn()
                 .expect("the tierline binary starts"),
@@ -96,6 +98,11 @@ impl ServerProcess {
         std::fs::read_to_string(self.folder.join("server.log")).unwrap_or_default()
     }
 
+    /// What the process printed for its operator.
+    fn output(&self) -> String {
+        std::fs::read_to_string(self.folder.join("stdout.txt")).unwrap_or_default()
+    }
+
     /// SIGKILL: no shutdown, no flushing, nothing the process could do about it.
     fn kill(&mut self) {
         let _ = self.child.kill();
@@ -108,6 +115,21 @@ impl Drop for ServerProcess {
         self.kill();
         let _ = std::fs::remove_dir_all(&self.folder);
     }
+}
+
+/// The demo's people share a published password: a server loads them only when asked, and
+/// otherwise tells its operator how to create the first admin.
+async fn a_plain_serve_on_an_empty_database_loads_no_demo_and_says_how_to_create_an_admin(backend: Backend) {
+    let url = fresh_database_url(backend).await;
+    let plain = ServerProcess::start(&url, "").await;
+    let store = Store::connect(&url).await.expect("connect");
+    assert_eq!(store.count_users().await.expect("count"), 0, "no demo people");
+    assert!(plain.output().contains("tierline user create"), "{}", plain.output());
+    assert!(plain.output().contains("metrics_token is not set"), "{}", plain.output());
+    drop(plain);
+    let asked = ServerProcess::start(&url, "demo_on_first_start = true\n").await;
+    assert!(store.count_users().await.expect("count") > 0, "the demo, when asked for");
+    assert!(asked.output().contains("tierline-demo"), "{}", asked.output());
 }
 
 /// The settings file of a process: no demo, quick lease, the given receivers.

@@ -4,7 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::{get_flag, get_named, to_millis, Store, StoreResult};
+use super::{from_millis, get_flag, get_named, to_millis, Store, StoreResult};
 use crate::domain::{Role, UserSummary};
 
 /// A person as the admin pages list them.
@@ -146,7 +146,11 @@ impl Store {
                 .execute(&mut *write.tx)
                 .await?;
         }
-        write.commit().await
+        write.commit().await?;
+        if !active {
+            self.live().report_sessions_ended();
+        }
+        Ok(())
     }
 
     /// Starts a session for `user_id` and returns the secret token for the cookie.
@@ -176,6 +180,24 @@ impl Store {
         Ok(token)
     }
 
+    /// When the session of `token` expires, if it is still valid: not expired, not ended, and
+    /// its person active.
+    pub async fn session_expiry(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<DateTime<Utc>>> {
+        let row = sqlx::query(
+            "SELECT sessions.expires_at FROM sessions JOIN users u ON u.id = sessions.user_id
+             WHERE sessions.token_hash = $1 AND sessions.expires_at > $2 AND u.active = 1",
+        )
+        .bind(crate::ssr::auth::hash_token(token))
+        .bind(to_millis(now))
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|row| from_millis(row.try_get("expires_at")?)).transpose()
+    }
+
     /// The active user a session token belongs to, if the session has not expired.
     pub async fn session_user(&self, token: &str, now: DateTime<Utc>) -> StoreResult<Option<UserSummary>> {
         let row = sqlx::query(&format!(
@@ -196,6 +218,124 @@ impl Store {
             .bind(crate::ssr::auth::hash_token(token))
             .execute(&mut *write.tx)
             .await?;
-        write.commit().await
+        write.commit().await?;
+        self.live().report_sessions_ended();
+        Ok(())
     }
+
+    /// Gives a person a new password and ends their sessions, except `keep_session` (the one
+    /// changing its own password stays signed in there). False when there is no such person.
+    pub async fn set_password(
+        &self,
+        user_id: i64,
+        password: &str,
+        keep_session: Option<&str>,
+    ) -> StoreResult<bool> {
+        // Hashed before the write begins: a slow hash must not hold SQLite's one writer.
+        let hash = crate::ssr::auth::hash_password(password);
+        let mut write = self.begin_write().await?;
+        if !replace_password(&mut write, user_id, &hash, keep_session).await? {
+            return Ok(false);
+        }
+        write.commit().await?;
+        self.live().report_sessions_ended();
+        Ok(true)
+    }
+
+    /// Starts a password reset for the active person with this e-mail address: returns them and
+    /// the secret token of their link, or `None` for an unknown or inactive address.
+    pub async fn create_password_reset(
+        &self,
+        email: &str,
+        now: DateTime<Utc>,
+        lifetime: Duration,
+    ) -> StoreResult<Option<(UserSummary, String)>> {
+        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1 AND active = 1"))
+            .bind(email.trim().to_lowercase())
+            .fetch_optional(self.pool())
+            .await?;
+        let Some(user) = row.as_ref().map(user_from_row).transpose()? else {
+            return Ok(None);
+        };
+        let token = crate::ssr::auth::new_secret_token();
+        let mut write = self.begin_write().await?;
+        // Expired links are swept whenever a new one is made; nothing else needs them.
+        sqlx::query("DELETE FROM password_resets WHERE expires_at <= $1")
+            .bind(to_millis(now))
+            .execute(&mut *write.tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(crate::ssr::auth::hash_token(&token))
+        .bind(user.summary.id)
+        .bind(to_millis(now))
+        .bind(to_millis(now + lifetime))
+        .execute(&mut *write.tx)
+        .await?;
+        write.commit().await?;
+        Ok(Some((user.summary, token)))
+    }
+
+    /// Uses a reset link: sets the new password, ends every session of the person and spends
+    /// every link they have. False when the link is unknown, used or expired (nothing changes).
+    pub async fn reset_password(&self, token: &str, password: &str, now: DateTime<Utc>) -> StoreResult<bool> {
+        let hash = crate::ssr::auth::hash_password(password);
+        let mut write = self.begin_write().await?;
+        let row = sqlx::query(
+            "SELECT p.user_id FROM password_resets p JOIN users u ON u.id = p.user_id
+             WHERE p.token_hash = $1 AND p.expires_at > $2 AND u.active = 1",
+        )
+        .bind(crate::ssr::auth::hash_token(token))
+        .bind(to_millis(now))
+        .fetch_optional(&mut *write.tx)
+        .await?;
+        let Some(row) = row else {
+            return Ok(false);
+        };
+        let user_id: i64 = row.try_get("user_id")?;
+        // Deleting first makes the link single-use even against a second request racing this
+        // one on PostgreSQL: only one of them deletes the row.
+        let spent = sqlx::query("DELETE FROM password_resets WHERE token_hash = $1")
+            .bind(crate::ssr::auth::hash_token(token))
+            .execute(&mut *write.tx)
+            .await?
+            .rows_affected();
+        if spent == 0 {
+            return Ok(false);
+        }
+        replace_password(&mut write, user_id, &hash, None).await?;
+        write.commit().await?;
+        self.live().report_sessions_ended();
+        Ok(true)
+    }
+}
+
+/// Sets a person's password hash, spends their reset links (the password they would replace is
+/// gone) and deletes their sessions except `keep_session`. False when there is no such person.
+async fn replace_password(
+    write: &mut super::WriteTx,
+    user_id: i64,
+    password_hash: &str,
+    keep_session: Option<&str>,
+) -> StoreResult<bool> {
+    let changed = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(password_hash)
+        .bind(user_id)
+        .execute(&mut *write.tx)
+        .await?
+        .rows_affected();
+    if changed == 0 {
+        return Ok(false);
+    }
+    sqlx::query("DELETE FROM password_resets WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *write.tx)
+        .await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+        .bind(user_id)
+        .bind(keep_session.map(crate::ssr::auth::hash_token).unwrap_or_default())
+        .execute(&mut *write.tx)
+        .await?;
+    Ok(true)
 }
