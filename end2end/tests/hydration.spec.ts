@@ -1,23 +1,54 @@
-import { expect, test } from "@playwright/test";
-import { AGENT, signIn } from "./helpers";
+import { expect, test, type Page } from "@playwright/test";
+import { signIn } from "./helpers";
 
-// The WASM bundle loads and hydrates under Tierline's strict Content-Security-Policy, and no page
-// of the main journeys logs an error or a policy violation.
-test("pages hydrate under the content security policy without console errors", async ({ page, javaScriptEnabled }) => {
-  test.skip(javaScriptEnabled === false, "hydration needs JavaScript");
+/** Collects the console errors and uncaught exceptions (a hydration panic among them) of `page`. */
+function problemsOf(page: Page): string[] {
   const problems: string[] = [];
   page.on("console", (message) => {
-    if (message.type() === "error") problems.push(message.text());
+    if (message.type() === "error") problems.push(`${page.url()}: ${message.text()}`);
   });
-  page.on("pageerror", (error) => problems.push(error.message));
+  page.on("pageerror", (error) => problems.push(`${page.url()}: ${error.message}`));
+  return problems;
+}
 
+// The WASM bundle loads and hydrates under Tierline's strict Content-Security-Policy.
+test("the sign-in page hydrates under the content security policy", async ({ page, javaScriptEnabled }) => {
+  test.skip(javaScriptEnabled === false, "hydration needs JavaScript");
+  const problems = problemsOf(page);
   const response = await page.goto("/login");
   expect(response?.headers()["content-security-policy"]).toContain("'nonce-");
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
-  await signIn(page, AGENT);
-  for (const path of ["/queue", "/tickets/1", "/tickets/new"]) {
-    await page.goto(path);
-    await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
-  }
   expect(problems).toEqual([]);
 });
+
+// Every page of the navigation, for every role, plus the notification centre, the account page
+// and a ticket page: each hydrates and logs no error, so a mismatch between the server's HTML and
+// the browser's view is caught here rather than by a user facing a dead page.
+for (const [role, email, list] of [
+  ["customer", "carla@acme.example", "/portal"],
+  ["agent", "sam.agent@tierline.example", "/queue"],
+  ["lead", "lena.lead@tierline.example", "/queue"],
+  ["manager", "maria.manager@tierline.example", "/queue"],
+  ["admin", "admin@tierline.example", "/queue"],
+] as const) {
+  test(`every page a ${role} can reach hydrates without console errors`, async ({ page, javaScriptEnabled }) => {
+    test.skip(javaScriptEnabled === false, "hydration needs JavaScript");
+    const problems = problemsOf(page);
+    await signIn(page, email);
+    const navigation = await page.locator("header nav a, header a").evaluateAll((links) =>
+      links.map((link) => new URL((link as HTMLAnchorElement).href).pathname),
+    );
+    await page.goto(list);
+    const ticket = await page.locator("a[href^='/tickets/']").evaluateAll((links) =>
+      links.map((link) => new URL((link as HTMLAnchorElement).href).pathname).find((path) => /^\/tickets\/\d+$/.test(path)),
+    );
+    expect(ticket, `a ticket on ${list}`).toBeTruthy();
+    const paths = [...new Set([...navigation, "/notifications", "/account", ticket!])];
+    expect(paths).toContain(list);
+    for (const path of paths) {
+      await page.goto(path);
+      await expect(page.locator("body"), `${path} hydrates for the ${role}`).toHaveAttribute("data-hydrated", "true");
+    }
+    expect(problems).toEqual([]);
+  });
+}

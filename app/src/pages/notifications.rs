@@ -54,8 +54,10 @@ fn Centre(
         centre.items.into_iter().map(|item| view! { <NotificationItem item=item mark=mark/> }).collect_view();
     let empty = unread == 0;
     let minutes = centre.digest_minutes.map(|m| m.to_string()).unwrap_or_default();
+    // A <div>, not a <p>: a <form> inside a <p> makes the browser close the <p> early, and the
+    // page the browser built no longer matches the one hydration walks.
     view! {
-        <p>
+        <div class="unread-summary">
             <span data-testid="unread-total">{format!("{unread} unread")}</span>
             <Show when=move || !empty>
                 " "
@@ -64,7 +66,7 @@ fn Centre(
                     <button type="submit" class="link">"Mark all read"</button>
                 </ActionForm>
             </Show>
-        </p>
+        </div>
         {action_error(mark.value().into())}
         <ul class="notifications">{items}</ul>
         <section class="panel" aria-label="Notification settings">
