@@ -183,7 +183,7 @@ fn policy_check_against_the_database_warns_of_tiers_the_ladder_leaves_out() {
                       [[ladder]]\nholder = \"L1 Service Desk\"\nbudget = \"2h\"\non_breach = [\"next_level\"]\n\
                       [[ladder]]\nholder = \"L2 Specialists\"\n";
     let path = folder.join("two-levels.toml");
-    std::fs::write(&path, &two_levels).expect("policy written");
+    std::fs::write(&path, two_levels).expect("policy written");
     let path = path.display().to_string();
 
     let (ok, err) = run(&["policy", "check", "--against-database", &path]);
