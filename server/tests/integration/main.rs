@@ -8,6 +8,7 @@ mod cli;
 mod common;
 mod engine;
 mod http;
+mod input;
 mod ladder;
 mod live;
 mod metrics;
