@@ -126,6 +126,7 @@ pub struct NewMessageRequest {
 
 /// The numbers are read as text so that a wrong one is refused with its field's name.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// active (default), all, or a comma-separated list of statuses.
     pub status: Option<String>,

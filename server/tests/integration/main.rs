@@ -7,6 +7,7 @@
 mod cli;
 mod common;
 mod engine;
+mod fuzz;
 mod http;
 mod input;
 mod ladder;
