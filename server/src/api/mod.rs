@@ -232,15 +232,15 @@ impl IntoResponse for ApiError {
 /// word where a number belongs) answer with the API's error body like every other error.
 #[derive(FromRequest)]
 #[from_request(via(Json), rejection(ApiError))]
-pub struct ApiJson<T>(pub T);
+struct ApiJson<T>(T);
 
 #[derive(FromRequestParts)]
 #[from_request(via(Query), rejection(ApiError))]
-pub struct ApiQuery<T>(pub T);
+struct ApiQuery<T>(T);
 
 #[derive(FromRequestParts)]
 #[from_request(via(Path), rejection(ApiError))]
-pub struct ApiPath<T>(pub T);
+struct ApiPath<T>(T);
 
 /// A request axum could not read: too large, or a 400 with axum's description.
 fn unreadable(status: StatusCode, description: String) -> ApiError {
