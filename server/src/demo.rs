@@ -317,7 +317,7 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> anyhow::Result<Vec<Login
         member_ids: members.iter().filter_map(|m| by_email(m)).collect(),
     };
     let service_desk = store
-        .save_group(&group(
+        .create_group(&group(
             l1,
             "Service Desk",
             "lena.lead@tierline.example",
@@ -326,7 +326,7 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> anyhow::Result<Vec<Login
         ))
         .await?;
     let network = store
-        .save_group(&group(
+        .create_group(&group(
             l2,
             "Network",
             "omar.lead@tierline.example",
@@ -335,7 +335,7 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> anyhow::Result<Vec<Login
         ))
         .await?;
     let billing = store
-        .save_group(&group(
+        .create_group(&group(
             l2,
             "Billing & Accounts",
             "omar.lead@tierline.example",
@@ -344,7 +344,7 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> anyhow::Result<Vec<Login
         ))
         .await?;
     let engineering = store
-        .save_group(&group(
+        .create_group(&group(
             l3,
             "Engineering",
             "eva.lead@tierline.example",
@@ -353,7 +353,7 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> anyhow::Result<Vec<Login
         ))
         .await?;
     let security = store
-        .save_group(&group(
+        .create_group(&group(
             l3,
             "Security",
             "eva.lead@tierline.example",

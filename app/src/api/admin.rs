@@ -147,9 +147,7 @@ pub async fn save_organisation(form: OrganisationForm) -> Result<(), AppError> {
         None => store.create_organisation(&name, &plan, crate::ssr::now()).await.map(|_| true),
         Some(id) => store.update_organisation(id, &name, &plan, crate::ssr::now()).await,
     };
-    server::unique(saved, "name", "Another organisation already has this name.")?
-        .then_some(())
-        .ok_or(AppError::NotFound)
+    server::saved(saved, "name", "Another organisation already has this name.")
 }
 
 /// Creates or changes a tier: name, rank (its place in the escalation order), lead, handbook.
@@ -184,9 +182,7 @@ pub async fn save_tier(form: TierForm) -> Result<(), AppError> {
         None => store.create_tier(&tier).await.map(|_| true),
         Some(_) => store.update_tier(&tier).await,
     };
-    server::unique(saved, "name", "Another tier already has this name or rank.")?
-        .then_some(())
-        .ok_or(AppError::NotFound)
+    server::saved(saved, "name", "Another tier already has this name or rank.")
 }
 
 /// Creates or changes a group: its tier, name, lead, skills and members. Admins only.
@@ -196,7 +192,7 @@ pub async fn save_group(form: GroupForm) -> Result<(), AppError> {
     crate::ssr::auth::require_admin().await?;
     let store = crate::ssr::app_state()?.store;
     let mut errors = crate::domain::FieldErrors::default();
-    let id = server::optional_id(&mut errors, "id", &form.id).unwrap_or(0);
+    let id = server::optional_id(&mut errors, "id", &form.id);
     let tiers = store.tiers().await?;
     let tier_id = match server::optional_id(&mut errors, "tier", &form.tier) {
         Some(id) if tiers.iter().any(|t| t.id == id) => Some(id),
@@ -221,6 +217,8 @@ pub async fn save_group(form: GroupForm) -> Result<(), AppError> {
     let mut member_ids = Vec::new();
     for email in form.members.split(|c: char| c == ',' || c.is_whitespace()).filter(|e| !e.is_empty()) {
         match people.iter().find(|p| p.summary.email == email.to_lowercase() && p.summary.role.is_staff()) {
+            // Someone named twice is a member once.
+            Some(person) if member_ids.contains(&person.summary.id) => {}
             Some(person) => member_ids.push(person.summary.id),
             None => errors.push("members", format!("{email} is not a member of staff.")),
         }
@@ -228,13 +226,16 @@ pub async fn save_group(form: GroupForm) -> Result<(), AppError> {
     let Some(tier_id) = tier_id.filter(|_| errors.is_empty()) else {
         return Err(errors.into());
     };
-    if id != 0 {
+    if let Some(id) = id {
         let old = store.groups().await?.into_iter().find(|group| group.id == id).ok_or(AppError::NotFound)?;
         server::refuse_renaming_what_the_policy_names(&store, "group", &old.name, &name).await?;
     }
-    let group = Group { id, tier_id, name, lead_id, skills, member_ids };
-    server::unique(store.save_group(&group).await, "name", "Another group already has this name.")?;
-    Ok(())
+    let group = Group { id: id.unwrap_or(0), tier_id, name, lead_id, skills, member_ids };
+    let saved = match id {
+        None => store.create_group(&group).await.map(|_| true),
+        Some(_) => store.update_group(&group).await,
+    };
+    server::saved(saved, "name", "Another group already has this name.")
 }
 
 /// Creates a person who can sign in. Admins only.
@@ -349,9 +350,8 @@ pub async fn update_person(update: PersonUpdate) -> Result<(), AppError> {
             "Customers stay customers and staff stay staff; create a new account instead.",
         ));
     }
-    store.update_user(user_id, role, active, calendar_id).await?;
-    store.set_user_skills(user_id, &skills).await?;
-    Ok(())
+    let updated = store.update_person(user_id, role, active, calendar_id, &skills).await?;
+    updated.then_some(()).ok_or(AppError::NotFound)
 }
 
 /// Adds a ticket category. Admins only.
@@ -444,7 +444,12 @@ mod server {
         }
     }
 
-    /// Turns a unique-constraint violation into a field error.
+    /// The outcome of a create (always true) or an update (false when there was nothing to
+    /// update): saved, a field error for a unique-constraint violation, or "not found".
+    pub fn saved(result: StoreResult<bool>, field: &str, message: &str) -> Result<(), AppError> {
+        unique(result, field, message)?.then_some(()).ok_or(AppError::NotFound)
+    }
+
     /// Renaming a tier or group the policy in force names would silently stop routing to it, so
     /// it is refused with the policy's lines: change the policy first (a new version, with its
     /// author and diff), then the name. Refusing keeps every policy change a deliberate one.
@@ -474,6 +479,7 @@ mod server {
         }
     }
 
+    /// Turns a unique-constraint violation into a field error.
     pub fn unique<T>(result: StoreResult<T>, field: &str, message: &str) -> Result<T, AppError> {
         result.map_err(|error: StoreError| {
             if error.is_unique_violation() {

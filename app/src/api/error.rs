@@ -22,6 +22,12 @@ pub enum AppError {
     /// 422: some fields are wrong; nothing was saved.
     #[error("Please correct the marked fields: {0}")]
     Invalid(FieldErrors),
+    /// 400: the request could not be read (a malformed argument or body); nothing was saved.
+    #[error("The request could not be read: {0}")]
+    BadRequest(String),
+    /// 413: the request is larger than Tierline accepts; nothing was saved.
+    #[error("The request is too large.")]
+    TooLarge,
     /// 409: someone else changed the ticket since the caller loaded it; nothing was saved.
     #[error("{0}")]
     Conflict(String),
@@ -57,12 +63,29 @@ impl AppError {
         match self {
             AppError::Unauthenticated => 401,
             AppError::Forbidden => 403,
+            AppError::BadRequest(_) => 400,
             AppError::NotFound => 404,
+            AppError::TooLarge => 413,
             AppError::Invalid(_) => 422,
             AppError::Conflict(_) | AppError::Refused(_) => 409,
             AppError::RateLimited => 429,
             AppError::Internal { .. } => 500,
             AppError::Transport(_) => 502,
+        }
+    }
+
+    /// Input that could not be decoded into what a function takes. serde names a field only
+    /// when it is missing ("missing field `subject`"): that is a field error (422) the form can
+    /// show beside the field; anything else (a word where a number belongs, malformed syntax) is
+    /// a 400 with the decoder's own words.
+    pub fn undecodable(message: &str) -> AppError {
+        let missing = message
+            .split_once("missing field `")
+            .and_then(|(_, rest)| rest.split_once('`'))
+            .map(|(field, _)| field);
+        match missing {
+            Some(field) => AppError::field(field, "This field is required."),
+            None => AppError::BadRequest(message.to_string()),
         }
     }
 
@@ -102,8 +125,23 @@ impl From<crate::ssr::store::StoreError> for AppError {
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
+    /// Arguments are decoded only on the server, so those errors are the caller's mistake. A
+    /// body that cannot be read is one too when the server reports it, but in the browser the
+    /// same kind of error means the answer could not be read: Tierline was not reached.
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError::Transport(value.to_string())
+        match value {
+            ServerFnErrorErr::Args(message) => AppError::undecodable(&message),
+            ServerFnErrorErr::MissingArg(field) => AppError::field(&field, "This field is required."),
+            // axum's body limit ends the read with this message (http-body's `LengthLimitError`).
+            ServerFnErrorErr::Deserialization(message) if cfg!(feature = "ssr") => {
+                if message.contains("length limit exceeded") {
+                    AppError::TooLarge
+                } else {
+                    AppError::BadRequest(message)
+                }
+            }
+            other => AppError::Transport(other.to_string()),
+        }
     }
 
     /// Serialises the error for the browser and, on the server, gives the response the status

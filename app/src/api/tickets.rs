@@ -483,13 +483,7 @@ mod server {
                 TicketSort::default()
             }),
         };
-        let page = match query.page.trim() {
-            "" => 1,
-            number => number.parse::<i64>().ok().filter(|page| *page >= 1).unwrap_or_else(|| {
-                errors.push("page", "The page must be a number from 1.");
-                1
-            }),
-        };
+        let page = crate::domain::queue::parse_page(&mut errors, "page", &query.page);
         let filter = TicketFilter {
             organisation_id: if staff {
                 None

@@ -32,6 +32,23 @@ pub fn parse_statuses(errors: &mut FieldErrors, field: &str, text: &str) -> Vec<
     }
 }
 
+/// The highest page number a list accepts: far beyond any real queue, and low enough that the
+/// offset of its first row (page × 200 rows at most) never overflows.
+pub const LAST_PAGE: i64 = 1_000_000;
+
+/// A page number as written in a URL or an API query; empty means the first page.
+pub fn parse_page(errors: &mut FieldErrors, field: &str, text: &str) -> i64 {
+    match text.trim() {
+        "" => 1,
+        number => {
+            number.parse::<i64>().ok().filter(|page| (1..=LAST_PAGE).contains(page)).unwrap_or_else(|| {
+                errors.push(field, format!("The page must be a number from 1 to {LAST_PAGE}."));
+                1
+            })
+        }
+    }
+}
+
 /// A ticket as the queue and the portal list it, with the names behind its ids.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketListItem {
@@ -222,5 +239,20 @@ mod tests {
         assert!(errors.is_empty());
         parse_statuses(&mut errors, "status", "open,waiting");
         assert!(errors.for_field("status").is_some_and(|message| message.contains("\"waiting\"")));
+    }
+
+    #[test]
+    fn page_numbers_are_bounded_so_no_offset_overflows() {
+        let mut errors = FieldErrors::default();
+        assert_eq!(parse_page(&mut errors, "page", ""), 1);
+        assert_eq!(parse_page(&mut errors, "page", " 3 "), 3);
+        assert_eq!(parse_page(&mut errors, "page", &LAST_PAGE.to_string()), LAST_PAGE);
+        assert!(errors.is_empty());
+        assert!((LAST_PAGE - 1).checked_mul(200).is_some());
+        for wrong in ["0", "-1", "two", "1.5", "1000001", "9223372036854775807", "99999999999999999999"] {
+            let mut errors = FieldErrors::default();
+            assert_eq!(parse_page(&mut errors, "page", wrong), 1, "{wrong}");
+            assert!(errors.for_field("page").is_some(), "{wrong} was accepted");
+        }
     }
 }

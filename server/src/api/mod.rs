@@ -4,12 +4,13 @@
 //! `/api/v1/openapi.json` is generated from these handlers and their types.
 
 use app::api::AppError;
-use app::domain::queue::{parse_statuses, TicketFilter, TicketSort};
+use app::domain::queue::{parse_page, parse_statuses, TicketFilter, TicketSort};
 use app::domain::ticket::{self, NewTicketInput};
 use app::domain::{Channel, EventData, FieldErrors, Role, UserSummary, Visibility};
 use app::ssr::store::tickets::WriteError;
 use app::ssr::AppState;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -123,14 +124,18 @@ pub struct NewMessageRequest {
     pub author_email: Option<String>,
 }
 
+/// The numbers are read as text so that a wrong one is refused with its field's name.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// active (default), all, or a comma-separated list of statuses.
     pub status: Option<String>,
-    /// From 1.
-    pub page: Option<i64>,
+    /// From 1 to 1000000.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
+    pub page: Option<String>,
     /// 1 to 200; 50 by default.
-    pub per_page: Option<i64>,
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
+    pub per_page: Option<String>,
 }
 
 /// Every error answer: a code, a sentence, and the wrong fields when the input was invalid.
@@ -141,7 +146,8 @@ pub struct ApiErrorBody {
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ApiErrorDetail {
-    /// unauthenticated, forbidden, not_found, invalid, conflict, rate_limited or internal.
+    /// bad_request (the request could not be read), unauthenticated, forbidden, not_found,
+    /// too_large, invalid, conflict, rate_limited or internal.
     pub code: String,
     pub message: String,
     pub fields: Vec<ApiFieldError>,
@@ -188,6 +194,8 @@ impl From<WriteError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let code = match &self.0 {
+            AppError::BadRequest(_) => "bad_request",
+            AppError::TooLarge => "too_large",
             AppError::Unauthenticated => "unauthenticated",
             AppError::Forbidden => "forbidden",
             AppError::NotFound => "not_found",
@@ -218,6 +226,74 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// axum's `Json`, `Query` and `Path`, whose refusals (malformed JSON, a wrong content type, a
+/// word where a number belongs) answer with the API's error body like every other error.
+#[derive(FromRequest)]
+#[from_request(via(Json), rejection(ApiError))]
+struct ApiJson<T>(T);
+
+#[derive(FromRequestParts)]
+#[from_request(via(Query), rejection(ApiError))]
+struct ApiQuery<T>(T);
+
+#[derive(FromRequestParts)]
+#[from_request(via(Path), rejection(ApiError))]
+struct ApiPath<T>(T);
+
+/// A request axum could not read: too large, or a 400 with axum's description.
+fn unreadable(status: StatusCode, description: String) -> ApiError {
+    ApiError(if status == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::TooLarge
+    } else {
+        AppError::BadRequest(description)
+    })
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        match &rejection {
+            JsonRejection::JsonDataError(error) => json_field_error(error)
+                .map(ApiError)
+                .unwrap_or_else(|| unreadable(rejection.status(), rejection.body_text())),
+            JsonRejection::MissingJsonContentType(_) => ApiError(AppError::BadRequest(
+                "Send the body as JSON, with the header Content-Type: application/json.".into(),
+            )),
+            _ => unreadable(rejection.status(), rejection.body_text()),
+        }
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        unreadable(rejection.status(), rejection.body_text())
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        unreadable(rejection.status(), rejection.body_text())
+    }
+}
+
+/// The wrong field of a JSON body that parsed but does not fit the request type: axum reads it
+/// through `serde_path_to_error`, which knows the path to the value serde refused.
+fn json_field_error(error: &axum::extract::rejection::JsonDataError) -> Option<AppError> {
+    let mut source = std::error::Error::source(error);
+    while let Some(current) = source {
+        if let Some(found) = current.downcast_ref::<serde_path_to_error::Error<serde_json::Error>>() {
+            let path = found.path().to_string();
+            let message = found.inner().to_string();
+            return Some(if path == "." {
+                AppError::undecodable(&message)
+            } else {
+                AppError::field(&path, message)
+            });
+        }
+        source = current.source();
+    }
+    None
 }
 
 /// The person an API call acts for: the owner of its bearer token.
@@ -314,14 +390,16 @@ async fn customer_by_email(state: &AppState, field: &str, email: &str) -> Result
     post, path = "/api/v1/tickets", tag = "tickets", request_body = NewTicketRequest,
     responses(
         (status = 201, description = "Created", body = ApiTicket),
+        (status = 400, description = "The body is not JSON of this shape; nothing was created", body = ApiErrorBody),
         (status = 401, description = "No valid token", body = ApiErrorBody),
+        (status = 413, description = "The body is too large; nothing was created", body = ApiErrorBody),
         (status = 422, description = "Invalid fields; nothing was created", body = ApiErrorBody),
     )
 )]
 async fn create_ticket(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Json(request): Json<NewTicketRequest>,
+    ApiJson(request): ApiJson<NewTicketRequest>,
 ) -> Result<(StatusCode, Json<ApiTicket>), ApiError> {
     let mut errors = FieldErrors::default();
     let requester = match customer_by_email(&state, "requester_email", &request.requester_email).await {
@@ -378,23 +456,30 @@ async fn create_ticket(
 /// List tickets, most recently updated first.
 #[utoipa::path(
     get, path = "/api/v1/tickets", tag = "tickets", params(ListParams),
-    responses((status = 200, body = ApiTicketList), (status = 401, body = ApiErrorBody), (status = 422, body = ApiErrorBody))
+    responses(
+        (status = 200, body = ApiTicketList),
+        (status = 400, description = "The query could not be read", body = ApiErrorBody),
+        (status = 401, body = ApiErrorBody),
+        (status = 422, description = "A wrong status, page or per_page", body = ApiErrorBody),
+    )
 )]
 async fn list_tickets(
     State(state): State<AppState>,
     ApiCaller(_caller): ApiCaller,
-    Query(params): Query<ListParams>,
+    ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<ApiTicketList>, ApiError> {
     let mut errors = FieldErrors::default();
     let statuses = parse_statuses(&mut errors, "status", params.status.as_deref().unwrap_or("active"));
-    let page = params.page.unwrap_or(1);
-    let per_page = params.per_page.unwrap_or(50);
-    if page < 1 {
-        errors.push("page", "The page must be 1 or more.");
-    }
-    if !(1..=200).contains(&per_page) {
-        errors.push("per_page", "per_page must be from 1 to 200.");
-    }
+    let page = parse_page(&mut errors, "page", params.page.as_deref().unwrap_or_default());
+    let per_page = match params.per_page.as_deref().map(str::trim).unwrap_or_default() {
+        "" => 50,
+        number => {
+            number.parse::<i64>().ok().filter(|per_page| (1..=200).contains(per_page)).unwrap_or_else(|| {
+                errors.push("per_page", "per_page must be a number from 1 to 200.");
+                50
+            })
+        }
+    };
     if !errors.is_empty() {
         return Err(errors.into());
     }
@@ -417,12 +502,17 @@ async fn list_tickets(
 #[utoipa::path(
     get, path = "/api/v1/tickets/{id}", tag = "tickets",
     params(("id" = i64, Path, description = "The ticket number")),
-    responses((status = 200, body = ApiTicket), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody))
+    responses(
+        (status = 200, body = ApiTicket),
+        (status = 400, description = "The id is not a number", body = ApiErrorBody),
+        (status = 401, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody),
+    )
 )]
 async fn get_ticket(
     State(state): State<AppState>,
     ApiCaller(_caller): ApiCaller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ApiTicket>, ApiError> {
     let ticket = state.store.ticket(id).await?.ok_or(ApiError(AppError::NotFound))?;
     Ok(Json(to_api_ticket(&state, ticket, true).await?))
@@ -435,16 +525,18 @@ async fn get_ticket(
     params(("id" = i64, Path, description = "The ticket number")),
     responses(
         (status = 201, description = "Added; the ticket with its public timeline", body = ApiTicket),
+        (status = 400, description = "The id is not a number, or the body is not JSON of this shape", body = ApiErrorBody),
         (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
         (status = 409, description = "The ticket is closed", body = ApiErrorBody),
+        (status = 413, description = "The body is too large", body = ApiErrorBody),
         (status = 422, body = ApiErrorBody),
     )
 )]
 async fn add_message(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<i64>,
-    Json(request): Json<NewMessageRequest>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(request): ApiJson<NewMessageRequest>,
 ) -> Result<(StatusCode, Json<ApiTicket>), ApiError> {
     let ticket = state.store.ticket(id).await?.ok_or(ApiError(AppError::NotFound))?;
     let visibility = match request.visibility.as_deref().unwrap_or("public") {

@@ -29,7 +29,7 @@ fn error_of(reply: &Reply) -> Option<serde_json::Value> {
     }
 }
 
-async fn an_acme_ticket(store: &app::ssr::Store) -> i64 {
+pub async fn an_acme_ticket(store: &app::ssr::Store) -> i64 {
     let page = store
         .list_tickets(&TicketFilter { page: 1, per_page: 200, ..TicketFilter::default() })
         .await

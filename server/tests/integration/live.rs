@@ -189,7 +189,10 @@ async fn a_stream_ends_when_its_person_is_deactivated(backend: Backend) {
         .into_iter()
         .find(|user| user.summary.email == "sam.agent@tierline.example")
         .expect("Sam");
-    store.update_user(sam.summary.id, sam.summary.role, false, sam.calendar_id).await.expect("deactivated");
+    // Their skills do not matter to the stream.
+    let deactivated =
+        store.update_person(sam.summary.id, sam.summary.role, false, sam.calendar_id, &[]).await;
+    assert!(deactivated.expect("deactivated"));
     assert!(ends_within(body, Duration::from_secs(5)).await, "a deactivated person's stream ends");
 }
 

@@ -7,7 +7,9 @@
 mod cli;
 mod common;
 mod engine;
+mod fuzz;
 mod http;
+mod input;
 mod ladder;
 mod live;
 mod metrics;

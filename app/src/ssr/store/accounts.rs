@@ -4,7 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::{from_millis, get_flag, get_named, to_millis, Store, StoreResult};
+use super::{from_millis, get_flag, get_named, to_millis, Store, StoreResult, WriteTx};
 use crate::domain::{Role, UserSummary};
 
 /// A person as the admin pages list them.
@@ -65,17 +65,7 @@ impl Store {
 
     pub async fn set_user_skills(&self, user_id: i64, skills: &[String]) -> StoreResult<()> {
         let mut write = self.begin_write().await?;
-        sqlx::query("DELETE FROM user_skills WHERE user_id = $1")
-            .bind(user_id)
-            .execute(&mut *write.tx)
-            .await?;
-        for skill in skills {
-            sqlx::query("INSERT INTO user_skills (user_id, skill) VALUES ($1, $2)")
-                .bind(user_id)
-                .bind(skill)
-                .execute(&mut *write.tx)
-                .await?;
-        }
+        replace_user_skills(&mut write, user_id, skills).await?;
         write.commit().await
     }
 
@@ -124,22 +114,29 @@ impl Store {
         Ok((password_matches && user.active).then_some(user.summary))
     }
 
-    /// Changes what an admin may change about a person; deactivating also ends their sessions.
-    pub async fn update_user(
+    /// Changes what an admin may change about a person, in one transaction; deactivating also
+    /// ends their sessions. False, and nothing written, when there is no such person.
+    pub async fn update_person(
         &self,
         user_id: i64,
         role: Role,
         active: bool,
         calendar_id: Option<i64>,
-    ) -> StoreResult<()> {
+        skills: &[String],
+    ) -> StoreResult<bool> {
         let mut write = self.begin_write().await?;
-        sqlx::query("UPDATE users SET role = $1, active = $2, calendar_id = $3 WHERE id = $4")
+        let updated = sqlx::query("UPDATE users SET role = $1, active = $2, calendar_id = $3 WHERE id = $4")
             .bind(role.as_str())
             .bind(i64::from(active))
             .bind(calendar_id)
             .bind(user_id)
             .execute(&mut *write.tx)
-            .await?;
+            .await?
+            .rows_affected();
+        if updated != 1 {
+            return Ok(false);
+        }
+        replace_user_skills(&mut write, user_id, skills).await?;
         if !active {
             sqlx::query("DELETE FROM sessions WHERE user_id = $1")
                 .bind(user_id)
@@ -150,7 +147,7 @@ impl Store {
         if !active {
             self.live().report_sessions_ended();
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Starts a session for `user_id` and returns the secret token for the cookie.
@@ -314,7 +311,7 @@ impl Store {
 /// Sets a person's password hash, spends their reset links (the password they would replace is
 /// gone) and deletes their sessions except `keep_session`. False when there is no such person.
 async fn replace_password(
-    write: &mut super::WriteTx,
+    write: &mut WriteTx,
     user_id: i64,
     password_hash: &str,
     keep_session: Option<&str>,
@@ -338,4 +335,16 @@ async fn replace_password(
         .execute(&mut *write.tx)
         .await?;
     Ok(true)
+}
+
+async fn replace_user_skills(write: &mut WriteTx, user_id: i64, skills: &[String]) -> StoreResult<()> {
+    sqlx::query("DELETE FROM user_skills WHERE user_id = $1").bind(user_id).execute(&mut *write.tx).await?;
+    for skill in skills {
+        sqlx::query("INSERT INTO user_skills (user_id, skill) VALUES ($1, $2)")
+            .bind(user_id)
+            .bind(skill)
+            .execute(&mut *write.tx)
+            .await?;
+    }
+    Ok(())
 }

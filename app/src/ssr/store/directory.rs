@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::{get_flag, to_millis, Store, StoreResult};
+use super::{get_flag, to_millis, Store, StoreResult, WriteTx};
 use crate::domain::directory::{CalendarRecord, Category, Group, Organisation, Tier};
 
 impl Store {
@@ -124,45 +124,41 @@ impl Store {
             .collect()
     }
 
-    /// Creates a group or, when `id` is given, replaces its fields, skills and members.
-    pub async fn save_group(&self, group: &Group) -> StoreResult<i64> {
+    /// Creates a group with its skills and members; `group.id` is ignored.
+    pub async fn create_group(&self, group: &Group) -> StoreResult<i64> {
         let mut write = self.begin_write().await?;
-        let id: i64 = if group.id == 0 {
+        let id: i64 =
             sqlx::query("INSERT INTO agent_groups (tier_id, name, lead_id) VALUES ($1, $2, $3) RETURNING id")
                 .bind(group.tier_id)
                 .bind(&group.name)
                 .bind(group.lead_id)
                 .fetch_one(&mut *write.tx)
                 .await?
-                .try_get("id")?
-        } else {
+                .try_get("id")?;
+        replace_group_skills_and_members(&mut write, id, group).await?;
+        write.commit().await?;
+        Ok(id)
+    }
+
+    /// Replaces a group's fields, skills and members. False, and nothing written, when there is
+    /// no such group.
+    pub async fn update_group(&self, group: &Group) -> StoreResult<bool> {
+        let mut write = self.begin_write().await?;
+        let updated =
             sqlx::query("UPDATE agent_groups SET tier_id = $1, name = $2, lead_id = $3 WHERE id = $4")
                 .bind(group.tier_id)
                 .bind(&group.name)
                 .bind(group.lead_id)
                 .bind(group.id)
                 .execute(&mut *write.tx)
-                .await?;
-            group.id
-        };
-        sqlx::query("DELETE FROM group_skills WHERE group_id = $1").bind(id).execute(&mut *write.tx).await?;
-        sqlx::query("DELETE FROM group_members WHERE group_id = $1").bind(id).execute(&mut *write.tx).await?;
-        for skill in &group.skills {
-            sqlx::query("INSERT INTO group_skills (group_id, skill) VALUES ($1, $2)")
-                .bind(id)
-                .bind(skill)
-                .execute(&mut *write.tx)
-                .await?;
+                .await?
+                .rows_affected();
+        if updated != 1 {
+            return Ok(false);
         }
-        for member in &group.member_ids {
-            sqlx::query("INSERT INTO group_members (group_id, user_id) VALUES ($1, $2)")
-                .bind(id)
-                .bind(member)
-                .execute(&mut *write.tx)
-                .await?;
-        }
+        replace_group_skills_and_members(&mut write, group.id, group).await?;
         write.commit().await?;
-        Ok(id)
+        Ok(true)
     }
 
     pub async fn groups(&self) -> StoreResult<Vec<Group>> {
@@ -290,6 +286,26 @@ impl Store {
             })
             .collect()
     }
+}
+
+async fn replace_group_skills_and_members(write: &mut WriteTx, id: i64, group: &Group) -> StoreResult<()> {
+    sqlx::query("DELETE FROM group_skills WHERE group_id = $1").bind(id).execute(&mut *write.tx).await?;
+    sqlx::query("DELETE FROM group_members WHERE group_id = $1").bind(id).execute(&mut *write.tx).await?;
+    for skill in &group.skills {
+        sqlx::query("INSERT INTO group_skills (group_id, skill) VALUES ($1, $2)")
+            .bind(id)
+            .bind(skill)
+            .execute(&mut *write.tx)
+            .await?;
+    }
+    for member in &group.member_ids {
+        sqlx::query("INSERT INTO group_members (group_id, user_id) VALUES ($1, $2)")
+            .bind(id)
+            .bind(member)
+            .execute(&mut *write.tx)
+            .await?;
+    }
+    Ok(())
 }
 
 impl Store {
