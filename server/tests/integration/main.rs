@@ -6,6 +6,7 @@
 
 mod cli;
 mod common;
+mod concurrency;
 mod engine;
 mod http;
 mod ladder;

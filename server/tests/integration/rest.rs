@@ -14,12 +14,18 @@ crate::on_both_backends!(
     the_openapi_document_describes_what_the_handlers_answer,
 );
 
-async fn token(store: &app::ssr::Store) -> String {
+pub(crate) async fn token(store: &app::ssr::Store) -> String {
     let admin = user_by_email(store, "admin@tierline.example").await;
     store.create_api_token("Monitoring", admin.id, chrono::Utc::now()).await.expect("token").1
 }
 
-async fn api(client: &Client, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+pub(crate) async fn api(
+    client: &Client,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> Reply {
     let mut request = Request::builder().method(method).uri(path).header(header::HOST, "127.0.0.1:3000");
     if let Some(token) = token {
         request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
