@@ -11,6 +11,7 @@ mod engine;
 mod http;
 mod ladder;
 mod live;
+mod logs;
 mod metrics;
 mod notify;
 mod passwords;
