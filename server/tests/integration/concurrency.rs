@@ -4,6 +4,8 @@
 //! one writer at a time; whoever waits for it must wait, not fail. So no answer may be a server
 //! error, no worker step may fail, and everything that was acknowledged must be there afterwards.
 
+use std::future::Future;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::domain::EventData;
@@ -13,6 +15,7 @@ use http::StatusCode;
 use serde_json::json;
 use server::engine::Engine;
 use server::notify::Notifier;
+use tokio::sync::Notify;
 
 use crate::common::{callers, demo_store, state, Backend, Client, Reply};
 use crate::rest::{api, token};
@@ -130,38 +133,41 @@ struct Steps {
     failures: Vec<String>,
 }
 
-/// Runs the escalation engine's step as its worker does: at once after every change, until `until`.
-async fn engine_worker(store: Store, until: Instant) -> Steps {
-    let engine = Engine::new(store.clone());
-    let wake = store.engine_wake();
+/// Runs a worker's step as the worker does — at once when a commit wakes it, else every 20 ms —
+/// until `until`. A step answers whether it found work.
+async fn run_worker<Step, Stepping>(wake: Arc<Notify>, until: Instant, step: Step) -> Steps
+where
+    Step: Fn() -> Stepping,
+    Stepping: Future<Output = Result<bool, String>>,
+{
     let mut steps = Steps::default();
     while Instant::now() < until {
         steps.ran += 1;
-        match engine.tick(Utc::now()).await {
-            Ok(report) if report.evaluated > 0 => steps.worked += 1,
-            Ok(_) => {}
-            Err(error) => steps.failures.push(format!("engine tick: {error}")),
+        match step().await {
+            Ok(worked) => steps.worked += usize::from(worked),
+            Err(error) => steps.failures.push(error),
         }
         let _ = tokio::time::timeout(Duration::from_millis(20), wake.notified()).await;
     }
     steps
 }
 
-/// Runs the notifier's step as its worker does: at once after every commit, until `until`.
+async fn engine_worker(store: Store, until: Instant) -> Steps {
+    let engine = Engine::new(store.clone());
+    run_worker(store.engine_wake(), until, || async {
+        let report = engine.tick(Utc::now()).await.map_err(|error| format!("engine tick: {error}"))?;
+        Ok(report.evaluated > 0)
+    })
+    .await
+}
+
 async fn notifier_worker(store: Store, until: Instant) -> Steps {
     let notifier = Notifier::new(store.clone(), "http://127.0.0.1:3000");
-    let wake = store.notifier_wake();
-    let mut steps = Steps::default();
-    while Instant::now() < until {
-        steps.ran += 1;
-        match notifier.tick(Utc::now()).await {
-            Ok(report) if report.rows > 0 => steps.worked += 1,
-            Ok(_) => {}
-            Err(error) => steps.failures.push(format!("notifier tick: {error}")),
-        }
-        let _ = tokio::time::timeout(Duration::from_millis(20), wake.notified()).await;
-    }
-    steps
+    run_worker(store.notifier_wake(), until, || async {
+        let report = notifier.tick(Utc::now()).await.map_err(|error| format!("notifier tick: {error}"))?;
+        Ok(report.rows > 0)
+    })
+    .await
 }
 
 fn body_of(data: &EventData) -> Option<&str> {
