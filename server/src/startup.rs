@@ -2,7 +2,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use anyhow::Context;
 use app::ssr::auth::{LoginLimiter, TrustedProxies};
@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::Router;
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
@@ -46,7 +46,7 @@ pub async fn build_state(settings: &Settings, leptos_options: LeptosOptions) -> 
 /// behind the security and compression layers.
 pub fn router(state: AppState) -> Router {
     crate::metrics::install();
-    let routes = generate_route_list(App);
+    let routes = routes();
     let context_state = state.clone();
     let shell_options = state.leptos_options.clone();
     let fallback_state = state.clone();
@@ -72,6 +72,16 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(crate::metrics::track_requests))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The application's routes, generated once per process. Generating them renders the whole app
+/// with resource loading suppressed by a process-wide flag (leptos_server's
+/// `SuppressResourceLoad`), and a resource first polled meanwhile by a page another router is
+/// rendering waits forever (leptos issue #4773). The routes never change, and a process that
+/// builds several routers — the integration tests build one per client — must not stall pages.
+fn routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 /// Ready when the database answers: "ready", or "ready, degraded: …" with the problems of the

@@ -49,8 +49,21 @@ impl axum::extract::FromRef<AppState> for LeptosOptions {
 }
 
 /// The state inside a server function.
+///
+/// The router provides it beside the request's parts to every page it renders and every server
+/// function it calls. When the parts are gone too, the page being rendered was dropped because
+/// its client went away, and a server function it started is still finishing in the background:
+/// nobody will read the answer and nothing is wrong with the server, so it is not logged as an
+/// internal error.
 pub fn app_state() -> Result<AppState, AppError> {
-    use_context::<AppState>().ok_or_else(|| AppError::internal("application state missing from context"))
+    if let Some(state) = use_context::<AppState>() {
+        return Ok(state);
+    }
+    if use_context::<http::request::Parts>().is_none() {
+        tracing::debug!("a server function outlived the page render its client abandoned");
+        return Err(AppError::Transport("the client went away before the answer was ready".into()));
+    }
+    Err(AppError::internal("application state missing from context"))
 }
 
 /// The current instant; the only place server functions read the clock.

@@ -438,8 +438,9 @@ async fn create_ticket(
     let (Ok(new_ticket), Some(requester), true) = (validated, requester, errors.is_empty()) else {
         return Err(errors.into());
     };
-    let organisation_id =
-        requester.organisation_id.ok_or(ApiError(AppError::internal("customer without organisation")))?;
+    let organisation_id = requester
+        .organisation_id
+        .ok_or_else(|| ApiError(AppError::internal("customer without organisation")))?;
     let appended = state
         .store
         .create_ticket(

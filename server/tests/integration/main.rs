@@ -6,12 +6,14 @@
 
 mod cli;
 mod common;
+mod concurrency;
 mod engine;
 mod fuzz;
 mod http;
 mod input;
 mod ladder;
 mod live;
+mod logs;
 mod metrics;
 mod notify;
 mod passwords;

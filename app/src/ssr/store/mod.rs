@@ -66,7 +66,8 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     /// SQLite allows one writer at a time and answers a second one with SQLITE_BUSY when a read
-    /// transaction tries to upgrade; serialising write transactions in-process avoids that.
+    /// transaction tries to upgrade; serialising write transactions in-process avoids that, as
+    /// long as every write goes through [`Store::begin_write`] — reads use the pool directly.
     /// PostgreSQL instead locks the ticket row (`FOR NO KEY UPDATE`) so several instances can
     /// share it.
     sqlite_writer: Arc<tokio::sync::Mutex<()>>,
@@ -269,12 +270,20 @@ impl Store {
         Ok(())
     }
 
+    /// Begins a write transaction: the only way the store writes. With SQLite it first waits its
+    /// turn for this process's one writer, then begins `IMMEDIATE`, taking SQLite's write lock at
+    /// once. A plain (deferred) transaction takes it only at its first write, and if another
+    /// process (the `tierline` command run beside the server) committed after its first read, it
+    /// fails with "database is locked" at once, since its snapshot cannot be upgraded; an
+    /// immediate one instead waits for the lock, up to the busy timeout.
     pub async fn begin_write(&self) -> StoreResult<WriteTx> {
-        let writer = match self.backend {
-            Backend::Sqlite => Some(self.sqlite_writer.clone().lock_owned().await),
-            Backend::Postgres => None,
+        let (writer, tx) = match self.backend {
+            Backend::Sqlite => {
+                let writer = self.sqlite_writer.clone().lock_owned().await;
+                (Some(writer), self.pool.begin_with("BEGIN IMMEDIATE").await?)
+            }
+            Backend::Postgres => (None, self.pool.begin().await?),
         };
-        let tx = self.pool.begin().await?;
         Ok(WriteTx {
             tx,
             _writer: writer,

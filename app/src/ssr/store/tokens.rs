@@ -7,6 +7,9 @@ use super::{from_millis, to_millis, Store, StoreResult};
 use crate::domain::account::ApiToken;
 use crate::domain::UserSummary;
 
+/// How precisely a token's last use is kept: at most one write per token per minute.
+const LAST_USED_RESOLUTION_MS: i64 = 60_000;
+
 impl Store {
     /// Creates a token acting as `creator` and returns (id, secret).
     pub async fn create_api_token(
@@ -68,26 +71,39 @@ impl Store {
             .collect()
     }
 
-    /// The person a live token acts for: the admin who created it, if still active.
+    /// The person a live token acts for: the admin who created it, if still active. Records when
+    /// the token was used, to the minute: a write on every call would make each REST call queue
+    /// for the database's one writer just to move a date the token list shows in minutes.
     pub async fn api_token_user(&self, secret: &str, now: DateTime<Utc>) -> StoreResult<Option<UserSummary>> {
         let hash = crate::ssr::auth::hash_token(secret);
-        let row =
-            sqlx::query("SELECT id, created_by FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
-                .bind(&hash)
-                .fetch_optional(self.pool())
-                .await?;
+        let row = sqlx::query(
+            "SELECT id, created_by, last_used_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+        )
+        .bind(&hash)
+        .fetch_optional(self.pool())
+        .await?;
         let Some(row) = row else {
             return Ok(None);
         };
         let token_id: i64 = row.try_get("id")?;
+        let last_used_at: Option<i64> = row.try_get("last_used_at")?;
         let user =
             self.user(row.try_get("created_by")?).await?.filter(|user| user.active).map(|user| user.summary);
-        if user.is_some() {
-            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
-                .bind(to_millis(now))
-                .bind(token_id)
-                .execute(self.pool())
-                .await?;
+        let recorded_recently =
+            last_used_at.is_some_and(|last| to_millis(now) - last < LAST_USED_RESOLUTION_MS);
+        if user.is_some() && !recorded_recently {
+            let mut write = self.begin_write().await?;
+            // Concurrent calls all saw the old instant; the condition lets only the first write.
+            sqlx::query(
+                "UPDATE api_tokens SET last_used_at = $1
+                 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at <= $3)",
+            )
+            .bind(to_millis(now))
+            .bind(token_id)
+            .bind(to_millis(now) - LAST_USED_RESOLUTION_MS)
+            .execute(&mut *write.tx)
+            .await?;
+            write.commit().await?;
         }
         Ok(user)
     }
