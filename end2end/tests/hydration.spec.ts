@@ -31,7 +31,7 @@ for (const [role, email, list] of [
   ["manager", "maria.manager@tierline.example", "/queue"],
   ["admin", "admin@tierline.example", "/queue"],
 ] as const) {
-  test(`every page a ${role} can reach hydrates without console errors`, async ({ page, javaScriptEnabled }) => {
+  test(`every page the ${role} can reach hydrates without console errors`, async ({ page, javaScriptEnabled }) => {
     test.skip(javaScriptEnabled === false, "hydration needs JavaScript");
     const problems = problemsOf(page);
     await signIn(page, email);
