@@ -213,3 +213,23 @@ pub async fn callers(state: &AppState) -> Callers {
         admin: sign_in("admin@tierline.example").await,
     }
 }
+
+/// Every `.rs` file under `folder`, however deep, so a module split into a folder is still read.
+pub fn rust_sources(folder: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![folder.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        let entries =
+            std::fs::read_dir(&folder).unwrap_or_else(|_| panic!("{} is readable", folder.display()));
+        for entry in entries {
+            let path = entry.expect("readable entry").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}

@@ -20,15 +20,6 @@ crate::on_both_backends!(
     admins_manage_people_but_never_lock_themselves_out,
 );
 
-/// The error a server function answered with, or `None` when it succeeded.
-fn error_of(reply: &Reply) -> Option<serde_json::Value> {
-    if reply.status.is_success() {
-        None
-    } else {
-        Some(reply.json())
-    }
-}
-
 pub async fn an_acme_ticket(store: &app::ssr::Store) -> i64 {
     let page = store
         .list_tickets(&TicketFilter { page: 1, per_page: 200, ..TicketFilter::default() })
@@ -42,197 +33,366 @@ pub async fn an_acme_ticket(store: &app::ssr::Store) -> i64 {
         .id
 }
 
-async fn every_server_function_checks_its_caller(backend: Backend) {
-    let store = demo_store(backend).await;
-    let ticket = an_acme_ticket(&store).await.to_string();
-    let version =
-        store.ticket(ticket.parse().expect("id")).await.expect("read").expect("exists").version.to_string();
-    let callers = callers(&state(store.clone())).await;
-    let unauthenticated = Some(json!("Unauthenticated"));
-    let forbidden = Some(json!("Forbidden"));
-    let not_found = Some(json!("NotFound"));
-    let list = [("query[status]", "all")];
-    let detail = [("ticket_id", ticket.as_str())];
-    let note = [("ticket_id", ticket.as_str()), ("body", "internal only"), ("visibility", "internal")];
-    let message = [("ticket_id", ticket.as_str()), ("body", "hello"), ("visibility", "public")];
-    let edit = [
-        ("edit[ticket_id]", ticket.as_str()),
-        ("edit[version]", version.as_str()),
-        ("edit[status]", "open"),
-        ("edit[priority]", "high"),
-        ("edit[category]", ""),
-        ("edit[tags]", "vip"),
-        ("edit[tier]", ""),
-        ("edit[group]", ""),
-        ("edit[assignee]", ""),
-        // Emptying the tier hands the ticket back, which needs a reason.
-        ("edit[deescalation_reason]", "Back to triage: the customer will call again."),
-    ];
-    let create = [
-        ("form[subject]", "Printer jammed"),
-        ("form[description]", "Tray 2"),
-        ("form[category]", ""),
-        ("form[priority]", ""),
-    ];
+/// Every server function, in the order the matrix calls them: later calls see what earlier ones
+/// changed (the admin's edit comes after the agent's, signing out comes last). The
+/// `the_authorisation_matrices_name_every_endpoint` test compares this list with the endpoints
+/// declared in `app/src/api`, so a new server function cannot go untested for its callers.
+pub const SERVER_FUNCTIONS: &[&str] = &[
+    "session/login",
+    "session/forgot",
+    "session/reset",
+    "session/me",
+    "account/password",
+    "tickets/list",
+    "tickets/detail",
+    "tickets/message",
+    "tickets/create",
+    "tickets/directory",
+    "tickets/update",
+    "tickets/escalate",
+    "tickets/watch",
+    "tickets/acknowledge",
+    "tickets/reopen",
+    "notifications/centre",
+    "notifications/unread",
+    "notifications/read",
+    "notifications/digest",
+    "notifications/deliveries",
+    "notifications/retry",
+    "policy/page",
+    "policy/save",
+    "admin/customers",
+    "admin/overview",
+    "admin/organisation",
+    "admin/tier",
+    "admin/group",
+    "admin/person",
+    "admin/person/password",
+    "admin/person/update",
+    "admin/category",
+    "admin/category/active",
+    "admin/calendar",
+    "admin/token",
+    "admin/token/revoke",
+    "session/logout",
+];
 
-    let category = [("name", "Warranty claims")];
-    let watch = [("ticket_id", ticket.as_str()), ("watch", "true")];
-    let l2 = store.tiers().await.expect("tiers")[1].id.to_string();
-    let escalate = [
-        ("form[ticket_id]", ticket.as_str()),
-        ("form[tier]", l2.as_str()),
-        ("form[group]", ""),
-        ("form[assignee]", ""),
-        ("form[summary]", "Scanner VPN drops every hour."),
-        ("form[tried]", "Restarted the tunnel twice."),
-        ("form[impact]", "Warehouse stalls."),
-        ("form[ask]", "Check the rekey timer."),
-    ];
-    let overview: [(&str, &str); 0] = [];
+/// What a caller of a server function gets.
+#[derive(Clone, Copy, Debug)]
+enum Answer {
+    /// Success (or the redirect a form is answered with).
+    Allowed,
+    /// Turned away for who the caller is: `Unauthenticated`, `Forbidden` or `NotFound`.
+    Refused(&'static str),
+    /// Let in, then told that this field is wrong: the role passed, the input did not.
+    Invalid(&'static str),
+    /// Let in, then declined with this sentence (`AppError::Refused`).
+    Declined(&'static str),
+    /// Let in, and the edit conflicted with an earlier one.
+    Conflict,
+}
 
-    // (endpoint, form, then the answer for: anonymous, a customer of the ticket's organisation,
-    // another organisation's customer, an agent, an admin). `None` means allowed.
-    type Form<'a> = &'a [(&'a str, &'a str)];
-    type Expected = Option<serde_json::Value>;
-    let matrix: Vec<(&str, Form, [Expected; 5])> = vec![
-        ("tickets/list", &list, [unauthenticated.clone(), None, None, None, None]),
-        ("tickets/detail", &detail, [unauthenticated.clone(), None, not_found.clone(), None, None]),
-        ("tickets/message", &message, [unauthenticated.clone(), None, not_found.clone(), None, None]),
-        (
-            "tickets/message",
-            &note,
-            [unauthenticated.clone(), forbidden.clone(), not_found.clone(), None, None],
-        ),
-        (
-            "tickets/create",
-            &create,
-            [
-                unauthenticated.clone(),
-                None,
-                None,
-                Some(
-                    json!({"Invalid": [{"field": "requester", "message": "Choose the customer this ticket is for."}]}),
-                ),
-                Some(
-                    json!({"Invalid": [{"field": "requester", "message": "Choose the customer this ticket is for."}]}),
-                ),
-            ],
-        ),
-        ("tickets/directory", &[], [unauthenticated.clone(), None, None, None, None]),
-        (
-            "tickets/update",
-            &edit,
-            [
-                unauthenticated.clone(),
-                forbidden.clone(),
-                forbidden.clone(),
-                None,
-                Some(json!({"Conflict": "?"})),
-            ],
-        ),
-        (
-            "tickets/escalate",
-            &escalate,
-            [
-                unauthenticated.clone(),
-                forbidden.clone(),
-                forbidden.clone(),
-                None,
-                Some(
-                    json!({"Invalid": [{"field": "tier", "message": "The ticket is already in this tier; change its group or agent in the ticket's fields, or choose a higher tier."}]}),
-                ),
-            ],
-        ),
-        (
-            "tickets/watch",
-            &watch,
-            [unauthenticated.clone(), forbidden.clone(), forbidden.clone(), None, None],
-        ),
-        (
-            "tickets/acknowledge",
-            &detail,
-            [
-                unauthenticated.clone(),
-                forbidden.clone(),
-                forbidden.clone(),
-                None,
-                Some(
-                    json!({"Invalid": [{"field": "level", "message": "This escalation level is acknowledged already."}]}),
-                ),
-            ],
-        ),
-        ("notifications/centre", &[], [unauthenticated.clone(), None, None, None, None]),
-        ("notifications/unread", &[], [unauthenticated.clone(), None, None, None, None]),
-        ("notifications/read", &[("id", "")], [unauthenticated.clone(), None, None, None, None]),
-        (
-            "notifications/read",
-            &[("id", "999999")],
-            [
-                unauthenticated.clone(),
-                not_found.clone(),
-                not_found.clone(),
-                not_found.clone(),
-                not_found.clone(),
-            ],
-        ),
-        ("notifications/digest", &[("minutes", "60")], [unauthenticated.clone(), None, None, None, None]),
-        (
-            "notifications/deliveries",
-            &[("status", "failed")],
-            [unauthenticated.clone(), forbidden.clone(), forbidden.clone(), forbidden.clone(), None],
-        ),
-        (
-            "notifications/retry",
-            &[("id", "999999")],
-            [
-                unauthenticated.clone(),
-                forbidden.clone(),
-                forbidden.clone(),
-                forbidden.clone(),
-                Some(json!({"Refused": "Only a failed delivery can be retried."})),
-            ],
-        ),
-        ("admin/customers", &[], [unauthenticated.clone(), forbidden.clone(), forbidden.clone(), None, None]),
-        (
-            "admin/overview",
-            &overview,
-            [unauthenticated.clone(), forbidden.clone(), forbidden.clone(), forbidden.clone(), None],
-        ),
-        (
-            "admin/category",
-            &category,
-            [unauthenticated.clone(), forbidden.clone(), forbidden.clone(), forbidden.clone(), None],
-        ),
-        (
-            "admin/token",
-            &[("name", "Nightly export")],
-            [unauthenticated.clone(), forbidden.clone(), forbidden.clone(), forbidden.clone(), None],
-        ),
-    ];
-    for (endpoint, form, expected) in matrix {
-        let clients =
-            [&callers.anonymous, &callers.customer, &callers.other_customer, &callers.agent, &callers.admin];
-        let names = ["anonymous", "customer", "other customer", "agent", "admin"];
-        for ((who, client), expected) in names.into_iter().zip(clients).zip(expected) {
-            let reply = client.call(endpoint, form).await;
-            let error = error_of(&reply);
-            // The admin's edit comes after the agent's identical one with the same version, so
-            // it conflicts: what matters here is that it was not refused for its role.
-            let matches = match (&error, &expected) {
-                (Some(actual), Some(wanted)) if wanted == &json!({"Conflict": "?"}) => {
-                    actual.get("Conflict").is_some()
-                }
-                _ => error == expected,
-            };
-            assert!(matches, "{endpoint} called by {who}: {} {}", reply.status, reply.body);
+const ALLOWED: Answer = Answer::Allowed;
+const UNAUTHENTICATED: Answer = Answer::Refused("Unauthenticated");
+const FORBIDDEN: Answer = Answer::Refused("Forbidden");
+const NOT_FOUND: Answer = Answer::Refused("NotFound");
+
+impl Answer {
+    fn matches(self, reply: &Reply) -> bool {
+        if reply.status.is_success() || reply.status.is_redirection() {
+            return matches!(self, Answer::Allowed);
+        }
+        let error = reply.json();
+        match self {
+            Answer::Allowed => false,
+            Answer::Refused(kind) => error == json!(kind),
+            Answer::Invalid(field) => {
+                error["Invalid"].as_array().is_some_and(|errors| errors.iter().any(|e| e["field"] == field))
+            }
+            Answer::Declined(sentence) => error == json!({ "Refused": sentence }),
+            Answer::Conflict => error.get("Conflict").is_some(),
         }
     }
+}
+
+/// What the matrix's forms refer to in the demo data.
+struct Fixtures {
+    /// An open ticket of Acme Logistics, the customer caller's organisation.
+    ticket: String,
+    version: String,
+    /// The second tier, one above where the agent's edit leaves the ticket.
+    l2: String,
+    /// A member of staff who is none of the callers, for the admin's changes to people.
+    kim: String,
+    category: String,
+    /// An API token the admin may revoke.
+    token: String,
+}
+
+impl Fixtures {
+    async fn new(store: &app::ssr::Store) -> Fixtures {
+        let ticket = an_acme_ticket(store).await;
+        let version = store.ticket(ticket).await.expect("read").expect("exists").version;
+        let kim = crate::common::user_by_email(store, "kim.agent@tierline.example").await;
+        let admin = crate::common::user_by_email(store, "admin@tierline.example").await;
+        let (token, _) =
+            store.create_api_token("Old export", admin.id, chrono::Utc::now()).await.expect("token");
+        Fixtures {
+            ticket: ticket.to_string(),
+            version: version.to_string(),
+            l2: store.tiers().await.expect("tiers")[1].id.to_string(),
+            kim: kim.id.to_string(),
+            category: store.categories().await.expect("categories")[0].id.to_string(),
+            token: token.to_string(),
+        }
+    }
+}
+
+type Form = Vec<(&'static str, String)>;
+
+fn form(pairs: &[(&'static str, &str)]) -> Form {
+    pairs.iter().map(|(key, value)| (*key, value.to_string())).collect()
+}
+
+/// The calls of one server function with the answer each caller gets, in the order anonymous,
+/// a customer of the ticket's organisation, another organisation's customer, an agent, an admin.
+/// Where a caller may call the function, the form is chosen so that the call changes nothing
+/// the later rows depend on (a field error is enough to show the role was let in).
+fn server_function_cases(endpoint: &str, f: &Fixtures) -> Vec<(Form, [Answer; 5])> {
+    use Answer::{Conflict, Declined, Invalid};
+    let ticket = f.ticket.as_str();
+    let new_password = "a new password of some length";
+    match endpoint {
+        // Signing in, the "forgot password" link and its use are for anyone: each is answered
+        // by what the input says, never by who asks.
+        "session/login" => {
+            vec![(
+                form(&[("email", "carla@acme.example"), ("password", "not her password")]),
+                [Invalid("password"); 5],
+            )]
+        }
+        "session/forgot" => vec![(
+            form(&[("email", "carla@acme.example")]),
+            [Declined(
+                "Tierline cannot send e-mail here; ask an administrator to set a new password for you.",
+            ); 5],
+        )],
+        "session/reset" => {
+            vec![(form(&[("token", "not-a-link"), ("password", new_password)]), [Invalid("token"); 5])]
+        }
+        "session/me" => vec![(form(&[]), [ALLOWED; 5])],
+        "account/password" => vec![(
+            form(&[("current_password", "not the password"), ("new_password", new_password)]),
+            [
+                UNAUTHENTICATED,
+                Invalid("current_password"),
+                Invalid("current_password"),
+                Invalid("current_password"),
+                Invalid("current_password"),
+            ],
+        )],
+        "tickets/list" => {
+            vec![(form(&[("query[status]", "all")]), [UNAUTHENTICATED, ALLOWED, ALLOWED, ALLOWED, ALLOWED])]
+        }
+        "tickets/detail" => {
+            vec![(form(&[("ticket_id", ticket)]), [UNAUTHENTICATED, ALLOWED, NOT_FOUND, ALLOWED, ALLOWED])]
+        }
+        "tickets/message" => vec![
+            (
+                form(&[("ticket_id", ticket), ("body", "hello"), ("visibility", "public")]),
+                [UNAUTHENTICATED, ALLOWED, NOT_FOUND, ALLOWED, ALLOWED],
+            ),
+            (
+                form(&[("ticket_id", ticket), ("body", "internal only"), ("visibility", "internal")]),
+                [UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, ALLOWED, ALLOWED],
+            ),
+        ],
+        "tickets/create" => vec![(
+            form(&[
+                ("form[subject]", "Printer jammed"),
+                ("form[description]", "Tray 2"),
+                ("form[category]", ""),
+                ("form[priority]", ""),
+            ]),
+            // Staff open tickets for a customer, whom this form does not name.
+            [UNAUTHENTICATED, ALLOWED, ALLOWED, Invalid("requester"), Invalid("requester")],
+        )],
+        "tickets/directory" => vec![(form(&[]), [UNAUTHENTICATED, ALLOWED, ALLOWED, ALLOWED, ALLOWED])],
+        "tickets/update" => vec![(
+            form(&[
+                ("edit[ticket_id]", ticket),
+                ("edit[version]", &f.version),
+                ("edit[status]", "open"),
+                ("edit[priority]", "high"),
+                ("edit[category]", ""),
+                ("edit[tags]", "vip"),
+                ("edit[tier]", ""),
+                ("edit[group]", ""),
+                ("edit[assignee]", ""),
+                // Emptying the tier hands the ticket back, which needs a reason.
+                ("edit[deescalation_reason]", "Back to triage: the customer will call again."),
+            ]),
+            // The admin's edit carries the version the agent's identical edit already changed,
+            // so it conflicts: what matters is that it was not refused for its role.
+            [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, ALLOWED, Conflict],
+        )],
+        "tickets/escalate" => vec![(
+            form(&[
+                ("form[ticket_id]", ticket),
+                ("form[tier]", &f.l2),
+                ("form[group]", ""),
+                ("form[assignee]", ""),
+                ("form[summary]", "Scanner VPN drops every hour."),
+                ("form[tried]", "Restarted the tunnel twice."),
+                ("form[impact]", "Warehouse stalls."),
+                ("form[ask]", "Check the rekey timer."),
+            ]),
+            // The agent escalated it there already.
+            [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, ALLOWED, Invalid("tier")],
+        )],
+        "tickets/watch" => vec![(
+            form(&[("ticket_id", ticket), ("watch", "true")]),
+            [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, ALLOWED, ALLOWED],
+        )],
+        "tickets/acknowledge" => vec![(
+            form(&[("ticket_id", ticket)]),
+            // The agent acknowledged this level already.
+            [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, ALLOWED, Invalid("level")],
+        )],
+        "tickets/reopen" => vec![(
+            form(&[("ticket_id", ticket)]),
+            // The ticket is open, so whoever may reopen it is told it is not resolved.
+            [UNAUTHENTICATED, Invalid("status"), NOT_FOUND, Invalid("status"), Invalid("status")],
+        )],
+        "notifications/centre" => vec![(form(&[]), [UNAUTHENTICATED, ALLOWED, ALLOWED, ALLOWED, ALLOWED])],
+        "notifications/unread" => vec![(form(&[]), [UNAUTHENTICATED, ALLOWED, ALLOWED, ALLOWED, ALLOWED])],
+        "notifications/read" => vec![
+            (form(&[("id", "")]), [UNAUTHENTICATED, ALLOWED, ALLOWED, ALLOWED, ALLOWED]),
+            // Someone else's notification is as missing as one that does not exist.
+            (form(&[("id", "999999")]), [UNAUTHENTICATED, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND]),
+        ],
+        "notifications/digest" => {
+            vec![(form(&[("minutes", "60")]), [UNAUTHENTICATED, ALLOWED, ALLOWED, ALLOWED, ALLOWED])]
+        }
+        "notifications/deliveries" => {
+            vec![(form(&[("status", "failed")]), [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, ALLOWED])]
+        }
+        "notifications/retry" => vec![(
+            form(&[("id", "999999")]),
+            [
+                UNAUTHENTICATED,
+                FORBIDDEN,
+                FORBIDDEN,
+                FORBIDDEN,
+                Declined("Only a failed delivery can be retried."),
+            ],
+        )],
+        "policy/page" => {
+            vec![(form(&[("version", "0")]), [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, ALLOWED, ALLOWED])]
+        }
+        "policy/save" => vec![(
+            form(&[("source", "[[[ not a policy"), ("comment", "Checking who may save")]),
+            [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, Invalid("source")],
+        )],
+        "admin/customers" => vec![(form(&[]), [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, ALLOWED, ALLOWED])],
+        "admin/overview" => vec![(form(&[]), [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, ALLOWED])],
+        "admin/organisation" => vec![(
+            form(&[("form[id]", ""), ("form[name]", "Initech"), ("form[plan]", "standard")]),
+            [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, ALLOWED],
+        )],
+        "admin/tier" => vec![(
+            form(&[
+                ("form[id]", ""),
+                ("form[name]", "L9"),
+                ("form[rank]", "not a rank"),
+                ("form[lead]", ""),
+                ("form[handbook]", ""),
+            ]),
+            [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, Invalid("rank")],
+        )],
+        "admin/group" => vec![(
+            form(&[
+                ("form[id]", ""),
+                ("form[tier]", ""),
+                ("form[name]", "Night shift"),
+                ("form[lead]", ""),
+                ("form[skills]", ""),
+                ("form[members]", ""),
+            ]),
+            [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, Invalid("tier")],
+        )],
+        "admin/person" => vec![(
+            form(&[
+                ("form[email]", "new.agent@tierline.example"),
+                ("form[name]", "New Agent"),
+                ("form[role]", "agent"),
+                ("form[organisation]", ""),
+                ("form[password]", new_password),
+            ]),
+            [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, ALLOWED],
+        )],
+        "admin/person/password" => vec![(
+            form(&[("user_id", &f.kim), ("password", new_password)]),
+            [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, ALLOWED],
+        )],
+        "admin/person/update" => vec![(
+            form(&[("update[user_id]", &f.kim), ("update[role]", "agent"), ("update[active]", "true")]),
+            [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, ALLOWED],
+        )],
+        "admin/category" => vec![(
+            form(&[("name", "Warranty claims")]),
+            [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, ALLOWED],
+        )],
+        "admin/category/active" => vec![(
+            form(&[("category_id", &f.category), ("active", "true")]),
+            [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, ALLOWED],
+        )],
+        "admin/calendar" => vec![(
+            form(&[("form[name]", "Night shift"), ("form[source]", "[[[ not a calendar")]),
+            [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, Invalid("source")],
+        )],
+        "admin/token" => vec![(
+            form(&[("name", "Nightly export")]),
+            [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, ALLOWED],
+        )],
+        "admin/token/revoke" => vec![(
+            form(&[("token_id", &f.token)]),
+            [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, ALLOWED],
+        )],
+        // Last, because it ends the callers' sessions; harmless when nobody is signed in.
+        "session/logout" => vec![(form(&[]), [ALLOWED; 5])],
+        other => panic!("{other} is in SERVER_FUNCTIONS but has no cases in the matrix"),
+    }
+}
+
+async fn every_server_function_checks_its_caller(backend: Backend) {
+    let store = demo_store(backend).await;
+    let fixtures = Fixtures::new(&store).await;
+    let callers = callers(&state(store.clone())).await;
 
     // A customer's list holds only their organisation's tickets, whatever they ask for.
-    let listed = callers.customer.call("tickets/list", &list).await.json();
+    let listed = callers.customer.call("tickets/list", &[("query[status]", "all")]).await.json();
     let items = listed["Customer"]["items"].as_array().expect("items");
     assert!(!items.is_empty());
     assert!(items.iter().all(|item| item["organisation_name"] == "Acme Logistics"));
+
+    let clients =
+        [&callers.anonymous, &callers.customer, &callers.other_customer, &callers.agent, &callers.admin];
+    let names = ["anonymous", "customer", "other customer", "agent", "admin"];
+    for endpoint in SERVER_FUNCTIONS {
+        for (form, expected) in server_function_cases(endpoint, &fixtures) {
+            let form: Vec<(&str, &str)> = form.iter().map(|(key, value)| (*key, value.as_str())).collect();
+            for ((who, client), expected) in names.into_iter().zip(clients).zip(expected) {
+                let reply = client.call(endpoint, &form).await;
+                assert!(
+                    expected.matches(&reply),
+                    "{endpoint} called by {who}: expected {expected:?}, got {} {}",
+                    reply.status,
+                    reply.body
+                );
+            }
+        }
+    }
 }
 
 async fn a_customer_never_sees_internal_notes(backend: Backend) {
@@ -619,4 +779,105 @@ async fn admins_manage_people_but_never_lock_themselves_out(backend: Backend) {
         .await;
     assert_eq!(demote_self.json()["Invalid"][0]["field"], "role");
     assert_eq!(store.user(admin.id).await.expect("read").expect("exists").summary.role.as_str(), "admin");
+}
+
+/// The endpoints the code declares, as the matrices must name them: every server function's
+/// `endpoint = "…"` under `app/src/api`, every `.route(…)` of the REST router under
+/// `server/src/api` with each of its methods, and every operation of the OpenAPI document.
+/// It fails naming what a matrix lacks, and what a matrix names that no longer exists.
+#[test]
+fn the_authorisation_matrices_name_every_endpoint() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut server_functions = std::collections::BTreeSet::new();
+    for path in crate::common::rust_sources(&root.join("app/src/api")) {
+        let source = std::fs::read_to_string(&path).expect("readable source");
+        // A server function without an explicit endpoint gets a generated one no list could
+        // name ahead of time, so every one must say its endpoint. (`#[server(default)]` on an
+        // argument is not a function's attribute: only those followed by `pub` count.)
+        let attributes = source
+            .split("#[server")
+            .skip(1)
+            .filter(|rest| {
+                rest.split_once(']').is_some_and(|(_, after)| after.trim_start().starts_with("pub"))
+            })
+            .count();
+        let endpoints: Vec<&str> =
+            source.split("endpoint = \"").skip(1).filter_map(|rest| rest.split('"').next()).collect();
+        assert_eq!(
+            attributes,
+            endpoints.len(),
+            "{}: a #[server] function does not name its endpoint",
+            path.display()
+        );
+        server_functions.extend(endpoints.into_iter().map(str::to_string));
+    }
+    assert!(server_functions.len() >= 30, "expected the server functions, found {server_functions:?}");
+    let mut routes = std::collections::BTreeSet::new();
+    for path in crate::common::rust_sources(&root.join("server/src/api")) {
+        let source = std::fs::read_to_string(&path).expect("readable source");
+        // A nested or merged router's paths would not appear whole in a `.route(…)` call.
+        assert!(
+            !source.contains(".nest(") && !source.contains(".merge("),
+            "{}: read nested routers too",
+            path.display()
+        );
+        routes.extend(router_routes(&source));
+    }
+    let document = serde_json::to_value(<server::api::ApiDoc as utoipa::OpenApi>::openapi()).expect("JSON");
+    for (path, operations) in document["paths"].as_object().expect("paths") {
+        for method in operations.as_object().expect("operations").keys() {
+            routes.insert(format!("{} {path}", method.to_uppercase()));
+        }
+    }
+    assert!(routes.len() >= 4, "expected the REST routes, found {routes:?}");
+
+    let mut problems = Vec::new();
+    for (what, declared, matrix) in [
+        ("server function", &server_functions, SERVER_FUNCTIONS),
+        ("REST route", &routes, crate::rest::REST_ROUTES),
+    ] {
+        let listed: std::collections::BTreeSet<String> = matrix.iter().map(|name| name.to_string()).collect();
+        for missing in declared.difference(&listed) {
+            problems.push(format!("the {what} {missing} is not in the authorisation matrix"));
+        }
+        for gone in listed.difference(declared) {
+            problems.push(format!("the matrix names the {what} {gone}, which no longer exists"));
+        }
+        assert_eq!(listed.len(), matrix.len(), "the matrix of each {what} names one twice");
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The `METHOD path` of each `.route("path", get(…).post(…))` in a router's source.
+fn router_routes(source: &str) -> Vec<String> {
+    let mut routes = Vec::new();
+    for call in source.split(".route(").skip(1) {
+        let path = call.split('"').nth(1).expect("a route's path is a string literal");
+        // The call ends at the parenthesis that closes `.route(`.
+        let mut depth = 1;
+        let end = call
+            .char_indices()
+            .find_map(|(at, character)| {
+                match character {
+                    '(' => depth += 1,
+                    ')' => depth -= 1,
+                    _ => {}
+                }
+                (depth == 0).then_some(at)
+            })
+            .expect("the call closes");
+        let arguments = &call[..end];
+        for method in ["get", "post", "put", "patch", "delete"] {
+            let called = arguments.match_indices(&format!("{method}(")).any(|(at, _)| {
+                arguments[..at]
+                    .chars()
+                    .next_back()
+                    .is_none_or(|before| !(before.is_alphanumeric() || before == '_'))
+            });
+            if called {
+                routes.push(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    routes
 }

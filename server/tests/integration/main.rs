@@ -21,4 +21,5 @@ mod process;
 mod purity;
 mod receivers;
 mod rest;
+mod schema;
 mod store;

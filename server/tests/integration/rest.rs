@@ -12,6 +12,7 @@ crate::on_both_backends!(
     calls_without_a_valid_token_are_refused,
     invalid_input_is_refused_with_its_fields_and_creates_nothing,
     the_openapi_document_describes_what_the_handlers_answer,
+    every_rest_route_checks_its_caller,
 );
 
 pub async fn token(store: &app::ssr::Store) -> String {
@@ -195,5 +196,88 @@ async fn the_openapi_document_describes_what_the_handlers_answer(backend: Backen
             ticket.get(required.as_str().expect("name")).is_some(),
             "schema requires {required}, the answer lacks it"
         );
+    }
+}
+
+/// Every route of the REST API as `METHOD path`. The
+/// `the_authorisation_matrices_name_every_endpoint` test compares it with the router and the
+/// OpenAPI document, so a new route cannot go untested for its callers.
+pub const REST_ROUTES: &[&str] = &[
+    "GET /api/v1/openapi.json",
+    "POST /api/v1/tickets",
+    "GET /api/v1/tickets",
+    "GET /api/v1/tickets/{id}",
+    "POST /api/v1/tickets/{id}/messages",
+];
+
+/// Who calls each route, in the order: no token, a token that does not exist, a customer's
+/// token, an agent's token, an admin's token; with the status each gets. A token acts with its
+/// owner's rights and the API is for staff, so a customer's token is refused.
+async fn every_rest_route_checks_its_caller(backend: Backend) {
+    let store = demo_store(backend).await;
+    let ticket = store
+        .list_tickets(&app::domain::queue::TicketFilter { page: 1, per_page: 1, ..Default::default() })
+        .await
+        .expect("list")
+        .items[0]
+        .ticket
+        .id;
+    let token_of = |email: &'static str| {
+        let store = store.clone();
+        async move {
+            let owner = user_by_email(&store, email).await;
+            store.create_api_token("Matrix", owner.id, chrono::Utc::now()).await.expect("token").1
+        }
+    };
+    let tokens = [
+        None,
+        Some("tl_not-a-token".to_string()),
+        Some(token_of("carla@acme.example").await),
+        Some(token_of("sam.agent@tierline.example").await),
+        Some(token_of("admin@tierline.example").await),
+    ];
+    let names =
+        ["no token", "an unknown token", "a customer's token", "an agent's token", "an admin's token"];
+    let client = Client::new(state(store.clone()));
+    let (unauthenticated, forbidden) = (StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN);
+    for route in REST_ROUTES {
+        let (method, path) = route.split_once(' ').expect("METHOD path");
+        let (body, expected) = match *route {
+            // The document describing the API is public.
+            "GET /api/v1/openapi.json" => (None, [StatusCode::OK; 5]),
+            "POST /api/v1/tickets" => (
+                Some(json!({
+                    "subject": "Monitoring: certificate expires in a week",
+                    "description": "The nightly check found it.",
+                    "requester_email": "carla@acme.example"
+                })),
+                [unauthenticated, unauthenticated, forbidden, StatusCode::CREATED, StatusCode::CREATED],
+            ),
+            "GET /api/v1/tickets" | "GET /api/v1/tickets/{id}" => {
+                (None, [unauthenticated, unauthenticated, forbidden, StatusCode::OK, StatusCode::OK])
+            }
+            "POST /api/v1/tickets/{id}/messages" => (
+                Some(json!({"body": "We are looking into it."})),
+                [unauthenticated, unauthenticated, forbidden, StatusCode::CREATED, StatusCode::CREATED],
+            ),
+            other => panic!("{other} is in REST_ROUTES but has no cases in the matrix"),
+        };
+        let path = path.replace("{id}", &ticket.to_string());
+        for ((who, token), expected) in names.into_iter().zip(&tokens).zip(expected) {
+            // Sent as from Tierline's own pages, so a call without a token reaches the handler's
+            // check rather than the refusal of cross-site posts (tested in http.rs).
+            let mut request = Request::builder()
+                .method(method)
+                .uri(&path)
+                .header(header::HOST, "127.0.0.1:3000")
+                .header("sec-fetch-site", "same-origin")
+                .header(header::CONTENT_TYPE, "application/json");
+            if let Some(token) = token {
+                request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+            }
+            let body = body.as_ref().map(Value::to_string).unwrap_or_default();
+            let reply = client.send(request.body(Body::from(body)).expect("request")).await;
+            assert_eq!(reply.status, expected, "{route} called with {who}: {}", reply.body);
+        }
     }
 }
