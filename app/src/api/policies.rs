@@ -30,7 +30,6 @@ pub struct PolicyPage {
 pub async fn load_policy_page(version: i64) -> Result<PolicyPage, AppError> {
     use crate::domain::policy::Policy;
     use crate::domain::policy_version::line_diff;
-    use crate::domain::Role;
     let user = crate::ssr::auth::require_staff().await?;
     let store = crate::ssr::app_state()?.store;
     let versions = store.policy_versions().await?;
@@ -52,7 +51,7 @@ pub async fn load_policy_page(version: i64) -> Result<PolicyPage, AppError> {
         None => Vec::new(),
     };
     let versions = versions.into_iter().map(|v| PolicyVersion { source: String::new(), ..v }).collect();
-    let may_edit = user.role >= Role::Manager;
+    let may_edit = user.role.may_edit_policy();
     let problems = if may_edit { store.policy_problems().await? } else { Vec::new() };
     Ok(PolicyPage { versions, shown, markdown, diff, may_edit, problems })
 }
@@ -63,9 +62,9 @@ pub async fn load_policy_page(version: i64) -> Result<PolicyPage, AppError> {
 #[server(endpoint = "policy/save")]
 pub async fn save_policy(source: String, comment: String) -> Result<i64, AppError> {
     use crate::domain::policy::Policy;
-    use crate::domain::{FieldErrors, Role};
+    use crate::domain::FieldErrors;
     let user = crate::ssr::auth::require_staff().await?;
-    if user.role < Role::Manager {
+    if !user.role.may_edit_policy() {
         return Err(AppError::Forbidden);
     }
     let store = crate::ssr::app_state()?.store;

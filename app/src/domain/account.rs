@@ -3,49 +3,23 @@
 
 use serde::{Deserialize, Serialize};
 
-/// What a person may do. Ordered: each staff role may do everything the one before it may.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Opens and follows the tickets of their own organisation.
-    Customer,
-    /// Works tickets.
-    Agent,
-    /// Leads a tier or group: an agent who is also told about its escalations.
-    Lead,
-    /// Watches all tiers, imports history and tunes policies.
-    Manager,
-    /// Configures organisations, tiers, groups, agents, calendars and API tokens.
-    Admin,
+named_enum! {
+    /// What a person may do. Ordered: each staff role may do everything the one before it may.
+    Role {
+        /// Opens and follows the tickets of their own organisation.
+        Customer => "customer", "Customer",
+        /// Works tickets.
+        Agent => "agent", "Agent",
+        /// Leads a tier or group: an agent who is also told about its escalations.
+        Lead => "lead", "Lead",
+        /// Watches all tiers, imports history and tunes policies.
+        Manager => "manager", "Manager",
+        /// Configures organisations, tiers, groups, agents, calendars and API tokens.
+        Admin => "admin", "Admin",
+    }
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [Role::Customer, Role::Agent, Role::Lead, Role::Manager, Role::Admin];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Customer => "customer",
-            Role::Agent => "agent",
-            Role::Lead => "lead",
-            Role::Manager => "manager",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|role| role.as_str() == value)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::Customer => "Customer",
-            Role::Agent => "Agent",
-            Role::Lead => "Lead",
-            Role::Manager => "Manager",
-            Role::Admin => "Admin",
-        }
-    }
-
     /// Agents, leads, managers and admins: people who work tickets and see internal notes.
     pub fn is_staff(self) -> bool {
         self >= Role::Agent
@@ -53,6 +27,12 @@ impl Role {
 
     /// Managers and admins answer for every tier: they may act on any tier's escalations.
     pub fn oversees_every_tier(self) -> bool {
+        self >= Role::Manager
+    }
+
+    /// Managers and admins tune the escalation policy: they save its new versions and see what
+    /// is wrong with the one in force.
+    pub fn may_edit_policy(self) -> bool {
         self >= Role::Manager
     }
 
@@ -99,7 +79,7 @@ mod tests {
     #[test]
     fn roles_round_trip_through_their_names() {
         for role in Role::ALL {
-            assert_eq!(Role::parse(role.as_str()), Some(role));
+            assert_eq!(Role::parse(role.as_str()), Some(*role));
         }
         assert_eq!(Role::parse("root"), None);
     }

@@ -80,50 +80,21 @@ use serde::{Deserialize, Serialize};
 use super::calendar::{Calendar, Pause, Segment};
 use super::ticket::{Assignment, EventData, TicketEvent, TicketStatus};
 
-/// The kinds of SLA clock.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ClockKind {
-    /// From creation to the first public reply.
-    FirstResponse,
-    /// From the oldest unanswered customer message to the next public reply.
-    NextResponse,
-    /// From creation or a reopening to resolution.
-    Resolution,
-    /// How long one tier holds the ticket.
-    TierBudget,
+named_enum! {
+    /// The kinds of SLA clock, in the order clocks are listed.
+    ClockKind {
+        /// From creation to the first public reply.
+        FirstResponse => "first_response", "First response",
+        /// From the oldest unanswered customer message to the next public reply.
+        NextResponse => "next_response", "Next response",
+        /// From creation or a reopening to resolution.
+        Resolution => "resolution", "Resolution",
+        /// How long one tier holds the ticket.
+        TierBudget => "tier_budget", "Tier budget",
+    }
 }
 
 impl ClockKind {
-    /// Every kind, in the order clocks are listed.
-    pub const ALL: &'static [ClockKind] =
-        &[ClockKind::FirstResponse, ClockKind::NextResponse, ClockKind::Resolution, ClockKind::TierBudget];
-
-    /// The name stored as text, the same as the serde name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ClockKind::FirstResponse => "first_response",
-            ClockKind::NextResponse => "next_response",
-            ClockKind::Resolution => "resolution",
-            ClockKind::TierBudget => "tier_budget",
-        }
-    }
-
-    /// The kind of a stored name, if it is one.
-    pub fn parse(value: &str) -> Option<ClockKind> {
-        ClockKind::ALL.iter().copied().find(|kind| kind.as_str() == value)
-    }
-
-    /// The name shown to people.
-    pub fn label(self) -> &'static str {
-        match self {
-            ClockKind::FirstResponse => "First response",
-            ClockKind::NextResponse => "Next response",
-            ClockKind::Resolution => "Resolution",
-            ClockKind::TierBudget => "Tier budget",
-        }
-    }
-
     /// The position in [`ClockKind::ALL`], for per-kind tables.
     fn index(self) -> usize {
         match self {
@@ -132,12 +103,6 @@ impl ClockKind {
             ClockKind::Resolution => 2,
             ClockKind::TierBudget => 3,
         }
-    }
-}
-
-impl std::fmt::Display for ClockKind {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter.write_str(self.label())
     }
 }
 
