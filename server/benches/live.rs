@@ -20,6 +20,8 @@
 //! PostgreSQL the changes reach the streams through LISTEN/NOTIFY, as they would between
 //! instances. Results go in BENCHMARKS.md with the machine and the date.
 
+mod support;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -28,13 +30,12 @@ use std::time::{Duration, Instant};
 
 use app::domain::ticket::{self, NewTicket};
 use app::domain::{Channel, Priority, UserSummary, Visibility};
-use app::ssr::auth::{LoginLimiter, SESSION_COOKIE};
-use app::ssr::{AppState, Store};
+use app::ssr::auth::SESSION_COOKIE;
+use app::ssr::Store;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use chrono::Utc;
-use leptos::prelude::LeptosOptions;
 use server::config::{Settings, WebhookSettings};
 use server::notify::channels::Channels;
 use server::notify::{render, Notifier, Sender};
@@ -155,21 +156,8 @@ async fn main() {
 // ---------------------------------------------------------------------------------------------
 
 async fn live_latency(store: &Store, options: &Options) {
-    let state = AppState {
-        store: store.clone(),
-        leptos_options: LeptosOptions::builder().output_name("tierline").build(),
-        login_limiter: Arc::new(LoginLimiter::new(1_000, Default::default())),
-        secure_cookies: false,
-        metrics_token: None,
-        account_mail: None,
-    };
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let address = listener.local_addr().expect("address");
-    let stop = Arc::new(tokio::sync::Notify::new());
-    let serving = tokio::spawn({
-        let stop = stop.clone();
-        server::serve(state, listener, async move { stop.notified().await })
-    });
+    let serving = support::Serving::start(store).await;
+    let address = serving.address;
 
     let users = store.users().await.expect("users");
     let author = users
@@ -279,8 +267,7 @@ async fn live_latency(store: &Store, options: &Options) {
             Err(_) => readings.push(Reading { error: Some("did not end".into()), ..Reading::default() }),
         }
     }
-    stop.notify_one();
-    serving.await.expect("server task").expect("server stops");
+    serving.stop().await;
 
     appends.sort_unstable();
     println!(

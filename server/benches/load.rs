@@ -18,20 +18,19 @@
 //! Defaults: 20 s, 16 connections, a fresh SQLite file. Results go in BENCHMARKS.md with the
 //! machine and the date.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use app::ssr::auth::LoginLimiter;
-use app::ssr::{AppState, Store};
+use app::ssr::Store;
 use chrono::Utc;
-use leptos::prelude::LeptosOptions;
 use server::config::Settings;
 use server::engine::Engine;
 use server::notify::channels::Channels;
 use server::notify::{Notifier, Sender};
-use tokio::net::TcpListener;
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
@@ -168,21 +167,8 @@ async fn main() {
     let (_, token) = store.create_api_token("Load", admin.summary.id, now).await.expect("token");
     println!("database: {:?}", store.backend());
 
-    let state = AppState {
-        store: store.clone(),
-        leptos_options: LeptosOptions::builder().output_name("tierline").build(),
-        login_limiter: Arc::new(LoginLimiter::new(1_000, Default::default())),
-        secure_cookies: false,
-        metrics_token: None,
-        account_mail: None,
-    };
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let address = listener.local_addr().expect("address");
-    let stop_serving = Arc::new(tokio::sync::Notify::new());
-    let serving = tokio::spawn({
-        let stop = stop_serving.clone();
-        server::serve(state, listener, async move { stop.notified().await })
-    });
+    let serving = support::Serving::start(&store).await;
+    let address = serving.address;
     let stops: Vec<_> = (0..3).map(|_| Arc::new(tokio::sync::Notify::new())).collect();
     let channels = Channels::from_settings(&Settings::default()).expect("channels");
     let workers = [
@@ -220,8 +206,7 @@ async fn main() {
     for worker in workers {
         worker.await.expect("worker stops");
     }
-    stop_serving.notify_one();
-    serving.await.expect("server task").expect("server stops");
+    serving.stop().await;
 
     answers.created.sort_unstable();
     let server_errors: usize =

@@ -20,11 +20,21 @@ use crate::config::Settings;
 
 /// Connects to the database, migrates it and assembles the state.
 pub async fn build_state(settings: &Settings, leptos_options: LeptosOptions) -> anyhow::Result<AppState> {
+    let store = Store::connect(&settings.database_url).await?;
+    store.migrate().await?;
+    state_for(store, settings, leptos_options)
+}
+
+/// The state of a server on `store` with `settings`: the one place that turns settings into
+/// state, for the server, its tests and its benchmarks.
+pub fn state_for(
+    store: Store,
+    settings: &Settings,
+    leptos_options: LeptosOptions,
+) -> anyhow::Result<AppState> {
     let trusted_proxies = TrustedProxies::parse(&settings.trusted_proxies)
         .map_err(anyhow::Error::msg)
         .context("trusted_proxies")?;
-    let store = Store::connect(&settings.database_url).await?;
-    store.migrate().await?;
     Ok(AppState {
         store,
         leptos_options,

@@ -79,15 +79,11 @@ pub async fn user_by_email(store: &Store, email: &str) -> UserSummary {
         .summary
 }
 
+/// The state of a server with the default settings, but room for the many sign-ins of tests.
 pub fn state(store: Store) -> AppState {
-    AppState {
-        store,
-        leptos_options: LeptosOptions::builder().output_name("tierline").build(),
-        login_limiter: std::sync::Arc::new(app::ssr::auth::LoginLimiter::new(1000, Default::default())),
-        secure_cookies: false,
-        metrics_token: None,
-        account_mail: None,
-    }
+    let settings = server::config::Settings { login_attempts_per_minute: 1000, ..Default::default() };
+    server::startup::state_for(store, &settings, LeptosOptions::builder().output_name("tierline").build())
+        .expect("the default settings make a state")
 }
 
 /// Talks to the real router in-process, as a browser on the same origin would.
