@@ -2,8 +2,8 @@
 
 use leptos::prelude::*;
 
-use crate::api::session::{me, Login, Logout};
-use crate::api::AppError;
+use crate::server_fns::session::{me, Login, Logout};
+use crate::error::AppError;
 use crate::domain::UserSummary;
 
 /// The signed-in person and the actions that change who that is.

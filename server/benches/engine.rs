@@ -15,7 +15,7 @@ use app::domain::ticket::Assignment;
 use app::domain::{EventData, Priority, TicketStatus};
 use app::ssr::Store;
 use chrono::{DateTime, Duration, Utc};
-use server::engine::Engine;
+use server::escalation::Engine;
 
 /// Around the clock, so every deadline is plain arithmetic: L1 may hold a ticket two hours.
 const POLICY: &str = r#"name = "Benchmark"

@@ -37,8 +37,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use chrono::Utc;
 use server::config::{Settings, WebhookSettings};
-use server::notify::channels::Channels;
-use server::notify::{render, Notifier, Sender};
+use server::notifications::channels::Channels;
+use server::notifications::{render, Notifier, Sender};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 

@@ -216,16 +216,16 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     // the same store; with PostgreSQL, every instance runs them and the store's locks, leases
     // and unique keys share the work between them.
     let stops: Vec<_> = (0..3).map(|_| std::sync::Arc::new(tokio::sync::Notify::new())).collect();
-    let channels = crate::notify::channels::Channels::from_settings(&settings)?;
+    let channels = crate::notifications::channels::Channels::from_settings(&settings)?;
     let lease = chrono::Duration::seconds(settings.delivery_lease_seconds.max(1) as i64);
     let workers = vec![
         tokio::spawn(
-            crate::engine::Engine::new(state.store.clone()).run(state.store.engine_wake(), stops[0].clone()),
+            crate::escalation::Engine::new(state.store.clone()).run(state.store.engine_wake(), stops[0].clone()),
         ),
         tokio::spawn(
-            crate::notify::Notifier::new(state.store.clone(), &settings.public_url).run(stops[1].clone()),
+            crate::notifications::Notifier::new(state.store.clone(), &settings.public_url).run(stops[1].clone()),
         ),
-        tokio::spawn(crate::notify::Sender::new(state.store.clone(), channels, lease).run(stops[2].clone())),
+        tokio::spawn(crate::notifications::Sender::new(state.store.clone(), channels, lease).run(stops[2].clone())),
         tokio::spawn(state.store.clone().listen_for_changes(settings.database_url.clone())),
     ];
     let listener =

@@ -42,70 +42,70 @@ sat = ["00:00-24:00"]
 sun = ["00:00-24:00"]
 "#;
 
-struct Person {
+struct StaffMember {
     email: &'static str,
     name: &'static str,
     role: Role,
     skills: &'static [&'static str],
 }
 
-const STAFF: &[Person] = &[
-    Person { email: "admin@tierline.example", name: "Alex Admin", role: Role::Admin, skills: &[] },
-    Person {
+const STAFF: &[StaffMember] = &[
+    StaffMember { email: "admin@tierline.example", name: "Alex Admin", role: Role::Admin, skills: &[] },
+    StaffMember {
         email: "maria.manager@tierline.example",
         name: "Maria Okafor",
         role: Role::Manager,
         skills: &[],
     },
-    Person {
+    StaffMember {
         email: "lena.lead@tierline.example",
         name: "Lena Fischer",
         role: Role::Lead,
         skills: &["triage"],
     },
-    Person {
+    StaffMember {
         email: "sam.agent@tierline.example",
         name: "Sam Patel",
         role: Role::Agent,
         skills: &["triage", "billing"],
     },
-    Person {
+    StaffMember {
         email: "kim.agent@tierline.example",
         name: "Kim Nguyen",
         role: Role::Agent,
         skills: &["triage", "access"],
     },
-    Person {
+    StaffMember {
         email: "omar.lead@tierline.example",
         name: "Omar Haddad",
         role: Role::Lead,
         skills: &["networking"],
     },
-    Person {
+    StaffMember {
         email: "nina.agent@tierline.example",
         name: "Nina Kowalski",
         role: Role::Agent,
         skills: &["networking", "vpn"],
     },
-    Person {
+    StaffMember {
         email: "raj.agent@tierline.example",
         name: "Raj Iyer",
         role: Role::Agent,
         skills: &["billing", "invoicing"],
     },
-    Person {
+    StaffMember {
         email: "eva.lead@tierline.example",
         name: "Eva Lindqvist",
         role: Role::Lead,
         skills: &["engineering"],
     },
-    Person {
+    StaffMember {
         email: "tom.engineer@tierline.example",
         name: "Tom Becker",
         role: Role::Agent,
         skills: &["engineering", "api"],
     },
-    Person {
+    StaffMember {
         email: "ines.security@tierline.example",
         name: "Ines Duarte",
         role: Role::Agent,

@@ -2,15 +2,15 @@
 //! REST API and the command-line tool. The application itself (pages, server functions, store,
 //! domain) lives in the `app` crate.
 
-pub mod api;
 pub mod calendar_cli;
 pub mod cli;
 pub mod config;
 pub mod demo;
-pub mod engine;
+pub mod escalation;
 pub mod live;
 pub mod metrics;
-pub mod notify;
+pub mod notifications;
+pub mod rest;
 pub mod security;
 pub mod startup;
 pub mod telemetry;

@@ -44,8 +44,8 @@ pub fn state_for(
         metrics_token: settings.metrics_token.clone().filter(|token| !token.trim().is_empty()),
         account_mail: match settings.smtp {
             Some(_) => {
-                let channels = crate::notify::channels::Channels::from_settings(settings)?;
-                Some(Arc::new(crate::notify::AccountMailer::new(channels, &settings.public_url)))
+                let channels = crate::notifications::channels::Channels::from_settings(settings)?;
+                Some(Arc::new(crate::notifications::AccountMailer::new(channels, &settings.public_url)))
             }
             None => None,
         },
@@ -65,7 +65,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/live", get(crate::live::live))
         .route("/metrics", get(crate::metrics::metrics))
-        .merge(crate::api::router())
+        .merge(crate::server_fns::router())
         .leptos_routes_with_context(
             &state,
             routes,

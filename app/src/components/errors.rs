@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::api::AppError;
+use crate::error::AppError;
 
 /// A failed page load or action. Field errors are shown beside their fields instead, so this
 /// only summarises them.

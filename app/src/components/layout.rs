@@ -21,7 +21,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 live.reset.get(),
             )
         },
-        |_| crate::api::notifications::unread_notifications(),
+        |_| crate::server_fns::notifications::unread_notifications(),
     );
     view! {
         <header class="topbar">

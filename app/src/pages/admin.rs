@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::admin::{
+use crate::server_fns::admin::{
     load_admin_overview, AdminOverview, CreateApiToken, CreateCategory, CreatePerson, RevokeApiToken,
     SaveCalendar, SaveGroup, SaveOrganisation, SaveTier, SetCategoryActive, SetPersonPassword, UpdatePerson,
 };

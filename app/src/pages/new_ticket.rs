@@ -3,8 +3,8 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::admin::list_customers;
-use crate::api::tickets::{ticket_directory, CreateTicket};
+use crate::server_fns::admin::list_customers;
+use crate::server_fns::tickets::{ticket_directory, CreateTicket};
 use crate::components::errors::{action_error, field_error};
 use crate::domain::Priority;
 

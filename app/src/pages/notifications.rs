@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::notifications::{
+use crate::server_fns::notifications::{
     delivery_log, notification_centre, MarkRead, NotificationList, RetryDelivery, SaveDigest,
 };
 use crate::components::errors::{action_error, field_error, ErrorPanel};

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::policies::{load_policy_page, SavePolicy};
+use crate::server_fns::policies::{load_policy_page, SavePolicy};
 use crate::components::errors::{all_errors, ErrorPanel};
 
 #[component]

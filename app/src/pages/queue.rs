@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::tickets::{list_tickets, ticket_directory, TicketQuery, PAGE_SIZE};
+use crate::server_fns::tickets::{list_tickets, ticket_directory, TicketQuery, PAGE_SIZE};
 use crate::components::errors::ErrorPanel;
 use crate::components::ticket_table::TicketTable;
 use crate::domain::queue::TicketSort;

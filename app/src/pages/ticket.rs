@@ -5,11 +5,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::tickets::{
+use crate::server_fns::tickets::{
     load_ticket, AcknowledgeEscalation, CustomerTicketDetail, EscalateTicket, PostMessage, ReopenTicket,
     TicketDetail, UpdateTicket, ViewedTicket, WatchTicket,
 };
-use crate::api::AppError;
+use crate::error::AppError;
 use crate::components::errors::{action_error, field_error, ErrorPanel};
 use crate::components::ticket_table::{PriorityBadge, StatusBadge};
 use crate::domain::calendar::SegmentKind;

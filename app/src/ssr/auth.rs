@@ -14,7 +14,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use super::{app_state, now};
-use crate::api::AppError;
+use crate::error::AppError;
 use crate::domain::UserSummary;
 
 pub const SESSION_COOKIE: &str = "tierline_session";

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
-use crate::api::AppError;
+use crate::error::AppError;
 use crate::domain::UserSummary;
 pub use store::Store;
 

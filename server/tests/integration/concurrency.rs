@@ -13,8 +13,8 @@ use app::ssr::Store;
 use chrono::Utc;
 use http::StatusCode;
 use serde_json::json;
-use server::engine::Engine;
-use server::notify::Notifier;
+use server::escalation::Engine;
+use server::notifications::Notifier;
 use tokio::sync::Notify;
 
 use crate::common::{callers, demo_store, state, Backend, Client, Reply};

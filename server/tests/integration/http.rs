@@ -36,7 +36,7 @@ pub async fn an_acme_ticket(store: &app::ssr::Store) -> i64 {
 /// Every server function, in the order the matrix calls them: later calls see what earlier ones
 /// changed (the admin's edit comes after the agent's, signing out comes last). The
 /// `the_authorisation_matrices_name_every_endpoint` test compares this list with the endpoints
-/// declared in `app/src/api`, so a new server function cannot go untested for its callers.
+/// declared in `app/src/server_fns`, so a new server function cannot go untested for its callers.
 pub const SERVER_FUNCTIONS: &[&str] = &[
     "session/login",
     "session/forgot",
@@ -782,14 +782,14 @@ async fn admins_manage_people_but_never_lock_themselves_out(backend: Backend) {
 }
 
 /// The endpoints the code declares, as the matrices must name them: every server function's
-/// `endpoint = "…"` under `app/src/api`, every `.route(…)` of the REST router under
-/// `server/src/api` with each of its methods, and every operation of the OpenAPI document.
+/// `endpoint = "…"` under `app/src/server_fns`, every `.route(…)` of the REST router under
+/// `server/src/rest` with each of its methods, and every operation of the OpenAPI document.
 /// It fails naming what a matrix lacks, and what a matrix names that no longer exists.
 #[test]
 fn the_authorisation_matrices_name_every_endpoint() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut server_functions = std::collections::BTreeSet::new();
-    for path in crate::common::rust_sources(&root.join("app/src/api")) {
+    for path in crate::common::rust_sources(&root.join("app/src/server_fns")) {
         let source = std::fs::read_to_string(&path).expect("readable source");
         // A server function without an explicit endpoint gets a generated one no list could
         // name ahead of time, so every one must say its endpoint. (`#[server(default)]` on an
@@ -813,7 +813,7 @@ fn the_authorisation_matrices_name_every_endpoint() {
     }
     assert!(server_functions.len() >= 30, "expected the server functions, found {server_functions:?}");
     let mut routes = std::collections::BTreeSet::new();
-    for path in crate::common::rust_sources(&root.join("server/src/api")) {
+    for path in crate::common::rust_sources(&root.join("server/src/rest")) {
         let source = std::fs::read_to_string(&path).expect("readable source");
         // A nested or merged router's paths would not appear whole in a `.route(…)` call.
         assert!(
@@ -823,7 +823,7 @@ fn the_authorisation_matrices_name_every_endpoint() {
         );
         routes.extend(router_routes(&source));
     }
-    let document = serde_json::to_value(<server::api::ApiDoc as utoipa::OpenApi>::openapi()).expect("JSON");
+    let document = serde_json::to_value(<server::rest::ApiDoc as utoipa::OpenApi>::openapi()).expect("JSON");
     for (path, operations) in document["paths"].as_object().expect("paths") {
         for method in operations.as_object().expect("operations").keys() {
             routes.insert(format!("{} {path}", method.to_uppercase()));

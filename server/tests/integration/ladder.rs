@@ -10,10 +10,10 @@ use app::domain::ticket::{self, Assignment, Handoff};
 use app::domain::{EventData, Priority};
 use app::ssr::Store;
 use chrono::Duration;
-use server::engine::Engine;
+use server::escalation::Engine;
 
 use crate::common::{callers, demo_store, state, user_by_email, Backend};
-use crate::engine::{monday_morning, open_ticket};
+use crate::escalation::{monday_morning, open_ticket};
 
 crate::on_both_backends!(
     a_ticket_escalated_by_hand_to_l3_runs_on_l3s_budget_and_is_never_moved_down,

@@ -7,7 +7,7 @@
 mod cli;
 mod common;
 mod concurrency;
-mod engine;
+mod escalation;
 mod fuzz;
 mod http;
 mod input;
@@ -15,7 +15,7 @@ mod ladder;
 mod live;
 mod logs;
 mod metrics;
-mod notify;
+mod notifications;
 mod passwords;
 mod process;
 mod purity;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use http::StatusCode;
 use serde_json::json;
 use server::config::{Settings, SmtpSettings};
-use server::notify::channels::Channels;
+use server::notifications::channels::Channels;
 
 use crate::common::{callers, demo_store, state, Backend, Client, Reply};
 use crate::receivers::SmtpServer;
@@ -111,7 +111,7 @@ async fn a_forgotten_password_is_reset_once_through_the_emailed_link(backend: Ba
     let mut state = state(store.clone());
     let channels = Channels::from_settings(&settings).expect("channels");
     state.account_mail =
-        Some(Arc::new(server::notify::AccountMailer::new(channels, "https://help.example/")));
+        Some(Arc::new(server::notifications::AccountMailer::new(channels, "https://help.example/")));
     let carla = sign_in(&state, "carla@acme.example", server::demo::DEMO_PASSWORD).await.expect("signed in");
     let anonymous = Client::new(state.clone());
 

@@ -14,7 +14,7 @@ use app::domain::ticket::{self, NewTicket};
 use app::domain::{Channel, EventData, Priority};
 use app::ssr::Store;
 use chrono::Utc;
-use server::notify::render;
+use server::notifications::render;
 
 use crate::common::{fresh_database_url, user_by_email, Backend};
 use crate::receivers::{free_port, Receiver, SmtpServer};

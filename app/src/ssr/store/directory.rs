@@ -50,7 +50,7 @@ impl Store {
             .await?;
         let replanned = old_plan != plan;
         if replanned {
-            super::engine::reschedule_open_in(&mut write, now, Some(id)).await?;
+            super::escalation::reschedule_open_in(&mut write, now, Some(id)).await?;
         }
         write.commit().await?;
         if replanned {
@@ -263,7 +263,7 @@ impl Store {
         // A changed calendar may be one the policy measures deadlines in.
         let changed = previous.is_some_and(|previous| previous != source);
         if changed {
-            super::engine::reschedule_open_in(&mut write, now, None).await?;
+            super::escalation::reschedule_open_in(&mut write, now, None).await?;
         }
         write.commit().await?;
         if changed {

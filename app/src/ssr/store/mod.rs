@@ -10,7 +10,7 @@
 
 pub mod accounts;
 pub mod directory;
-pub mod engine;
+pub mod escalation;
 pub mod notifications;
 pub mod operations;
 pub mod policies;

@@ -57,7 +57,7 @@ impl Store {
         .execute(&mut *write.tx)
         .await?;
         // Open tickets follow the version in force: the engine recomputes every one at once.
-        super::engine::reschedule_open_in(&mut write, now, None).await?;
+        super::escalation::reschedule_open_in(&mut write, now, None).await?;
         write.commit().await?;
         self.engine_wake().notify_one();
         Ok(next)

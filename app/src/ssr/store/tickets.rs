@@ -13,7 +13,7 @@ use sqlx::Row;
 use super::{
     execute_rows, from_millis, get_instant, get_named, to_millis, Store, StoreError, StoreResult, WriteTx,
 };
-use crate::domain::queue::{TicketFilter, TicketListItem, TicketPage, TicketSort, TimelineEntry};
+use crate::domain::queue::{TicketFilter, TicketListItem, TicketListPage, TicketSort, TimelineEntry};
 use crate::domain::ticket::{Assignment, CommandError};
 use crate::domain::{
     Channel, EventData, Priority, Ticket, TicketEvent, TicketStatus, UserSummary, Visibility,
@@ -329,7 +329,7 @@ impl Store {
             .collect()
     }
 
-    pub async fn list_tickets(&self, filter: &TicketFilter) -> StoreResult<TicketPage> {
+    pub async fn list_tickets(&self, filter: &TicketFilter) -> StoreResult<TicketListPage> {
         let mut conditions = Vec::new();
         let mut binds = Vec::new();
         // `?` in a condition becomes the number of the value bound for it.
@@ -442,7 +442,7 @@ impl Store {
                 })
             })
             .collect::<StoreResult<Vec<_>>>()?;
-        Ok(TicketPage { items, total })
+        Ok(TicketListPage { items, total })
     }
 
     pub async fn count_tickets(&self) -> StoreResult<i64> {

@@ -5,14 +5,14 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::AppError;
+use crate::error::AppError;
 use crate::domain::account::ApiToken;
 use crate::domain::directory::{CalendarRecord, Category, Group, Organisation, Tier};
 use crate::domain::UserSummary;
 
 /// A person as the admin pages list them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Person {
+pub struct AdminPerson {
     pub user: UserSummary,
     pub active: bool,
     pub skills: Vec<String>,
@@ -26,7 +26,7 @@ pub struct AdminOverview {
     pub organisations: Vec<Organisation>,
     pub tiers: Vec<Tier>,
     pub groups: Vec<Group>,
-    pub people: Vec<Person>,
+    pub people: Vec<AdminPerson>,
     pub categories: Vec<Category>,
     pub calendars: Vec<CalendarRecord>,
     pub tokens: Vec<ApiToken>,
@@ -112,7 +112,7 @@ pub async fn load_admin_overview() -> Result<AdminOverview, AppError> {
                 .users()
                 .await?
                 .into_iter()
-                .map(|u| Person {
+                .map(|u| AdminPerson {
                     skills: skills
                         .iter()
                         .filter(|(id, _)| *id == u.summary.id)
@@ -418,7 +418,7 @@ pub async fn revoke_api_token(token_id: i64) -> Result<(), AppError> {
 
 #[cfg(feature = "ssr")]
 mod server {
-    use super::AppError;
+    use crate::error::AppError;
     use crate::domain::FieldErrors;
     use crate::ssr::store::{StoreError, StoreResult};
     use crate::ssr::Store;

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::AppError;
+use crate::error::AppError;
 use crate::domain::policy_version::PolicyVersion;
 
 /// The policy page: the versions, the one shown with its readable rendering, and what changed

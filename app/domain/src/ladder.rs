@@ -215,7 +215,7 @@ pub fn ladder_warnings(policy: &Policy, directory: &Directory) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::test_support::{assignment, demo_directory, policy_from_toml, DemoIds};
+    use crate::test_support::{assignment, demo_directory, policy_from_toml, DemoIds};
 
     const LADDER: &str = r#"
         [[ladder]]

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::AppError;
+use crate::error::AppError;
 use crate::domain::UserSummary;
 
 /// Signs in with e-mail and password. Anyone may call it; attempts are rate-limited per client

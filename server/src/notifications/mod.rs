@@ -13,7 +13,7 @@
 
 pub mod channels;
 pub mod render;
-mod sender;
+mod delivery;
 
 use std::collections::HashMap;
 
@@ -21,14 +21,14 @@ use app::domain::calendar::Calendar;
 use app::domain::delivery::{self, event_kind_of};
 use app::domain::directory::{Group, Tier};
 use app::domain::escalation::NotificationIntent;
-use app::domain::notify::{self, Audience, Destination, Occurrence, Person, TicketFacts};
+use app::domain::notify::{self, Audience, Destination, Occurrence, Contact, TicketSnapshot};
 use app::domain::policy::{EventKind, NotificationChannel, NotificationRule};
 use app::domain::{EventData, Role, Ticket, TicketEvent};
 use app::ssr::store::notifications::{NewDelivery, OutboxRow};
 use app::ssr::store::StoreResult;
 use app::ssr::Store;
 use chrono::{DateTime, Utc};
-pub use sender::Sender;
+pub use delivery::Sender;
 
 /// Sends password reset links through the SMTP channel the notifications use.
 pub struct AccountMailer {
@@ -53,7 +53,7 @@ impl app::ssr::AccountMail for AccountMailer {
             let email = render::password_reset_email(
                 &to.display_name,
                 &link,
-                app::api::session::PASSWORD_RESET_MINUTES,
+                app::server_fns::session::PASSWORD_RESET_MINUTES,
             );
             // The Message-ID comes from the token's digest: unique, and no use to a reader.
             let key = format!("password-reset-{}", &app::ssr::auth::hash_token(token)[..24]);
@@ -90,7 +90,7 @@ pub struct NotifyReport {
 /// Everything the rules need besides the outbox rows, loaded once per step.
 struct World {
     rules: Vec<NotificationRule>,
-    people: Vec<Person>,
+    people: Vec<Contact>,
     tiers: Vec<Tier>,
     groups: Vec<Group>,
     plans: HashMap<i64, String>,
@@ -186,8 +186,8 @@ impl Notifier {
                 let notice = Notice {
                     kind: occurrence.kind,
                     audience: match person {
-                        Some(person) if person.role == Role::Customer => render::Audience::Customer,
-                        _ => render::Audience::Staff,
+                        Some(person) if person.role == Role::Customer => render::Reader::Customer,
+                        _ => render::Reader::Staff,
                     },
                     ticket_id: ticket.id,
                     ticket_subject: ticket.subject.clone(),
@@ -238,7 +238,7 @@ impl Notifier {
             .users()
             .await?
             .into_iter()
-            .map(|user| Person {
+            .map(|user| Contact {
                 id: user.summary.id,
                 display_name: user.summary.display_name,
                 email: user.summary.email,
@@ -291,8 +291,8 @@ impl Notifier {
 const ACKNOWLEDGED_KINDS: &[&str] = &["reminder"];
 
 impl World {
-    fn facts(&self, ticket: &Ticket, watcher_ids: Vec<i64>) -> TicketFacts {
-        TicketFacts {
+    fn facts(&self, ticket: &Ticket, watcher_ids: Vec<i64>) -> TicketSnapshot {
+        TicketSnapshot {
             ticket_id: ticket.id,
             subject: ticket.subject.clone(),
             priority: ticket.priority,
@@ -326,7 +326,7 @@ impl World {
     fn occurrences(
         &self,
         row: &OutboxRow,
-        facts: TicketFacts,
+        facts: TicketSnapshot,
         event: Option<&TicketEvent>,
     ) -> Vec<(Occurrence, String)> {
         let occurrence = |kind: EventKind, actor_id: Option<i64>, also_tell, mentioned_ids: Vec<i64>, at| {
@@ -404,8 +404,8 @@ fn excerpt(text: &str) -> String {
 fn in_app_text(notice: &Notice) -> (String, String) {
     let title = format!("{}: #{} {}", notice.kind.label(), notice.ticket_id, notice.ticket_subject);
     let body = match notice.audience {
-        render::Audience::Staff => notice.summary.clone(),
-        render::Audience::Customer => render::email(notice).subject,
+        render::Reader::Staff => notice.summary.clone(),
+        render::Reader::Customer => render::email(notice).subject,
     };
     (title, body)
 }

@@ -1,7 +1,13 @@
-//! The pure core: ticket, account and organisation rules shared by the browser and the server.
+//! Tierline's pure core: tickets and their event log, accounts and the support organisation,
+//! business calendars, SLA clocks, escalation policies, the escalation decision and who is told.
+//! The browser bundle and the server both compile it; the `app` crate re-exports it as `domain`.
 //!
 //! Nothing here performs IO, reads the clock or draws random numbers: the current instant is
-//! always a parameter. A test (`domain_is_pure` in the server crate) keeps it that way.
+//! always a parameter. The compiler keeps it so: this crate's manifest lists only data and text
+//! libraries (chrono without its clock), `clippy.toml` refuses the standard library's clock,
+//! files, network and processes, and a test in the server crate guards the manifest.
+//!
+//! Its tests build without Leptos or a database: `cargo test -p tierline-domain`.
 
 /// Declares a closed set of names stored and written as words (a status, a priority, a policy's
 /// breach action): `ALL`, `as_str`, `parse`, `label`, `words`, `Display` (the label) and serde as

@@ -188,14 +188,14 @@ impl TicketSort {
 
 /// One page of a ticket list and how many tickets match in all.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TicketPage {
+pub struct TicketListPage {
     pub items: Vec<TicketListItem>,
     pub total: i64,
 }
 
 /// One page of the customer portal's list.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CustomerTicketPage {
+pub struct CustomerTicketListPage {
     pub items: Vec<CustomerTicketListItem>,
     pub total: i64,
 }
@@ -203,8 +203,8 @@ pub struct CustomerTicketPage {
 /// A ticket list shaped for whoever asked: staff get every column, customers only theirs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ListedTickets {
-    Staff(TicketPage),
-    Customer(CustomerTicketPage),
+    Staff(TicketListPage),
+    Customer(CustomerTicketListPage),
 }
 
 impl ListedTickets {

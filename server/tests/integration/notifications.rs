@@ -17,9 +17,9 @@ use app::domain::{Channel, Priority, UserSummary};
 use app::ssr::Store;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use server::config::{ChatSettings, Settings, SmtpSettings, WebhookFormat, WebhookSettings};
-use server::notify::channels::Channels;
-use server::notify::render;
-use server::notify::{Notifier, Sender};
+use server::notifications::channels::Channels;
+use server::notifications::render;
+use server::notifications::{Notifier, Sender};
 
 use crate::common::{demo_store, fresh_database_url, user_by_email, Backend};
 use crate::receivers::{free_port, Receiver, SmtpServer};
@@ -377,7 +377,7 @@ async fn an_acknowledgement_silences_pending_reminders_of_its_level(backend: Bac
     // Routed to L1 on Saturday and escalated by hand to L2's Network group at once: L2's budget
     // of 8 business hours starts on Monday at 08:00 in Berlin (07:00 UTC).
     let ticket_id = open_ticket(&store, Priority::Normal, saturday).await;
-    let engine = server::engine::Engine::new(store.clone());
+    let engine = server::escalation::Engine::new(store.clone());
     engine.tick(saturday).await.expect("engine");
     let sam = user_by_email(&store, "sam.agent@tierline.example").await;
     escalate_to_network(&store, ticket_id, &sam, saturday).await;

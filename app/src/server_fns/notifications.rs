@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::AppError;
+use crate::error::AppError;
 use crate::domain::delivery::{DeliveryStatus, DeliveryView, Notification};
 
 /// The signed-in person's notification centre.

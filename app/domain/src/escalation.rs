@@ -32,7 +32,7 @@ use super::clock::{
 };
 use super::directory::Directory;
 use super::ladder::{place_on_ladder, LadderPlace};
-use super::policy::{BreachAction, CriterionAction, EventKind, Policy, TicketFacts};
+use super::policy::{BreachAction, CriterionAction, EventKind, Policy, CriterionFacts};
 use super::routing::{place, AgentInfo};
 use super::ticket::{Assignment, EventData, Priority, Ticket, TicketEvent};
 
@@ -556,7 +556,7 @@ fn next_age_escalation(
         .map(|hours| (hours, ticket.created_at + Duration::hours(hours)))
         .filter(|(_, at)| *at > now)
         .find_map(|(hours, at)| {
-            let then = TicketFacts { age_hours: hours, ..today.clone() };
+            let then = CriterionFacts { age_hours: hours, ..today.clone() };
             let criterion = context.policy.first_matching_escalation(&then)?;
             let CriterionAction::EscalateToLevel(number) = criterion.action else { return None };
             (i64::try_from(number).ok()? > current_place(context, ticket).level).then_some(at)
@@ -606,14 +606,14 @@ pub fn facts(
     ticket: &Ticket,
     log: &[TicketEvent],
     now: DateTime<Utc>,
-) -> TicketFacts {
+) -> CriterionFacts {
     let unanswered = log
         .iter()
         .rev()
         .take_while(|event| !matches!(event.data, EventData::PublicReply { .. }))
         .filter(|event| matches!(event.data, EventData::CustomerMessage { .. }))
         .count();
-    TicketFacts {
+    CriterionFacts {
         priority: ticket.priority,
         plan: context.plan.to_string(),
         category: context.directory.category_name(ticket.category_id).map(str::to_string),

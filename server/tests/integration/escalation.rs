@@ -9,7 +9,7 @@ use app::domain::ticket::{self, NewTicket};
 use app::domain::{Channel, EventData, Priority};
 use app::ssr::Store;
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use server::engine::Engine;
+use server::escalation::Engine;
 
 use crate::common::{demo_store, user_by_email, Backend};
 
@@ -329,8 +329,8 @@ async fn a_batch_leaves_out_tickets_that_changed_or_whose_thresholds_fired_elsew
 
     // Three hours later L1's two-hour budget has run out for all three.
     let now = start + Duration::hours(3);
-    let mut organisation = engine.organisation().await.expect("organisation").expect("a policy");
-    let decided = engine.decide(&mut organisation, &[steady, changed, raced], now).await.expect("decisions");
+    let mut inputs = engine.tick_inputs().await.expect("tick inputs").expect("a policy");
+    let decided = engine.decide(&mut inputs, &[steady, changed, raced], now).await.expect("decisions");
     assert_eq!(decided.len(), 3);
     let decision_of = |id: i64| &decided.iter().find(|item| item.ticket_id == id).expect("decided").decision;
     assert!(decided.iter().all(|item| breaches(
@@ -492,8 +492,8 @@ async fn a_decision_made_before_a_calendar_changed_is_not_applied(backend: Backe
     let id = open_ticket(&store, None, Priority::Normal, start).await;
     engine.tick(start).await.expect("routed");
     let now = start + Duration::hours(3);
-    let mut organisation = engine.organisation().await.expect("organisation").expect("a policy");
-    let decided = engine.decide(&mut organisation, &[id], now).await.expect("decision");
+    let mut inputs = engine.tick_inputs().await.expect("tick inputs").expect("a policy");
+    let decided = engine.decide(&mut inputs, &[id], now).await.expect("decision");
     assert_eq!(decided.len(), 1);
     assert!(!decided[0].decision.firings.is_empty(), "the budget ran out: something to fire");
 

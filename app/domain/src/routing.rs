@@ -90,7 +90,7 @@ fn single(groups: &[&Group]) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::directory::Tier;
+    use crate::directory::Tier;
     use chrono::TimeZone;
 
     fn directory() -> Directory {

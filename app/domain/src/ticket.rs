@@ -752,7 +752,7 @@ impl Ticket {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::test_support::{
+    use crate::test_support::{
         assignment, demo_directory, handoff, policy_from_toml, DemoIds, EventLog,
     };
     use chrono::TimeZone;

@@ -102,7 +102,7 @@ pub fn event_kind_of(event: &EventData, by_person: bool) -> Option<EventKind> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::ticket::{Assignment, Priority};
+    use crate::ticket::{Assignment, Priority};
     use chrono::TimeZone;
 
     #[test]
@@ -132,7 +132,7 @@ mod tests {
             subject: "s".into(),
             description: "d".into(),
             priority: Priority::Normal,
-            channel: crate::domain::Channel::Portal,
+            channel: crate::Channel::Portal,
             category_id: None,
         };
         assert_eq!(event_kind_of(&created, true), Some(EventKind::Created));

@@ -9,11 +9,11 @@ use chrono::{DateTime, Utc};
 use proptest::prelude::*;
 
 use super::*;
-use crate::domain::directory::Tier;
-use crate::domain::test_support::{
+use crate::directory::Tier;
+use crate::test_support::{
     assignment, calendars, demo_directory, policy_from_toml, utc, DemoIds, EventLog,
 };
-use crate::domain::ticket::TicketStatus;
+use crate::ticket::TicketStatus;
 
 /// Targets and a three-level ladder: L1 holds a ticket 2 business hours (reminded at half), L2 4,
 /// L3 8; a tagged ticket goes straight to Security; old urgent tickets go to Engineering.
@@ -173,7 +173,7 @@ fn cases() -> Vec<Case> {
         from: assignment(ids.l1, Some(ids.service_desk), None),
         to,
         level,
-        handoff: Some(crate::domain::test_support::handoff()),
+        handoff: Some(crate::test_support::handoff()),
         reason: "Escalated by hand".into(),
     };
     vec![
@@ -408,7 +408,7 @@ fn the_step_bound_stops_a_ladder_that_keeps_moving_and_comes_back_at_once() {
         ));
     }
     let policy = policy_from_toml(&source);
-    let policy = Policy { calendar: crate::domain::policy::NameRef::new("Around the clock"), ..policy };
+    let policy = Policy { calendar: crate::policy::NameRef::new("Around the clock"), ..policy };
     let calendars = calendars();
     let agents = BTreeMap::new();
     let context = EngineContext {
@@ -445,7 +445,7 @@ fn logs() -> impl Strategy<Value = EventLog> {
     proptest::collection::vec(step, 0..8).prop_map(move |steps| {
         let directory = demo_directory();
         let policy = policy_from_toml(POLICY);
-        let ladder = crate::domain::ladder::LadderContext { policy: Some(&policy), directory: &directory };
+        let ladder = crate::ladder::LadderContext { policy: Some(&policy), directory: &directory };
         let mut log = at_l1();
         let mut at = utc("2026-03-02 09:00");
         for (minutes, action, holder) in steps {
@@ -458,14 +458,14 @@ fn logs() -> impl Strategy<Value = EventLog> {
                     EventData::StatusChanged { from: log.ticket.status, to: TicketStatus::Pending }
                 }
                 3 => {
-                    let back = crate::domain::ticket::TicketChanges {
+                    let back = crate::ticket::TicketChanges {
                         assignment: Some(to),
                         deescalation_reason: Some("Workaround in place".into()),
                         ..Default::default()
                     };
-                    match crate::domain::ticket::change(
+                    match crate::ticket::change(
                         &log.ticket,
-                        crate::domain::Role::Agent,
+                        crate::Role::Agent,
                         &ladder,
                         &back,
                     ) {
@@ -475,12 +475,12 @@ fn logs() -> impl Strategy<Value = EventLog> {
                         _ => continue,
                     }
                 }
-                _ => match crate::domain::ticket::escalate(
+                _ => match crate::ticket::escalate(
                     &log.ticket,
-                    crate::domain::Role::Agent,
+                    crate::Role::Agent,
                     &ladder,
                     to,
-                    &crate::domain::test_support::handoff(),
+                    &crate::test_support::handoff(),
                 ) {
                     Ok(mut events) => events.remove(0),
                     Err(_) => continue,

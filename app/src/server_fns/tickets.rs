@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::AppError;
+use crate::error::AppError;
 use crate::domain::directory::Directory;
 use crate::domain::queue::{CustomerTicket, ListedTickets, TimelineEntry};
 use crate::domain::{Ticket, UserSummary};
@@ -115,7 +115,7 @@ pub struct NewTicketForm {
 /// internal columns. Staff: all.
 #[server(endpoint = "tickets/list")]
 pub async fn list_tickets(query: TicketQuery) -> Result<ListedTickets, AppError> {
-    use crate::domain::queue::CustomerTicketPage;
+    use crate::domain::queue::CustomerTicketListPage;
     let user = crate::ssr::auth::require_user().await?;
     let filter = server::filter_for(&user, &query)?;
     let page = crate::ssr::app_state()?.store.list_tickets(&filter).await?;
@@ -123,7 +123,7 @@ pub async fn list_tickets(query: TicketQuery) -> Result<ListedTickets, AppError>
         ListedTickets::Staff(page)
     } else {
         let items = page.items.iter().map(|item| item.for_customer()).collect();
-        ListedTickets::Customer(CustomerTicketPage { items, total: page.total })
+        ListedTickets::Customer(CustomerTicketListPage { items, total: page.total })
     })
 }
 

@@ -6,7 +6,7 @@
 //! [`Notice`], and [`verify`] takes `now` as a parameter.
 //!
 //! What it promises:
-//! - A notice for the [`Audience::Customer`] renders as an email that contains neither the internal
+//! - A notice for the [`Reader::Customer`] renders as an email that contains neither the internal
 //!   `summary`, nor the name of the tier or group holding the ticket, nor the ladder level, nor
 //!   the priority. Those are the help desk's business, not the requester's.
 //! - Text that people typed (subjects, names, summaries) is escaped for the format it lands in:
@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 /// Who a notice is written for: the help desk's own people, or the requester of the ticket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Audience {
+pub enum Reader {
     Staff,
     Customer,
 }
@@ -36,7 +36,7 @@ pub enum Audience {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Notice {
     pub kind: EventKind,
-    pub audience: Audience,
+    pub reader: Reader,
     pub ticket_id: i64,
     pub ticket_subject: String,
     /// "Urgent", "High", ...
@@ -81,11 +81,11 @@ struct EmailContent {
     footer: String,
 }
 
-/// Renders the email for a notice, choosing the template by kind and audience.
+/// Renders the email for a notice, choosing the template by kind and reader.
 pub fn email(notice: &Notice) -> Email {
-    let content = match notice.audience {
-        Audience::Staff => staff_email(notice),
-        Audience::Customer => customer_email(notice),
+    let content = match notice.reader {
+        Reader::Staff => staff_email(notice),
+        Reader::Customer => customer_email(notice),
     };
     Email {
         subject: content.subject.clone(),
@@ -685,10 +685,10 @@ mod tests {
     const HOLDER: &str = "L2 Specialists";
     const URL: &str = "https://desk.example.com/tickets/42";
 
-    fn notice(kind: EventKind, audience: Audience) -> Notice {
+    fn notice(kind: EventKind, reader: Reader) -> Notice {
         Notice {
             kind,
-            audience,
+            reader,
             ticket_id: 42,
             ticket_subject: "Printer on fire".to_owned(),
             priority: "Urgent".to_owned(),
@@ -772,7 +772,7 @@ mod tests {
     #[test]
     fn each_staff_template_has_its_subject_and_opening() {
         for ((kind, subject), (_, opening)) in STAFF_SUBJECTS.iter().zip(STAFF_OPENINGS) {
-            let email = email(&notice(*kind, Audience::Staff));
+            let email = email(&notice(*kind, Reader::Staff));
             assert_eq!(email.subject, *subject, "{kind:?}");
             assert!(email.text.contains(opening), "{kind:?} text: {}", email.text);
             assert!(email.html.contains(&escape_html(opening)), "{kind:?} html");
@@ -782,7 +782,7 @@ mod tests {
     #[test]
     fn each_customer_template_has_its_subject_and_opening() {
         for ((kind, subject), (_, opening)) in CUSTOMER_SUBJECTS.iter().zip(CUSTOMER_OPENINGS) {
-            let email = email(&notice(*kind, Audience::Customer));
+            let email = email(&notice(*kind, Reader::Customer));
             assert_eq!(email.subject, *subject, "{kind:?}");
             assert!(email.text.contains(opening), "{kind:?} text: {}", email.text);
             assert!(email.html.contains(&escape_html(opening)), "{kind:?} html");
@@ -791,10 +791,10 @@ mod tests {
 
     #[test]
     fn staff_subjects_without_a_holder_name_no_group() {
-        let mut escalated = notice(EventKind::Escalated, Audience::Staff);
+        let mut escalated = notice(EventKind::Escalated, Reader::Staff);
         escalated.holder = None;
         assert_eq!(email(&escalated).subject, "[Tierline #42] Escalated: Printer on fire");
-        let mut assigned = notice(EventKind::Assigned, Audience::Staff);
+        let mut assigned = notice(EventKind::Assigned, Reader::Staff);
         assigned.holder = None;
         assert_eq!(email(&assigned).subject, "[Tierline #42] Assigned: Printer on fire");
     }
@@ -802,7 +802,7 @@ mod tests {
     #[test]
     fn staff_emails_carry_the_summary_and_the_facts() {
         for kind in EventKind::ALL {
-            let email = email(&notice(*kind, Audience::Staff));
+            let email = email(&notice(*kind, Reader::Staff));
             for body in [&email.text, &email.html] {
                 assert!(body.contains(SUMMARY), "{kind:?}");
                 assert!(body.contains("Urgent"), "{kind:?}");
@@ -816,7 +816,7 @@ mod tests {
     #[test]
     fn customer_emails_never_show_the_summary_holder_level_or_priority() {
         for kind in EventKind::ALL {
-            let email = email(&notice(*kind, Audience::Customer));
+            let email = email(&notice(*kind, Reader::Customer));
             for (part, content) in [("subject", &email.subject), ("text", &email.text), ("html", &email.html)]
             {
                 for secret in [SUMMARY, HOLDER, "L2", "Level", "Urgent", "Priority", "Held by"] {
@@ -828,7 +828,7 @@ mod tests {
 
     #[test]
     fn customer_emails_greet_the_requester_by_name() {
-        let mut customer = notice(EventKind::Created, Audience::Customer);
+        let mut customer = notice(EventKind::Created, Reader::Customer);
         assert!(email(&customer).text.starts_with("Hello Ana,\n"));
         customer.recipient_name = None;
         assert!(email(&customer).text.starts_with("Hello,\n"));
@@ -836,43 +836,43 @@ mod tests {
 
     #[test]
     fn both_bodies_link_to_the_ticket_and_end_with_the_reason_for_sending() {
-        for audience in [Audience::Staff, Audience::Customer] {
-            let email = email(&notice(EventKind::Escalated, audience));
-            assert!(email.text.contains(URL), "{audience:?}");
-            assert!(email.html.contains(&format!("<a href=\"{URL}\"")), "{audience:?}");
-            let reason = match audience {
-                Audience::Staff => {
+        for reader in [Reader::Staff, Reader::Customer] {
+            let email = email(&notice(EventKind::Escalated, reader));
+            assert!(email.text.contains(URL), "{reader:?}");
+            assert!(email.html.contains(&format!("<a href=\"{URL}\"")), "{reader:?}");
+            let reason = match reader {
+                Reader::Staff => {
                     "You receive this email because a Tierline notification rule for when a \
                                     ticket is escalated includes you or a group you belong to."
                 }
-                Audience::Customer => {
+                Reader::Customer => {
                     "You receive this email because you opened request #42 with our help desk."
                 }
             };
-            assert!(email.text.trim_end().ends_with(reason), "{audience:?}: {}", email.text);
+            assert!(email.text.trim_end().ends_with(reason), "{reader:?}: {}", email.text);
             let footer_at = email.html.find(reason).expect("the html has the footer");
-            assert!(footer_at > email.html.find(URL).expect("the html has the link"), "{audience:?}");
+            assert!(footer_at > email.html.find(URL).expect("the html has the link"), "{reader:?}");
         }
     }
 
     #[test]
     fn the_html_body_escapes_text_people_typed() {
-        for audience in [Audience::Staff, Audience::Customer] {
-            let mut hostile = notice(EventKind::Escalated, audience);
+        for reader in [Reader::Staff, Reader::Customer] {
+            let mut hostile = notice(EventKind::Escalated, reader);
             hostile.ticket_subject = "<script>&\"".to_owned();
             hostile.recipient_name = Some("<b>Eve</b>".to_owned());
             hostile.summary = "a < b & \"c\"".to_owned();
             let email = email(&hostile);
-            assert!(email.html.contains("&lt;script&gt;&amp;&quot;"), "{audience:?}");
-            assert!(email.html.contains("Hello &lt;b&gt;Eve&lt;/b&gt;,"), "{audience:?}");
-            assert!(!email.html.contains("<script>"), "{audience:?}");
-            assert!(!email.html.contains("<b>Eve"), "{audience:?}");
+            assert!(email.html.contains("&lt;script&gt;&amp;&quot;"), "{reader:?}");
+            assert!(email.html.contains("Hello &lt;b&gt;Eve&lt;/b&gt;,"), "{reader:?}");
+            assert!(!email.html.contains("<script>"), "{reader:?}");
+            assert!(!email.html.contains("<b>Eve"), "{reader:?}");
             // The subject header and the text body are not HTML and keep the text as typed.
-            assert!(email.subject.ends_with(": <script>&\""), "{audience:?}");
-            assert!(email.text.contains("Hello <b>Eve</b>,"), "{audience:?}");
+            assert!(email.subject.ends_with(": <script>&\""), "{reader:?}");
+            assert!(email.text.contains("Hello <b>Eve</b>,"), "{reader:?}");
         }
         let staff = email(&{
-            let mut hostile = notice(EventKind::Breach, Audience::Staff);
+            let mut hostile = notice(EventKind::Breach, Reader::Staff);
             hostile.summary = "a < b & \"c\"".to_owned();
             hostile
         });
@@ -881,7 +881,7 @@ mod tests {
 
     #[test]
     fn the_html_body_needs_no_external_assets() {
-        let html = email(&notice(EventKind::Escalated, Audience::Staff)).html;
+        let html = email(&notice(EventKind::Escalated, Reader::Staff)).html;
         for forbidden in ["<img", "<link", "<script", "<style", "url("] {
             assert!(!html.contains(forbidden), "{forbidden}");
         }
@@ -901,7 +901,7 @@ mod tests {
 
     #[test]
     fn slack_payload_has_fallback_header_section_fields_context_and_button() {
-        let payload = slack_payload(&notice(EventKind::Escalated, Audience::Staff));
+        let payload = slack_payload(&notice(EventKind::Escalated, Reader::Staff));
         assert_eq!(
             payload["text"],
             "Escalated to L2 Specialists: #42 Printer on fire <https://desk.example.com/tickets/42|Open ticket>"
@@ -928,7 +928,7 @@ mod tests {
 
     #[test]
     fn slack_payload_leaves_out_unknown_facts_and_an_empty_audience() {
-        let mut bare = notice(EventKind::Created, Audience::Staff);
+        let mut bare = notice(EventKind::Created, Reader::Staff);
         bare.level = None;
         bare.holder = None;
         bare.recipient_names.clear();
@@ -945,7 +945,7 @@ mod tests {
 
     #[test]
     fn slack_payload_escapes_mrkdwn_control_characters_in_text_people_typed() {
-        let mut hostile = notice(EventKind::Escalated, Audience::Staff);
+        let mut hostile = notice(EventKind::Escalated, Reader::Staff);
         hostile.ticket_subject = "<script>&\"".to_owned();
         hostile.summary = "see <https://evil.example|your bank> & <!channel>".to_owned();
         hostile.holder = Some("R&D <core>".to_owned());
@@ -976,7 +976,7 @@ mod tests {
 
     #[test]
     fn slack_payload_stays_within_slacks_text_limits() {
-        let mut long = notice(EventKind::Breach, Audience::Staff);
+        let mut long = notice(EventKind::Breach, Reader::Staff);
         long.ticket_subject = "S".repeat(400);
         long.summary = "&".repeat(5000);
         let payload = slack_payload(&long);
@@ -994,7 +994,7 @@ mod tests {
 
     #[test]
     fn teams_payload_is_an_adaptive_card_message() {
-        let payload = teams_payload(&notice(EventKind::Escalated, Audience::Staff));
+        let payload = teams_payload(&notice(EventKind::Escalated, Reader::Staff));
         assert_eq!(payload["type"], "message");
         let attachments = payload["attachments"].as_array().expect("attachments");
         assert_eq!(attachments.len(), 1);
@@ -1025,7 +1025,7 @@ mod tests {
 
     #[test]
     fn customer_text_in_a_teams_card_is_never_a_markdown_link() {
-        let mut hostile = notice(EventKind::Mention, Audience::Staff);
+        let mut hostile = notice(EventKind::Mention, Reader::Staff);
         hostile.ticket_subject = "[Reset your password](https://evil.example) **now**".into();
         hostile.summary = "Carla wrote: ![x](https://evil.example/pixel.png) `code`".into();
         let card = &teams_payload(&hostile)["attachments"][0]["content"];
@@ -1043,7 +1043,7 @@ mod tests {
 
     #[test]
     fn teams_payload_leaves_out_unknown_facts_and_an_empty_audience() {
-        let mut bare = notice(EventKind::Reminder, Audience::Staff);
+        let mut bare = notice(EventKind::Reminder, Reader::Staff);
         bare.level = None;
         bare.holder = None;
         bare.recipient_names.clear();
@@ -1063,7 +1063,7 @@ mod tests {
     #[test]
     fn generic_payload_has_the_documented_fields() {
         assert_eq!(
-            generic_payload(&notice(EventKind::CheckpointMissed, Audience::Staff)),
+            generic_payload(&notice(EventKind::CheckpointMissed, Reader::Staff)),
             json!({
                 "id": "tl-d-42-9f3a",
                 "kind": "checkpoint_missed",
@@ -1084,7 +1084,7 @@ mod tests {
 
     #[test]
     fn generic_payload_writes_unknown_level_and_holder_as_null() {
-        let mut bare = notice(EventKind::Created, Audience::Staff);
+        let mut bare = notice(EventKind::Created, Reader::Staff);
         bare.level = None;
         bare.holder = None;
         let payload = generic_payload(&bare);
@@ -1228,7 +1228,7 @@ mod tests {
     /// notice, and the Python and Node.js snippets there were run against them.
     #[test]
     fn the_documented_example_is_what_tierline_sends() {
-        let body = serde_json::to_string(&generic_payload(&notice(EventKind::Escalated, Audience::Staff)))
+        let body = serde_json::to_string(&generic_payload(&notice(EventKind::Escalated, Reader::Staff)))
             .expect("a JSON value serialises");
         assert_eq!(body, DOCUMENTED_BODY);
         assert_eq!(sign(b"whsec_example", 1_741_083_330, body.as_bytes()), DOCUMENTED_HEADER);

@@ -682,7 +682,7 @@ impl fmt::Display for NameRef {
 
 /// The facts about a ticket that conditions look at, gathered by the caller.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TicketFacts {
+pub struct CriterionFacts {
     /// The ticket's current priority.
     pub priority: Priority,
     /// The plan of the customer's organisation, such as `enterprise`.
@@ -706,7 +706,7 @@ pub struct TicketFacts {
 /// Conditions nest deeper than this only by mistake; the limit also bounds recursion.
 const MAX_CONDITION_DEPTH: usize = 16;
 
-/// A condition over [`TicketFacts`]. A leaf with a list holds when any of its values does.
+/// A condition over [`CriterionFacts`]. A leaf with a list holds when any of its values does.
 ///
 /// Serde writes it in the shape of the file: `{"all": [{"category": ["Security"]}]}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -755,7 +755,7 @@ impl Condition {
     }
 
     /// Whether the condition holds for a ticket.
-    pub fn matches(&self, facts: &TicketFacts) -> bool {
+    pub fn matches(&self, facts: &CriterionFacts) -> bool {
         let has_tag = |tag: &String| facts.tags.iter().any(|own| own.eq_ignore_ascii_case(tag));
         match self {
             Condition::All(conditions) => conditions.iter().all(|condition| condition.matches(facts)),
@@ -1540,12 +1540,12 @@ impl Policy {
     }
 
     /// The first criterion, in file order, whose condition holds for the ticket.
-    pub fn first_matching_criterion(&self, facts: &TicketFacts) -> Option<&Criterion> {
+    pub fn first_matching_criterion(&self, facts: &CriterionFacts) -> Option<&Criterion> {
         self.criteria.iter().find(|criterion| criterion.when.matches(facts))
     }
 
     /// The first routing criterion (`route_to`) that holds: where a new ticket goes.
-    pub fn first_matching_route(&self, facts: &TicketFacts) -> Option<&Criterion> {
+    pub fn first_matching_route(&self, facts: &CriterionFacts) -> Option<&Criterion> {
         self.criteria
             .iter()
             .filter(|criterion| matches!(criterion.action, CriterionAction::RouteTo(_)))
@@ -1553,7 +1553,7 @@ impl Policy {
     }
 
     /// The first escalation criterion (`escalate_to_level`) that holds.
-    pub fn first_matching_escalation(&self, facts: &TicketFacts) -> Option<&Criterion> {
+    pub fn first_matching_escalation(&self, facts: &CriterionFacts) -> Option<&Criterion> {
         self.criteria
             .iter()
             .filter(|criterion| matches!(criterion.action, CriterionAction::EscalateToLevel(_)))
@@ -2829,8 +2829,8 @@ mod tests {
         policy(&source).criteria.remove(0).when
     }
 
-    fn facts() -> TicketFacts {
-        TicketFacts {
+    fn facts() -> CriterionFacts {
+        CriterionFacts {
             priority: Priority::Normal,
             plan: "standard".to_string(),
             category: Some("Billing".to_string()),
@@ -3374,7 +3374,7 @@ channels = ["sms"]
 
     #[test]
     fn leaves_about_missing_facts_do_not_hold_and_tags_ignore_case() {
-        let facts = TicketFacts { category: None, tier: None, tags: vec!["VIP".into()], ..facts() };
+        let facts = CriterionFacts { category: None, tier: None, tags: vec!["VIP".into()], ..facts() };
         assert!(!condition(r#"{ category = "Billing" }"#).matches(&facts));
         assert!(condition(r#"{ not = { category = "Billing" } }"#).matches(&facts));
         assert!(!condition(r#"{ tier = "L1 Service Desk" }"#).matches(&facts));
@@ -3422,7 +3422,7 @@ channels = ["sms"]
     #[test]
     fn the_first_matching_criterion_wins() {
         let example = example();
-        let security = TicketFacts {
+        let security = CriterionFacts {
             priority: Priority::Urgent,
             category: Some("Security".into()),
             tier: None,
@@ -3434,17 +3434,17 @@ channels = ["sms"]
         assert_eq!(criterion.action, CriterionAction::RouteTo("Security".into()));
 
         // Billing comes before the VIP escalation for the same ticket.
-        let billing_vip = TicketFacts { category: Some("Billing".into()), ..facts() };
+        let billing_vip = CriterionFacts { category: Some("Billing".into()), ..facts() };
         let criterion = example.first_matching_criterion(&billing_vip).expect("the billing rule");
         assert_eq!(criterion.action, CriterionAction::RouteTo("Billing & Accounts".into()));
         assert_eq!(example.first_matching_escalation(&billing_vip), None);
 
-        let old_urgent = TicketFacts { priority: Priority::Urgent, age_hours: 30, category: None, ..facts() };
+        let old_urgent = CriterionFacts { priority: Priority::Urgent, age_hours: 30, category: None, ..facts() };
         let criterion = example.first_matching_criterion(&old_urgent).expect("the age rule");
         assert_eq!(criterion.action, CriterionAction::EscalateToLevel(3));
         assert_eq!(example.first_matching_route(&old_urgent), None);
 
-        let quiet = TicketFacts { category: None, tags: vec![], ..facts() };
+        let quiet = CriterionFacts { category: None, tags: vec![], ..facts() };
         assert_eq!(example.first_matching_criterion(&quiet), None);
     }
 
@@ -3807,7 +3807,7 @@ channels = ["in_app"]
             })
         }
 
-        fn facts() -> impl Strategy<Value = TicketFacts> {
+        fn facts() -> impl Strategy<Value = CriterionFacts> {
             (
                 proptest::sample::select(Priority::ALL),
                 proptest::sample::select(&["standard", "premium", "enterprise"][..]),
@@ -3819,7 +3819,7 @@ channels = ["in_app"]
             )
                 .prop_map(
                     |(priority, plan, category, tags, channel, (reopened, unanswered, age), tier)| {
-                        TicketFacts {
+                        CriterionFacts {
                             priority,
                             plan: plan.to_string(),
                             category: category.map(str::to_string),

@@ -63,11 +63,10 @@ use super::policy::{BreachAction, EventKind, NotificationChannel, NotificationRu
 use super::ticket::Priority;
 
 /// What the dispatcher knows about the ticket when the thing happened.
-///
-/// Not to be confused with [`policy::TicketFacts`](super::policy::TicketFacts), what criteria
-/// look at: this one is about who holds the ticket and who follows it.
+/// (Criteria look at [`policy::CriterionFacts`](super::policy::CriterionFacts); this is about
+/// who holds the ticket and who follows it.)
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TicketFacts {
+pub struct TicketSnapshot {
     pub ticket_id: i64,
     /// For the message; not used to decide anything.
     pub subject: String,
@@ -94,7 +93,7 @@ pub struct TicketFacts {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Occurrence {
     pub kind: EventKind,
-    pub ticket: TicketFacts,
+    pub ticket: TicketSnapshot,
     /// The people mentioned, for `mentioned` recipients (see [`mentions`]).
     pub mentioned_ids: Vec<i64>,
     /// Who a breach action asks to tell beyond the rules, from the engine's intent.
@@ -107,7 +106,7 @@ pub struct Occurrence {
 
 /// A person who may be told, with what noise control needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Person {
+pub struct Contact {
     pub id: i64,
     /// How chat messages name them.
     pub display_name: String,
@@ -127,7 +126,7 @@ pub struct Person {
 #[derive(Clone, Copy, Debug)]
 pub struct Audience<'a> {
     /// People not listed here are never told: whether they are active cannot be known.
-    pub people: &'a [Person],
+    pub people: &'a [Contact],
     pub tiers: &'a [Tier],
     pub groups: &'a [Group],
 }
@@ -223,7 +222,7 @@ pub fn is_suppressed_by_acknowledgement(
 /// `@sam.patel.` at the end of a sentence still mentions sam.patel. Two people with the same
 /// handle (the same local part at different domains) are both mentioned: telling one too many
 /// beats guessing.
-pub fn mentions(body: &str, people: &[Person], groups: &[Group]) -> Vec<i64> {
+pub fn mentions(body: &str, people: &[Contact], groups: &[Group]) -> Vec<i64> {
     let mut mentioned = BTreeSet::new();
     for written in mentioned_handles(body) {
         let trimmed = written.trim_end_matches(|character: char| !character.is_alphanumeric());
@@ -238,8 +237,8 @@ pub fn mentions(body: &str, people: &[Person], groups: &[Group]) -> Vec<i64> {
 }
 
 /// The active people a handle names: people by [`handle`], members of groups by [`group_handle`].
-fn handle_owners(candidate: &str, people: &[Person], groups: &[Group]) -> Vec<i64> {
-    let mentionable = |person: &Person| person.active && person.role.is_staff();
+fn handle_owners(candidate: &str, people: &[Contact], groups: &[Group]) -> Vec<i64> {
+    let mentionable = |person: &Contact| person.active && person.role.is_staff();
     let active = |id: i64| people.iter().any(|person| person.id == id && mentionable(person));
     let by_person = people.iter().filter(|person| mentionable(person) && handle(&person.email) == candidate);
     let by_group = groups
@@ -282,7 +281,7 @@ pub fn group_handle(group_name: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 
 /// Whether `rule` applies to an occurrence of `kind` about `ticket`.
-fn rule_applies(rule: &NotificationRule, kind: EventKind, ticket: &TicketFacts) -> bool {
+fn rule_applies(rule: &NotificationRule, kind: EventKind, ticket: &TicketSnapshot) -> bool {
     rule.events.contains(&kind)
         && (rule.priorities.is_empty() || rule.priorities.contains(&ticket.priority))
         && (rule.plans.is_empty()
@@ -299,7 +298,7 @@ fn rule_applies(rule: &NotificationRule, kind: EventKind, ticket: &TicketFacts) 
 /// Someone a recipient word resolved to.
 #[derive(Clone, Debug)]
 enum Target<'a> {
-    Person(&'a Person),
+    Person(&'a Contact),
     Address(String),
 }
 
@@ -311,7 +310,7 @@ struct Resolver<'o, 'a> {
 
 impl<'a> Resolver<'_, 'a> {
     /// The person with this id if they are known and active, whoever caused the occurrence.
-    fn active_person(&self, id: i64) -> Option<&'a Person> {
+    fn active_person(&self, id: i64) -> Option<&'a Contact> {
         self.audience.people.iter().find(|person| person.id == id && person.active)
     }
 
@@ -320,7 +319,7 @@ impl<'a> Resolver<'_, 'a> {
         ids.into_iter()
             .filter(|id| Some(*id) != self.occurrence.actor_id)
             .filter_map(|id| self.active_person(id))
-            .map(Target::Person)
+            .map(Target::Contact)
             .collect()
     }
 
@@ -483,7 +482,7 @@ impl Plan {
 
     /// A fixed address that is also the e-mail of a person being e-mailed would get the same
     /// message twice; it becomes that person's e-mail, urgent if either was.
-    fn merge_addresses_into_people<'p>(&mut self, person: impl Fn(i64) -> Option<&'p Person>) {
+    fn merge_addresses_into_people<'p>(&mut self, person: impl Fn(i64) -> Option<&'p Contact>) {
         let email = channel_key(&NotificationChannel::Email);
         let mut owners: BTreeMap<String, i64> = BTreeMap::new();
         for (channel, destination) in self.drafts.keys() {
@@ -513,7 +512,7 @@ impl Plan {
 }
 
 /// When a non-urgent e-mail to `person` may go, and whether it is part of a digest.
-fn hold(person: &Person, at: DateTime<Utc>) -> (DateTime<Utc>, bool) {
+fn hold(person: &Contact, at: DateTime<Utc>) -> (DateTime<Utc>, bool) {
     let quiet_until = quiet_hours_end(person.calendar.as_ref(), at);
     match person.digest_every.filter(|every| every.num_milliseconds() > 0) {
         Some(every) => (digest_window_end(quiet_until, every), true),
@@ -596,8 +595,8 @@ fri = ["09:00-17:00"]
         utc(2026, 3, 9, 10, 0, 0)
     }
 
-    fn person(id: i64, name: &str, role: Role) -> Person {
-        Person {
+    fn person(id: i64, name: &str, role: Role) -> Contact {
+        Contact {
             id,
             display_name: name.to_string(),
             email: format!("{}@example.com", name.to_lowercase().replace(' ', ".")),
@@ -609,8 +608,8 @@ fri = ["09:00-17:00"]
     }
 
     /// The people of the tests. Ina (9) is inactive in group 10; Max (6) is an inactive manager.
-    fn people() -> Vec<Person> {
-        let inactive = |mut person: Person| {
+    fn people() -> Vec<Contact> {
+        let inactive = |mut person: Contact| {
             person.active = false;
             person
         };
@@ -657,8 +656,8 @@ fri = ["09:00-17:00"]
     }
 
     /// A normal-priority Billing ticket at level 1, held by group 10 of tier 1 and assigned to Ada.
-    fn ticket() -> TicketFacts {
-        TicketFacts {
+    fn ticket() -> TicketSnapshot {
+        TicketSnapshot {
             ticket_id: 42,
             subject: "Invoice is wrong".to_string(),
             priority: Priority::Normal,
@@ -702,7 +701,7 @@ fri = ["09:00-17:00"]
         }
     }
 
-    fn plan(occurrence: &Occurrence, rules: &[NotificationRule], people: &[Person]) -> Vec<PlannedDelivery> {
+    fn plan(occurrence: &Occurrence, rules: &[NotificationRule], people: &[Contact]) -> Vec<PlannedDelivery> {
         let (tiers, groups) = (tiers(), groups());
         plan_deliveries(occurrence, rules, &Audience { people, tiers: &tiers, groups: &groups })
     }
@@ -738,7 +737,7 @@ fri = ["09:00-17:00"]
 
     #[test]
     fn a_rule_applies_only_when_the_event_and_every_filter_match() {
-        type Case = (&'static str, fn(&mut NotificationRule), fn(&mut TicketFacts), bool);
+        type Case = (&'static str, fn(&mut NotificationRule), fn(&mut TicketSnapshot), bool);
         #[rustfmt::skip]
         let cases: &[Case] = &[
             ("no filters",                    |_| {},                                                        |_| {},                                                true),
@@ -791,7 +790,7 @@ fri = ["09:00-17:00"]
 
     #[test]
     fn each_recipient_resolves_to_the_active_people_it_names() {
-        type Case = (&'static str, &'static str, fn(&mut Occurrence), fn(&mut Vec<Person>), &'static [i64]);
+        type Case = (&'static str, &'static str, fn(&mut Occurrence), fn(&mut Vec<Contact>), &'static [i64]);
         #[rustfmt::skip]
         let cases: &[Case] = &[
             ("the assignee",                         "assignee",  |_| {}, |_| {}, &[1]),
@@ -1277,7 +1276,7 @@ fri = ["09:00-17:00"]
         }
 
         /// The test people, each possibly inactive, with or without calendar and digest.
-        fn audience_people() -> impl Strategy<Value = Vec<Person>> {
+        fn audience_people() -> impl Strategy<Value = Vec<Contact>> {
             let count = people().len();
             prop::collection::vec((any::<bool>(), calendars(), digests()), count).prop_map(|settings| {
                 people()

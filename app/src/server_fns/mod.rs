@@ -3,10 +3,7 @@
 //! one is a public HTTP endpoint whatever the UI shows.
 
 pub mod admin;
-pub mod error;
 pub mod notifications;
 pub mod policies;
 pub mod session;
 pub mod tickets;
-
-pub use error::AppError;

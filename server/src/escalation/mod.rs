@@ -12,7 +12,7 @@ use app::domain::escalation::{decide, EngineContext};
 use app::domain::routing::AgentInfo;
 use app::domain::ticket::Assignment;
 use app::domain::EventData;
-use app::ssr::store::engine::Decided;
+use app::ssr::store::escalation::Decided;
 use app::ssr::store::policies::Rules;
 use app::ssr::store::tickets::WriteError;
 use app::ssr::Store;
@@ -44,7 +44,7 @@ pub struct TickReport {
 }
 
 /// What every decision of a tick reads besides the ticket: loaded once per tick.
-pub struct Organisation {
+pub struct TickInputs {
     rules: Rules,
     directory: Directory,
     /// Staff as routing sees them; their load grows as the tick assigns tickets.
@@ -58,7 +58,7 @@ impl Engine {
     }
 
     /// The policy in force and the directory, or `None` while no policy has been saved.
-    pub async fn organisation(&self) -> Result<Option<Organisation>, WriteError> {
+    pub async fn tick_inputs(&self) -> Result<Option<TickInputs>, WriteError> {
         let Some(rules) = self.store.rules().await? else {
             return Ok(None);
         };
@@ -69,7 +69,7 @@ impl Engine {
             .into_iter()
             .map(|organisation| (organisation.id, organisation.plan))
             .collect();
-        Ok(Some(Organisation {
+        Ok(Some(TickInputs {
             rules,
             directory: self.store.directory().await?,
             agents: self.store.routing_agents().await?,
@@ -81,7 +81,7 @@ impl Engine {
     /// Nothing is written.
     pub async fn decide(
         &self,
-        organisation: &mut Organisation,
+        inputs: &mut TickInputs,
         ids: &[i64],
         now: DateTime<Utc>,
     ) -> Result<Vec<Decided>, WriteError> {
@@ -91,17 +91,17 @@ impl Engine {
         for (ticket, events) in self.store.tickets_with_logs(ids).await? {
             let fired = fired.remove(&ticket.id).unwrap_or_default();
             let context = EngineContext {
-                policy: &organisation.rules.policy,
-                calendars: &organisation.rules.calendars,
-                directory: &organisation.directory,
-                agents: &organisation.agents,
-                plan: organisation.plans.get(&ticket.organisation_id).map(String::as_str).unwrap_or(""),
+                policy: &inputs.rules.policy,
+                calendars: &inputs.rules.calendars,
+                directory: &inputs.directory,
+                agents: &inputs.agents,
+                plan: inputs.plans.get(&ticket.organisation_id).map(String::as_str).unwrap_or(""),
             };
             let decision = decide(&context, &ticket, &events, &fired, now);
             // Later tickets of this tick see the load the earlier ones added.
             for data in decision.batches.iter().flat_map(|(_, events)| events) {
                 if let EventData::Escalated { to: Assignment { assignee_id: Some(agent), .. }, .. } = data {
-                    if let Some(info) = organisation.agents.get_mut(agent) {
+                    if let Some(info) = inputs.agents.get_mut(agent) {
                         info.open_tickets += 1;
                     }
                 }
@@ -119,13 +119,13 @@ impl Engine {
     /// Handles every ticket due at `now`.
     pub async fn tick(&self, now: DateTime<Utc>) -> Result<TickReport, WriteError> {
         let mut report = TickReport::default();
-        let Some(mut organisation) = self.organisation().await? else {
+        let Some(mut inputs) = self.tick_inputs().await? else {
             return Ok(TickReport { without_policy: true, ..report });
         };
         loop {
             let due = self.store.due_tickets(now, BATCH).await?;
             let full_batch = due.len() as i64 == BATCH;
-            let decided = self.decide(&mut organisation, &due, now).await?;
+            let decided = self.decide(&mut inputs, &due, now).await?;
             for chunk in decided.chunks(COMMIT_BATCH) {
                 let outcomes = self.store.apply_decisions(chunk, now).await?;
                 for (item, applied) in chunk.iter().zip(outcomes) {

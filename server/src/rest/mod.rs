@@ -3,7 +3,7 @@
 //! created; a token acts with its creator's rights. The OpenAPI document at
 //! `/api/v1/openapi.json` is generated from these handlers and their types.
 
-use app::api::AppError;
+use app::error::AppError;
 use app::domain::queue::{parse_page, parse_statuses, TicketFilter, TicketSort};
 use app::domain::ticket::{self, NewTicketInput};
 use app::domain::{Channel, EventData, FieldErrors, Role, UserSummary, Visibility};
