@@ -2,9 +2,9 @@
 
 use leptos::prelude::*;
 
-use crate::server_fns::session::{me, Login, Logout};
-use crate::error::AppError;
 use crate::domain::UserSummary;
+use crate::error::AppError;
+use crate::server_fns::session::{me, Login, Logout};
 
 /// The signed-in person and the actions that change who that is.
 #[derive(Clone, Copy)]

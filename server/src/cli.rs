@@ -220,12 +220,16 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let lease = chrono::Duration::seconds(settings.delivery_lease_seconds.max(1) as i64);
     let workers = vec![
         tokio::spawn(
-            crate::escalation::Engine::new(state.store.clone()).run(state.store.engine_wake(), stops[0].clone()),
+            crate::escalation::Engine::new(state.store.clone())
+                .run(state.store.engine_wake(), stops[0].clone()),
         ),
         tokio::spawn(
-            crate::notifications::Notifier::new(state.store.clone(), &settings.public_url).run(stops[1].clone()),
+            crate::notifications::Notifier::new(state.store.clone(), &settings.public_url)
+                .run(stops[1].clone()),
         ),
-        tokio::spawn(crate::notifications::Sender::new(state.store.clone(), channels, lease).run(stops[2].clone())),
+        tokio::spawn(
+            crate::notifications::Sender::new(state.store.clone(), channels, lease).run(stops[2].clone()),
+        ),
         tokio::spawn(state.store.clone().listen_for_changes(settings.database_url.clone())),
     ];
     let listener =

@@ -65,7 +65,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/live", get(crate::live::live))
         .route("/metrics", get(crate::metrics::metrics))
-        .merge(crate::server_fns::router())
+        .merge(crate::rest::router())
         .leptos_routes_with_context(
             &state,
             routes,

@@ -32,7 +32,7 @@ use super::clock::{
 };
 use super::directory::Directory;
 use super::ladder::{place_on_ladder, LadderPlace};
-use super::policy::{BreachAction, CriterionAction, EventKind, Policy, CriterionFacts};
+use super::policy::{BreachAction, CriterionAction, CriterionFacts, EventKind, Policy};
 use super::routing::{place, AgentInfo};
 use super::ticket::{Assignment, EventData, Priority, Ticket, TicketEvent};
 

@@ -57,6 +57,7 @@ pub mod calendar;
 pub mod clock;
 pub mod delivery;
 pub mod directory;
+pub mod document;
 pub mod escalation;
 pub mod ladder;
 pub mod notify;

@@ -752,9 +752,7 @@ impl Ticket {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{
-        assignment, demo_directory, handoff, policy_from_toml, DemoIds, EventLog,
-    };
+    use crate::test_support::{assignment, demo_directory, handoff, policy_from_toml, DemoIds, EventLog};
     use chrono::TimeZone;
 
     fn ladder_policy() -> super::super::policy::Policy {

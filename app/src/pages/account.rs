@@ -5,8 +5,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::server_fns::session::{ChangePassword, ForgotPassword, ResetPassword, PASSWORD_RESET_MINUTES};
 use crate::components::errors::{action_error, done_notice, field_error};
+use crate::server_fns::session::{ChangePassword, ForgotPassword, ResetPassword, PASSWORD_RESET_MINUTES};
 
 #[component]
 pub fn AccountPage() -> impl IntoView {

@@ -4,12 +4,12 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::components::errors::{all_errors, done_notice, ErrorPanel};
+use crate::domain::Role;
 use crate::server_fns::admin::{
     load_admin_overview, AdminOverview, CreateApiToken, CreateCategory, CreatePerson, RevokeApiToken,
     SaveCalendar, SaveGroup, SaveOrganisation, SaveTier, SetCategoryActive, SetPersonPassword, UpdatePerson,
 };
-use crate::components::errors::{all_errors, done_notice, ErrorPanel};
-use crate::domain::Role;
 
 #[component]
 pub fn AdminPage() -> impl IntoView {

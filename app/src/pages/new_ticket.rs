@@ -3,10 +3,10 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::server_fns::admin::list_customers;
-use crate::server_fns::tickets::{ticket_directory, CreateTicket};
 use crate::components::errors::{action_error, field_error};
 use crate::domain::Priority;
+use crate::server_fns::admin::list_customers;
+use crate::server_fns::tickets::{ticket_directory, CreateTicket};
 
 #[component]
 pub fn NewTicketPage(staff: bool) -> impl IntoView {

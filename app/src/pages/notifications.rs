@@ -5,12 +5,12 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-use crate::server_fns::notifications::{
-    delivery_log, notification_centre, MarkRead, NotificationList, RetryDelivery, SaveDigest,
-};
 use crate::components::errors::{action_error, field_error, ErrorPanel};
 use crate::domain::delivery::{DeliveryStatus, DeliveryView, Notification};
 use crate::providers::use_live_updates;
+use crate::server_fns::notifications::{
+    delivery_log, notification_centre, MarkRead, NotificationList, RetryDelivery, SaveDigest,
+};
 
 #[component]
 pub fn NotificationsPage() -> impl IntoView {

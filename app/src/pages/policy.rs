@@ -6,8 +6,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::server_fns::policies::{load_policy_page, SavePolicy};
 use crate::components::errors::{all_errors, ErrorPanel};
+use crate::server_fns::policies::{load_policy_page, SavePolicy};
 
 #[component]
 pub fn PolicyPage() -> impl IntoView {

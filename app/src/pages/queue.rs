@@ -6,12 +6,12 @@ use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
-use crate::server_fns::tickets::{list_tickets, ticket_directory, TicketQuery, PAGE_SIZE};
 use crate::components::errors::ErrorPanel;
 use crate::components::ticket_table::TicketTable;
 use crate::domain::queue::TicketSort;
 use crate::domain::{Priority, TicketStatus};
 use crate::providers::use_live_updates;
+use crate::server_fns::tickets::{list_tickets, ticket_directory, TicketQuery, PAGE_SIZE};
 
 fn query_from_url() -> Memo<TicketQuery> {
     let params = use_query_map();

@@ -5,11 +5,6 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::server_fns::tickets::{
-    load_ticket, AcknowledgeEscalation, CustomerTicketDetail, EscalateTicket, PostMessage, ReopenTicket,
-    TicketDetail, UpdateTicket, ViewedTicket, WatchTicket,
-};
-use crate::error::AppError;
 use crate::components::errors::{action_error, field_error, ErrorPanel};
 use crate::components::ticket_table::{PriorityBadge, StatusBadge};
 use crate::domain::calendar::SegmentKind;
@@ -18,7 +13,12 @@ use crate::domain::directory::Directory;
 use crate::domain::queue::{CustomerTicket, TimelineEntry};
 use crate::domain::ticket::{Assignment, Handoff};
 use crate::domain::{Channel, EventData, Priority, TicketStatus, Visibility};
+use crate::error::AppError;
 use crate::providers::use_live_updates;
+use crate::server_fns::tickets::{
+    load_ticket, AcknowledgeEscalation, CustomerTicketDetail, EscalateTicket, PostMessage, ReopenTicket,
+    TicketDetail, UpdateTicket, ViewedTicket, WatchTicket,
+};
 
 #[component]
 pub fn TicketPage() -> impl IntoView {

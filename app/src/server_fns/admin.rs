@@ -5,10 +5,10 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
 use crate::domain::account::ApiToken;
 use crate::domain::directory::{CalendarRecord, Category, Group, Organisation, Tier};
 use crate::domain::UserSummary;
+use crate::error::AppError;
 
 /// A person as the admin pages list them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -418,8 +418,8 @@ pub async fn revoke_api_token(token_id: i64) -> Result<(), AppError> {
 
 #[cfg(feature = "ssr")]
 mod server {
-    use crate::error::AppError;
     use crate::domain::FieldErrors;
+    use crate::error::AppError;
     use crate::ssr::store::{StoreError, StoreResult};
     use crate::ssr::Store;
 

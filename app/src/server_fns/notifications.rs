@@ -4,8 +4,8 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
 use crate::domain::delivery::{DeliveryStatus, DeliveryView, Notification};
+use crate::error::AppError;
 
 /// The signed-in person's notification centre.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

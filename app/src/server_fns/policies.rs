@@ -4,8 +4,8 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
 use crate::domain::policy_version::PolicyVersion;
+use crate::error::AppError;
 
 /// The policy page: the versions, the one shown with its readable rendering, and what changed
 /// from the version before it.

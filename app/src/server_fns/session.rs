@@ -2,8 +2,8 @@
 
 use leptos::prelude::*;
 
-use crate::error::AppError;
 use crate::domain::UserSummary;
+use crate::error::AppError;
 
 /// Signs in with e-mail and password. Anyone may call it; attempts are rate-limited per client
 /// address and per account. On success it sets the session cookie and redirects to `next` (a

@@ -6,10 +6,10 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
 use crate::domain::directory::Directory;
 use crate::domain::queue::{CustomerTicket, ListedTickets, TimelineEntry};
 use crate::domain::{Ticket, UserSummary};
+use crate::error::AppError;
 
 /// A ticket list request as it comes from the URL of the queue or the portal. Every field is
 /// text so that a hand-edited URL gets a clear error instead of a parse failure.

@@ -14,8 +14,8 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use super::{app_state, now};
-use crate::error::AppError;
 use crate::domain::UserSummary;
+use crate::error::AppError;
 
 pub const SESSION_COOKIE: &str = "tierline_session";
 pub const SESSION_DAYS: i64 = 14;

@@ -11,8 +11,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
-use crate::error::AppError;
 use crate::domain::UserSummary;
+use crate::error::AppError;
 pub use store::Store;
 
 /// What every request handler and server function can reach. Provided to server functions as

@@ -12,8 +12,8 @@
 //! sent again once its lease runs out — with the same idempotency key, so a receiver can tell.
 
 pub mod channels;
+mod delivery_worker;
 pub mod render;
-mod delivery;
 
 use std::collections::HashMap;
 
@@ -21,14 +21,14 @@ use app::domain::calendar::Calendar;
 use app::domain::delivery::{self, event_kind_of};
 use app::domain::directory::{Group, Tier};
 use app::domain::escalation::NotificationIntent;
-use app::domain::notify::{self, Audience, Destination, Occurrence, Contact, TicketSnapshot};
+use app::domain::notify::{self, Audience, Contact, Destination, Occurrence, TicketSnapshot};
 use app::domain::policy::{EventKind, NotificationChannel, NotificationRule};
 use app::domain::{EventData, Role, Ticket, TicketEvent};
 use app::ssr::store::notifications::{NewDelivery, OutboxRow};
 use app::ssr::store::StoreResult;
 use app::ssr::Store;
 use chrono::{DateTime, Utc};
-pub use delivery::Sender;
+pub use delivery_worker::Sender;
 
 /// Sends password reset links through the SMTP channel the notifications use.
 pub struct AccountMailer {
@@ -185,7 +185,7 @@ impl Notifier {
                 let channel = planned.channel.as_text();
                 let notice = Notice {
                     kind: occurrence.kind,
-                    audience: match person {
+                    reader: match person {
                         Some(person) if person.role == Role::Customer => render::Reader::Customer,
                         _ => render::Reader::Staff,
                     },
@@ -403,7 +403,7 @@ fn excerpt(text: &str) -> String {
 /// The title and body of an in-app notification.
 fn in_app_text(notice: &Notice) -> (String, String) {
     let title = format!("{}: #{} {}", notice.kind.label(), notice.ticket_id, notice.ticket_subject);
-    let body = match notice.audience {
+    let body = match notice.reader {
         render::Reader::Staff => notice.summary.clone(),
         render::Reader::Customer => render::email(notice).subject,
     };

@@ -3,10 +3,10 @@
 //! created; a token acts with its creator's rights. The OpenAPI document at
 //! `/api/v1/openapi.json` is generated from these handlers and their types.
 
-use app::error::AppError;
 use app::domain::queue::{parse_page, parse_statuses, TicketFilter, TicketSort};
 use app::domain::ticket::{self, NewTicketInput};
 use app::domain::{Channel, EventData, FieldErrors, Role, UserSummary, Visibility};
+use app::error::AppError;
 use app::ssr::store::tickets::WriteError;
 use app::ssr::AppState;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};

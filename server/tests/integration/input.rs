@@ -2,8 +2,8 @@
 //! server function cannot decode, REST requests axum cannot read, page numbers out of bounds,
 //! and admin changes to things that do not exist.
 
-use app::error::AppError;
 use app::domain::Role;
+use app::error::AppError;
 use http::{header, Request, StatusCode};
 use serde_json::json;
 

@@ -14,14 +14,23 @@ fn the_domain_crate_depends_only_on_data_and_text_libraries() {
     for section in ["dependencies", "build-dependencies"] {
         let Some(dependencies) = manifest.get(section).and_then(toml::Value::as_table) else { continue };
         for name in dependencies.keys() {
-            assert!(ALLOWED.contains(&name.as_str()), "app/domain depends on {name}; the core must stay pure");
+            assert!(
+                ALLOWED.contains(&name.as_str()),
+                "app/domain depends on {name}; the core must stay pure"
+            );
         }
     }
     let target_specific = manifest.get("target").and_then(toml::Value::as_table);
-    assert!(target_specific.is_none_or(|targets| targets.is_empty()), "app/domain has target-specific dependencies");
+    assert!(
+        target_specific.is_none_or(|targets| targets.is_empty()),
+        "app/domain has target-specific dependencies"
+    );
     let dependencies = manifest["dependencies"].as_table().expect("[dependencies]");
     assert!(dependencies.contains_key("chrono"), "the core keeps its time library");
-    let chrono_features = dependencies["chrono"].get("features").and_then(toml::Value::as_array).expect("chrono lists features");
+    let chrono_features = dependencies["chrono"]
+        .get("features")
+        .and_then(toml::Value::as_array)
+        .expect("chrono lists features");
     assert!(
         !chrono_features.iter().any(|feature| feature.as_str() == Some("clock")),
         "chrono's clock feature would let the core read the current time"

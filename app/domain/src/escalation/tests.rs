@@ -10,9 +10,7 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::directory::Tier;
-use crate::test_support::{
-    assignment, calendars, demo_directory, policy_from_toml, utc, DemoIds, EventLog,
-};
+use crate::test_support::{assignment, calendars, demo_directory, policy_from_toml, utc, DemoIds, EventLog};
 use crate::ticket::TicketStatus;
 
 /// Targets and a three-level ladder: L1 holds a ticket 2 business hours (reminded at half), L2 4,
@@ -463,12 +461,7 @@ fn logs() -> impl Strategy<Value = EventLog> {
                         deescalation_reason: Some("Workaround in place".into()),
                         ..Default::default()
                     };
-                    match crate::ticket::change(
-                        &log.ticket,
-                        crate::Role::Agent,
-                        &ladder,
-                        &back,
-                    ) {
+                    match crate::ticket::change(&log.ticket, crate::Role::Agent, &ladder, &back) {
                         Ok(events) if matches!(events[..], [EventData::Deescalated { .. }]) => {
                             events[0].clone()
                         }
