@@ -104,9 +104,9 @@ impl From<FieldErrors> for AppError {
     }
 }
 
-impl From<crate::domain::ticket::CommandError> for AppError {
-    fn from(error: crate::domain::ticket::CommandError) -> Self {
-        use crate::domain::ticket::CommandError;
+impl From<crate::domain::commands::CommandError> for AppError {
+    fn from(error: crate::domain::commands::CommandError) -> Self {
+        use crate::domain::commands::CommandError;
         match error {
             CommandError::Invalid(errors) => AppError::Invalid(errors),
             CommandError::StaffOnly => AppError::Forbidden,

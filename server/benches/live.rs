@@ -28,7 +28,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use app::domain::ticket::{self, NewTicket};
+use app::domain::commands::{self, NewTicket};
 use app::domain::{Channel, Priority, UserSummary, Visibility};
 use app::ssr::auth::SESSION_COOKIE;
 use app::ssr::Store;
@@ -332,7 +332,7 @@ fn demo_customer(users: &[app::ssr::store::accounts::UserRecord]) -> UserSummary
 }
 
 async fn open_ticket(store: &Store, customer: &UserSummary, subject: &str) -> i64 {
-    let created = ticket::open(
+    let created = commands::open(
         &NewTicket {
             subject: subject.into(),
             description: "The nightly export fails with a timeout.".into(),
@@ -354,7 +354,7 @@ async fn open_ticket(store: &Store, customer: &UserSummary, subject: &str) -> i6
 async fn note(store: &Store, ticket_id: i64, author: &UserSummary, body: &str) -> Vec<i64> {
     store
         .append(ticket_id, author, None, Utc::now(), |t| {
-            ticket::write_message(t, author.role, Visibility::Internal, body)
+            commands::write_message(t, author.role, Visibility::Internal, body)
         })
         .await
         .expect("note appended")

@@ -2,9 +2,10 @@
 //! plans and a few dozen tickets with believable timelines. Loaded on first start into an empty
 //! database (and by `tierline demo load`), so the product can be tried at once.
 
+use app::domain::commands::{self, NewTicket, TicketChanges};
 use app::domain::directory::{Group, Tier};
 use app::domain::ladder::LadderContext;
-use app::domain::ticket::{self, Assignment, Handoff, NewTicket, TicketChanges};
+use app::domain::ticket::{Assignment, Handoff};
 use app::domain::{Channel, Priority, Role, TicketStatus, UserSummary, Visibility};
 use app::ssr::store::accounts::NewUser;
 use app::ssr::Store;
@@ -426,7 +427,7 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> anyhow::Result<Vec<Login
         let organisation_id = customer.organisation_id.expect("customers have an organisation");
         let mut at = now - Duration::hours(240 - (index as i64) * 6);
         let subject = if index < SUBJECTS.len() { subject.to_string() } else { format!("{subject} (again)") };
-        let created = ticket::open(
+        let created = commands::open(
             &NewTicket {
                 subject,
                 description: description.into(),
@@ -452,7 +453,7 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> anyhow::Result<Vec<Login
         let triage = agent("sam.agent@tierline.example");
         store
             .append(ticket_id, &triage, None, at, |t| {
-                ticket::change(
+                commands::change(
                     t,
                     triage.role,
                     &ladder,
@@ -467,7 +468,7 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> anyhow::Result<Vec<Login
         at += Duration::minutes(12);
         store
             .append(ticket_id, &triage, None, at, |t| {
-                ticket::write_message(
+                commands::write_message(
                     t,
                     triage.role,
                     Visibility::Public,
@@ -478,7 +479,7 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> anyhow::Result<Vec<Login
         if tier != l1 {
             at += Duration::hours(2);
             store
-                .append(ticket_id, &triage, None, at, |t| ticket::write_message(t, triage.role, Visibility::Internal, "Reproduced; this needs a specialist. Customer impact confirmed, logs attached to the previous reply."))
+                .append(ticket_id, &triage, None, at, |t| commands::write_message(t, triage.role, Visibility::Internal, "Reproduced; this needs a specialist. Customer impact confirmed, logs attached to the previous reply."))
                 .await?;
             let assignment =
                 Assignment { tier_id: Some(tier), group_id: Some(group_id), assignee_id: Some(worker.id) };
@@ -490,14 +491,14 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> anyhow::Result<Vec<Login
             };
             store
                 .append(ticket_id, &triage, None, at, |t| {
-                    ticket::escalate(t, triage.role, &ladder, assignment, &handoff)
+                    commands::escalate(t, triage.role, &ladder, assignment, &handoff)
                 })
                 .await?;
         }
         at += Duration::hours(1);
         store
             .append(ticket_id, customer, None, at, |t| {
-                ticket::write_message(
+                commands::write_message(
                     t,
                     Role::Customer,
                     Visibility::Public,
@@ -516,13 +517,13 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> anyhow::Result<Vec<Login
         };
         store
             .append(ticket_id, &worker, None, at, |t| {
-                ticket::write_message(t, worker.role, Visibility::Public, reply)
+                commands::write_message(t, worker.role, Visibility::Public, reply)
             })
             .await?;
         let status = if ending == TicketStatus::Closed { TicketStatus::Resolved } else { ending };
         store
             .append(ticket_id, &worker, None, at, |t| {
-                ticket::change(
+                commands::change(
                     t,
                     worker.role,
                     &ladder,
@@ -534,7 +535,7 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> anyhow::Result<Vec<Login
             at += Duration::hours(24);
             store
                 .append(ticket_id, &worker, None, at, |t| {
-                    ticket::change(
+                    commands::change(
                         t,
                         worker.role,
                         &ladder,

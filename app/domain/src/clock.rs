@@ -77,22 +77,11 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::calendar::{Calendar, Pause, Segment};
-use super::ticket::{Assignment, EventData, TicketEvent, TicketStatus};
+use crate::calendar::{Calendar, Pause, Segment};
+use crate::ticket::{Assignment, EventData, TicketEvent, TicketStatus};
 
-named_enum! {
-    /// The kinds of SLA clock, in the order clocks are listed.
-    ClockKind {
-        /// From creation to the first public reply.
-        FirstResponse => "first_response", "First response",
-        /// From the oldest unanswered customer message to the next public reply.
-        NextResponse => "next_response", "Next response",
-        /// From creation or a reopening to resolution.
-        Resolution => "resolution", "Resolution",
-        /// How long one tier holds the ticket.
-        TierBudget => "tier_budget", "Tier budget",
-    }
-}
+/// The kinds of SLA clock are named by the ticket's events, so they live with them.
+pub use crate::ticket::ClockKind;
 
 impl ClockKind {
     /// The position in [`ClockKind::ALL`], for per-kind tables.

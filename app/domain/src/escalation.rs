@@ -31,10 +31,10 @@ use super::clock::{
     TierBudgetTargets,
 };
 use super::directory::Directory;
-use super::ladder::{place_on_ladder, LadderPlace};
+use super::ladder::{holder_assignment, place_on_ladder, LadderPlace};
 use super::policy::{BreachAction, CriterionAction, CriterionFacts, EventKind, Policy};
 use super::routing::{place, AgentInfo};
-use super::ticket::{Assignment, EventData, Priority, Ticket, TicketEvent};
+use super::ticket::{EventData, Priority, Ticket, TicketEvent};
 
 /// One threshold of one clock cycle.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -624,18 +624,6 @@ pub fn facts(
         tier: context.directory.tier_name(ticket.assignment.tier_id).map(str::to_string),
         age_hours: (now - ticket.created_at).num_hours(),
     }
-}
-
-/// Where a ladder holder (a tier or a group, by name) puts a ticket.
-pub fn holder_assignment(directory: &Directory, holder: &str) -> Option<Assignment> {
-    if let Some(tier) = directory.tiers.iter().find(|tier| tier.name == holder) {
-        return Some(Assignment { tier_id: Some(tier.id), group_id: None, assignee_id: None });
-    }
-    directory.groups.iter().find(|group| group.name == holder).map(|group| Assignment {
-        tier_id: Some(group.tier_id),
-        group_id: Some(group.id),
-        assignee_id: None,
-    })
 }
 
 /// The ticket's targets under the policy: SLA targets by priority and plan, tier budgets by the

@@ -18,9 +18,20 @@
 use serde::{Deserialize, Serialize};
 
 use super::directory::Directory;
-use super::escalation::holder_assignment;
 use super::policy::{Level, Policy};
 use super::ticket::Assignment;
+
+/// Where a ladder holder (a tier or a group, by name) puts a ticket.
+pub fn holder_assignment(directory: &Directory, holder: &str) -> Option<Assignment> {
+    if let Some(tier) = directory.tiers.iter().find(|tier| tier.name == holder) {
+        return Some(Assignment { tier_id: Some(tier.id), group_id: None, assignee_id: None });
+    }
+    directory.groups.iter().find(|group| group.name == holder).map(|group| Assignment {
+        tier_id: Some(group.tier_id),
+        group_id: Some(group.id),
+        assignee_id: None,
+    })
+}
 
 /// A ticket's place on the ladder.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -55,6 +55,7 @@ macro_rules! named_enum {
 pub mod account;
 pub mod calendar;
 pub mod clock;
+pub mod commands;
 pub mod delivery;
 pub mod directory;
 pub mod document;

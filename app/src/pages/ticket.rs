@@ -447,7 +447,7 @@ fn AttentionPanel(
     let may_acknowledge = !acknowledged
         && !ticket.status.is_done()
         && crate::domain::ticket::is_escalated(&ticket)
-        && crate::domain::ticket::may_acknowledge(
+        && crate::domain::commands::may_acknowledge(
             &detail.directory,
             detail.viewer.id,
             detail.viewer.role,

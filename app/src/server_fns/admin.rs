@@ -209,7 +209,7 @@ pub async fn save_group(form: GroupForm) -> Result<(), AppError> {
     };
     let name = validation::text(&mut errors, "name", "The name", &form.name, 2, 80);
     let lead_id = server::staff_id(&store, &mut errors, "lead", &form.lead).await?;
-    let skills = crate::domain::ticket::parse_tags("skills", &form.skills).unwrap_or_else(|more| {
+    let skills = crate::domain::commands::parse_tags("skills", &form.skills).unwrap_or_else(|more| {
         errors.0.extend(more.0);
         Vec::new()
     });
@@ -330,7 +330,7 @@ pub async fn update_person(update: PersonUpdate) -> Result<(), AppError> {
     let user_id = server::optional_id(&mut errors, "user_id", &update.user_id).ok_or(AppError::NotFound)?;
     let role = Role::parse(update.role.trim()).ok_or_else(|| AppError::field("role", "Choose a role."))?;
     let active = update.active == "true" || update.active == "on";
-    let skills = crate::domain::ticket::parse_tags("skills", &update.skills)?;
+    let skills = crate::domain::commands::parse_tags("skills", &update.skills)?;
     let calendar_id = server::optional_id(&mut errors, "calendar", &update.calendar);
     if let Some(id) = calendar_id {
         if !store.calendars().await?.iter().any(|c| c.id == id) {

@@ -200,7 +200,7 @@ pub async fn load_ticket(ticket_id: i64) -> Result<ViewedTicket, AppError> {
 /// to the new ticket's page.
 #[server(endpoint = "tickets/create")]
 pub async fn create_ticket(form: NewTicketForm) -> Result<i64, AppError> {
-    use crate::domain::ticket::{self, NewTicketInput};
+    use crate::domain::commands::{self, NewTicketInput};
     use crate::domain::{Channel, FieldErrors};
     let user = crate::ssr::auth::require_user().await?;
     let state = crate::ssr::app_state()?;
@@ -252,7 +252,7 @@ pub async fn create_ticket(form: NewTicketForm) -> Result<i64, AppError> {
             requester.id,
             organisation_id,
             user.id,
-            ticket::open(&new_ticket, channel),
+            commands::open(&new_ticket, channel),
             crate::ssr::now(),
         )
         .await?;
@@ -264,7 +264,7 @@ pub async fn create_ticket(form: NewTicketForm) -> Result<i64, AppError> {
 /// internal note (`internal`). Never conflicts with other edits.
 #[server(endpoint = "tickets/message")]
 pub async fn post_message(ticket_id: i64, body: String, visibility: String) -> Result<(), AppError> {
-    use crate::domain::{ticket, Visibility};
+    use crate::domain::{commands, Visibility};
     let user = crate::ssr::auth::require_user().await?;
     let state = crate::ssr::app_state()?;
     server::visible_ticket(&user, ticket_id).await?;
@@ -281,7 +281,7 @@ pub async fn post_message(ticket_id: i64, body: String, visibility: String) -> R
     state
         .store
         .append(ticket_id, &user, None, crate::ssr::now(), |t| {
-            ticket::write_message(t, user.role, visibility, &body)
+            commands::write_message(t, user.role, visibility, &body)
         })
         .await
         .map_err(server::write_error)?;
@@ -293,7 +293,7 @@ pub async fn post_message(ticket_id: i64, body: String, visibility: String) -> R
 /// escalation, with a handoff note); a move to a lower tier needs `deescalation_reason`.
 #[server(endpoint = "tickets/update")]
 pub async fn update_ticket(edit: TicketEdit) -> Result<(), AppError> {
-    use crate::domain::{ladder::LadderContext, ticket};
+    use crate::domain::{commands, ladder::LadderContext};
     let user = crate::ssr::auth::require_staff().await?;
     let state = crate::ssr::app_state()?;
     let (ticket_id, version, changes) = server::parse_edit(&state.store, &edit).await?;
@@ -303,7 +303,7 @@ pub async fn update_ticket(edit: TicketEdit) -> Result<(), AppError> {
     state
         .store
         .append(ticket_id, &user, Some(version), crate::ssr::now(), |t| {
-            ticket::change(t, user.role, &ladder, &changes)
+            commands::change(t, user.role, &ladder, &changes)
         })
         .await
         .map_err(server::write_error)?;
@@ -330,8 +330,9 @@ pub struct EscalationForm {
 /// conflicts: an escalation is a decision about the ticket as it is now.
 #[server(endpoint = "tickets/escalate")]
 pub async fn escalate_ticket(form: EscalationForm) -> Result<(), AppError> {
+    use crate::domain::commands;
     use crate::domain::ladder::LadderContext;
-    use crate::domain::ticket::{self, Assignment, Handoff};
+    use crate::domain::ticket::{Assignment, Handoff};
     use crate::domain::FieldErrors;
     let user = crate::ssr::auth::require_staff().await?;
     let state = crate::ssr::app_state()?;
@@ -358,7 +359,7 @@ pub async fn escalate_ticket(form: EscalationForm) -> Result<(), AppError> {
     state
         .store
         .append(ticket_id, &user, None, crate::ssr::now(), |t| {
-            ticket::escalate(t, user.role, &ladder, to, &handoff)
+            commands::escalate(t, user.role, &ladder, to, &handoff)
         })
         .await
         .map_err(server::write_error)?;
@@ -377,7 +378,7 @@ pub async fn acknowledge_escalation(ticket_id: i64) -> Result<(), AppError> {
     state
         .store
         .append(ticket_id, &user, None, crate::ssr::now(), |t| {
-            crate::domain::ticket::acknowledge(t, user.id, user.role, &directory)
+            crate::domain::commands::acknowledge(t, user.id, user.role, &directory)
         })
         .await
         .map_err(server::write_error)?;
@@ -408,7 +409,7 @@ pub async fn reopen_ticket(ticket_id: i64) -> Result<(), AppError> {
             if crate::domain::ticket::customer_may_reopen(t) {
                 Ok(vec![EventData::StatusChanged { from: t.status, to: TicketStatus::Open }])
             } else {
-                Err(crate::domain::ticket::CommandError::Invalid(crate::domain::FieldErrors(vec![
+                Err(crate::domain::commands::CommandError::Invalid(crate::domain::FieldErrors(vec![
                     crate::domain::FieldError::new("status", "Only a resolved ticket can be reopened."),
                 ])))
             }
@@ -422,8 +423,9 @@ pub async fn reopen_ticket(ticket_id: i64) -> Result<(), AppError> {
 #[cfg(feature = "ssr")]
 mod server {
     use super::*;
+    use crate::domain::commands::{parse_tags, TicketChanges};
     use crate::domain::queue::{parse_statuses, TicketFilter, TicketSort};
-    use crate::domain::ticket::{parse_tags, Assignment, TicketChanges};
+    use crate::domain::ticket::Assignment;
     pub use crate::domain::validation::optional_id;
     use crate::domain::{FieldErrors, Priority, TicketStatus};
     use crate::ssr::store::tickets::WriteError;

@@ -3,8 +3,8 @@
 //! created; a token acts with its creator's rights. The OpenAPI document at
 //! `/api/v1/openapi.json` is generated from these handlers and their types.
 
+use app::domain::commands::{self, NewTicketInput};
 use app::domain::queue::{parse_page, parse_statuses, TicketFilter, TicketSort};
-use app::domain::ticket::{self, NewTicketInput};
 use app::domain::{Channel, EventData, FieldErrors, Role, UserSummary, Visibility};
 use app::error::AppError;
 use app::ssr::store::tickets::WriteError;
@@ -447,7 +447,7 @@ async fn create_ticket(
             requester.id,
             organisation_id,
             caller.id,
-            ticket::open(&new_ticket, Channel::Api),
+            commands::open(&new_ticket, Channel::Api),
             Utc::now(),
         )
         .await?;
@@ -569,7 +569,7 @@ async fn add_message(
     let appended = state
         .store
         .append(id, &author, None, Utc::now(), |t| {
-            ticket::write_message(t, author.role, visibility, &request.body)
+            commands::write_message(t, author.role, visibility, &request.body)
         })
         .await?;
     Ok((StatusCode::CREATED, Json(to_api_ticket(&state, appended.ticket, true).await?)))

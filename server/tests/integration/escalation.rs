@@ -3,9 +3,9 @@
 //! with two engines at work.
 
 use app::domain::clock::ClockKind;
+use app::domain::commands::{self, NewTicket};
 use app::domain::escalation::Threshold;
 use app::domain::queue::{TicketFilter, TicketSort};
-use app::domain::ticket::{self, NewTicket};
 use app::domain::{Channel, EventData, Priority};
 use app::ssr::Store;
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -43,7 +43,7 @@ pub async fn open_ticket(
         }
         None => None,
     };
-    let created = ticket::open(
+    let created = commands::open(
         &NewTicket {
             subject: "Scanner VPN drops".into(),
             description: "Every hour.".into(),
@@ -226,7 +226,7 @@ async fn a_tier_that_gives_no_public_update_misses_its_checkpoint_once(backend: 
     let ines = user_by_email(&store, "ines.security@tierline.example").await;
     store
         .append(id, &ines, None, start + Duration::hours(2), |t| {
-            ticket::write_message(t, ines.role, app::domain::Visibility::Public, "We are on it.")
+            commands::write_message(t, ines.role, app::domain::Visibility::Public, "We are on it.")
         })
         .await
         .expect("reply");
@@ -341,7 +341,7 @@ async fn a_batch_leaves_out_tickets_that_changed_or_whose_thresholds_fired_elsew
     let ines = user_by_email(&store, "ines.security@tierline.example").await;
     store
         .append(changed, &ines, None, now, |t| {
-            ticket::write_message(t, ines.role, app::domain::Visibility::Internal, "Looking at the logs.")
+            commands::write_message(t, ines.role, app::domain::Visibility::Internal, "Looking at the logs.")
         })
         .await
         .expect("note");
@@ -422,7 +422,7 @@ async fn a_new_plan_or_calendar_moves_the_deadlines_of_open_tickets_at_once(back
     let start = monday_morning();
     let acme_ticket = open_ticket(&store, None, Priority::Urgent, start).await;
     let dana = user_by_email(&store, "dana@globex.example").await;
-    let created = ticket::open(
+    let created = commands::open(
         &NewTicket {
             subject: "Tills offline".into(),
             description: "All stores.".into(),

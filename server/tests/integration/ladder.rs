@@ -4,9 +4,10 @@
 //! organisation is shown and routes to level 1 rather than nowhere.
 
 use app::domain::clock::ClockKind;
+use app::domain::commands;
 use app::domain::ladder::LadderContext;
 use app::domain::queue::TicketFilter;
-use app::domain::ticket::{self, Assignment, Handoff};
+use app::domain::ticket::{Assignment, Handoff};
 use app::domain::{EventData, Priority};
 use app::ssr::Store;
 use chrono::Duration;
@@ -54,7 +55,7 @@ async fn a_ticket_escalated_by_hand_to_l3_runs_on_l3s_budget_and_is_never_moved_
     };
     let escalated_at = start + Duration::minutes(30);
     store
-        .append(id, &sam, None, escalated_at, |t| ticket::escalate(t, sam.role, &ladder, l3, &handoff))
+        .append(id, &sam, None, escalated_at, |t| commands::escalate(t, sam.role, &ladder, l3, &handoff))
         .await
         .expect("escalated by hand");
     let at_l3 = store.ticket(id).await.expect("read").expect("ticket");

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use app::domain::ticket;
+use app::domain::commands;
 use app::domain::{UserSummary, Visibility};
 use app::ssr::Store;
 use axum::body::Body;
@@ -65,7 +65,7 @@ async fn a_ticket_of(store: &Store, organisation: &str) -> i64 {
 async fn write(store: &Store, ticket_id: i64, author: &UserSummary, visibility: Visibility, body: &str) {
     store
         .append(ticket_id, author, None, chrono::Utc::now(), |t| {
-            ticket::write_message(t, author.role, visibility, body)
+            commands::write_message(t, author.role, visibility, body)
         })
         .await
         .expect("written");

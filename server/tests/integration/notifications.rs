@@ -8,11 +8,12 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 
+use app::domain::commands::{self, NewTicket};
 use app::domain::delivery::DeliveryStatus;
 use app::domain::directory::Directory;
 use app::domain::ladder::LadderContext;
 use app::domain::policy::EXAMPLE_POLICY;
-use app::domain::ticket::{self, Assignment, Handoff, NewTicket};
+use app::domain::ticket::{Assignment, Handoff};
 use app::domain::{Channel, Priority, UserSummary};
 use app::ssr::Store;
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -98,7 +99,7 @@ async fn with_policy(store: &Store, source: &str, at: DateTime<Utc>) {
 
 async fn open_ticket(store: &Store, priority: Priority, at: DateTime<Utc>) -> i64 {
     let customer = user_by_email(store, "carla@acme.example").await;
-    let created = ticket::open(
+    let created = commands::open(
         &NewTicket {
             subject: "Payroll export <fails> & stalls".into(),
             description: "Since the update.".into(),
@@ -137,7 +138,7 @@ async fn escalate_to_network(store: &Store, ticket_id: i64, agent: &UserSummary,
     };
     store
         .append(ticket_id, agent, None, at, |t| {
-            ticket::escalate(t, agent.role, &ladder(&policy, &directory), to, &handoff)
+            commands::escalate(t, agent.role, &ladder(&policy, &directory), to, &handoff)
         })
         .await
         .expect("escalated");
@@ -398,7 +399,7 @@ async fn an_acknowledgement_silences_pending_reminders_of_its_level(backend: Bac
     let directory = store.directory().await.expect("directory");
     store
         .append(ticket_id, &omar, None, monday(13, 31), |t| {
-            ticket::acknowledge(t, omar.id, omar.role, &directory)
+            commands::acknowledge(t, omar.id, omar.role, &directory)
         })
         .await
         .expect("L2's lead acknowledges");
@@ -480,7 +481,7 @@ async fn mentions_watchers_and_digests_reach_the_right_people(backend: Backend) 
     let note = |body: &'static str| {
         let sam = sam.clone();
         move |t: &app::domain::Ticket| {
-            ticket::write_message(t, sam.role, app::domain::Visibility::Internal, body)
+            commands::write_message(t, sam.role, app::domain::Visibility::Internal, body)
         }
     };
 
@@ -551,7 +552,7 @@ async fn mentions_watchers_and_digests_reach_the_right_people(backend: Backend) 
     let policy = store.rules().await.expect("rules");
     store
         .append(ticket_id, &omar, None, now, |t| {
-            ticket::escalate(t, omar.role, &ladder(&policy, &directory), to, &handoff)
+            commands::escalate(t, omar.role, &ladder(&policy, &directory), to, &handoff)
         })
         .await
         .expect("escalated");

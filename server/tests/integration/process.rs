@@ -9,8 +9,8 @@ use std::path::PathBuf;
 use std::process::{Child, Command};
 use std::sync::atomic::Ordering;
 
+use app::domain::commands::{self, NewTicket};
 use app::domain::delivery::DeliveryStatus;
-use app::domain::ticket::{self, NewTicket};
 use app::domain::{Channel, EventData, Priority};
 use app::ssr::Store;
 use chrono::Utc;
@@ -169,7 +169,7 @@ async fn prepared_database(backend: Backend, policy: &str) -> (String, Store) {
 
 async fn open_ticket(store: &Store, subject: &str) -> i64 {
     let customer = user_by_email(store, "carla@acme.example").await;
-    let created = ticket::open(
+    let created = commands::open(
         &NewTicket {
             subject: subject.into(),
             description: "From the process tests.".into(),

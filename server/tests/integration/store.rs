@@ -1,8 +1,8 @@
 //! The store against SQLite and PostgreSQL: the write path, concurrency, lists and sessions.
 
+use app::domain::commands::{self, NewTicket, TicketChanges};
 use app::domain::ladder::LadderContext;
 use app::domain::queue::{TicketFilter, TicketSort};
-use app::domain::ticket::{self, NewTicket, TicketChanges};
 use app::domain::{Channel, EventData, Priority, Role, TicketStatus, Visibility};
 use app::ssr::store::tickets::WriteError;
 use chrono::{Duration, TimeZone, Utc};
@@ -40,7 +40,7 @@ async fn demo_data_loads_every_status_and_the_whole_organisation(backend: Backen
 }
 
 fn new_ticket(subject: &str) -> EventData {
-    ticket::open(
+    commands::open(
         &NewTicket {
             subject: subject.into(),
             description: "It broke.".into(),
@@ -98,7 +98,7 @@ async fn a_stale_field_edit_is_refused_naming_who_changed_what_and_writes_nothin
     let raise = TicketChanges { priority: Some(Priority::Urgent), ..Default::default() };
     store
         .append(id, &sam, Some(seen), Utc::now(), |t| {
-            ticket::change(t, sam.role, &LadderContext::without_organisation(), &raise)
+            commands::change(t, sam.role, &LadderContext::without_organisation(), &raise)
         })
         .await
         .expect("first edit");
@@ -106,7 +106,7 @@ async fn a_stale_field_edit_is_refused_naming_who_changed_what_and_writes_nothin
     let pend = TicketChanges { status: Some(TicketStatus::Pending), ..Default::default() };
     let refused = store
         .append(id, &nina, Some(seen), Utc::now(), |t| {
-            ticket::change(t, nina.role, &LadderContext::without_organisation(), &pend)
+            commands::change(t, nina.role, &LadderContext::without_organisation(), &pend)
         })
         .await;
     let Err(WriteError::Conflict(message)) = refused else {
@@ -135,14 +135,14 @@ async fn messages_never_conflict_and_leave_the_version_alone(backend: Backend) {
         .expect("create");
     let note = store
         .append(created.ticket.id, &sam, None, Utc::now(), |t| {
-            ticket::write_message(t, Role::Agent, Visibility::Internal, "checking")
+            commands::write_message(t, Role::Agent, Visibility::Internal, "checking")
         })
         .await
         .expect("note");
     assert_eq!(note.ticket.version, created.ticket.version);
     let reply = store
         .append(created.ticket.id, &sam, None, Utc::now(), |t| {
-            ticket::write_message(t, Role::Agent, Visibility::Public, "on it")
+            commands::write_message(t, Role::Agent, Visibility::Public, "on it")
         })
         .await
         .expect("reply");
@@ -176,7 +176,7 @@ async fn concurrent_messages_get_gapless_sequence_numbers(backend: Backend) {
         tasks.push(tokio::spawn(async move {
             store
                 .append(id, &author, None, Utc::now(), |t| {
-                    ticket::write_message(t, Role::Customer, Visibility::Public, &format!("message {n}"))
+                    commands::write_message(t, Role::Customer, Visibility::Public, &format!("message {n}"))
                 })
                 .await
                 .expect("append")

@@ -11,7 +11,7 @@ use proptest::prelude::*;
 use super::*;
 use crate::directory::Tier;
 use crate::test_support::{assignment, calendars, demo_directory, policy_from_toml, utc, DemoIds, EventLog};
-use crate::ticket::TicketStatus;
+use crate::ticket::{Assignment, TicketStatus};
 
 /// Targets and a three-level ladder: L1 holds a ticket 2 business hours (reminded at half), L2 4,
 /// L3 8; a tagged ticket goes straight to Security; old urgent tickets go to Engineering.
@@ -456,19 +456,19 @@ fn logs() -> impl Strategy<Value = EventLog> {
                     EventData::StatusChanged { from: log.ticket.status, to: TicketStatus::Pending }
                 }
                 3 => {
-                    let back = crate::ticket::TicketChanges {
+                    let back = crate::commands::TicketChanges {
                         assignment: Some(to),
                         deescalation_reason: Some("Workaround in place".into()),
                         ..Default::default()
                     };
-                    match crate::ticket::change(&log.ticket, crate::Role::Agent, &ladder, &back) {
+                    match crate::commands::change(&log.ticket, crate::Role::Agent, &ladder, &back) {
                         Ok(events) if matches!(events[..], [EventData::Deescalated { .. }]) => {
                             events[0].clone()
                         }
                         _ => continue,
                     }
                 }
-                _ => match crate::ticket::escalate(
+                _ => match crate::commands::escalate(
                     &log.ticket,
                     crate::Role::Agent,
                     &ladder,

@@ -13,8 +13,9 @@ use sqlx::Row;
 use super::{
     execute_rows, from_millis, get_instant, get_named, to_millis, Store, StoreError, StoreResult, WriteTx,
 };
+use crate::domain::commands::CommandError;
 use crate::domain::queue::{TicketFilter, TicketListItem, TicketListPage, TicketSort, TimelineEntry};
-use crate::domain::ticket::{Assignment, CommandError};
+use crate::domain::ticket::Assignment;
 use crate::domain::{
     Channel, EventData, Priority, Ticket, TicketEvent, TicketStatus, UserSummary, Visibility,
 };
