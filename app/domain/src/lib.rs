@@ -16,8 +16,7 @@ macro_rules! named_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal, $label:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vmeta])* $variant),+ }
+        pub enum $name { $($(#[$vmeta])* #[serde(rename = $text)] $variant),+ }
 
         impl $name {
             /// Every value, in the order of declaration.
@@ -74,3 +73,34 @@ pub mod validation;
 pub use account::{Role, UserSummary};
 pub use ticket::{Channel, EventData, Priority, Ticket, TicketEvent, TicketStatus, Visibility};
 pub use validation::{FieldError, FieldErrors};
+
+#[cfg(test)]
+mod tests {
+    use crate::queue::TicketSort;
+    use crate::ticket::{ClockKind, Priority, TicketStatus};
+    use crate::Role;
+
+    fn assert_serialised_as_words<
+        T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+    >(
+        values: &[T],
+        word: impl Fn(&T) -> &'static str,
+    ) {
+        for value in values {
+            let json = serde_json::to_string(value).expect("a word serialises");
+            assert_eq!(json, format!("\"{}\"", word(value)));
+            assert_eq!(&serde_json::from_str::<T>(&json).expect("and reads back"), value);
+        }
+    }
+
+    /// A closed set of words is stored, written in files, put in URLs and sent to the browser as
+    /// one and the same word.
+    #[test]
+    fn closed_word_sets_serialise_as_their_words() {
+        assert_serialised_as_words(TicketSort::ALL, |sort| sort.as_str());
+        assert_serialised_as_words(Priority::ALL, |priority| priority.as_str());
+        assert_serialised_as_words(TicketStatus::ALL, |status| status.as_str());
+        assert_serialised_as_words(ClockKind::ALL, |clock| clock.as_str());
+        assert_serialised_as_words(Role::ALL, |role| role.as_str());
+    }
+}

@@ -140,49 +140,17 @@ pub struct TicketFilter {
     pub per_page: i64,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TicketSort {
-    /// What breaches first comes first; tickets without a running clock last.
-    #[default]
-    BreachesFirst,
-    RecentlyUpdated,
-    Oldest,
-    Newest,
-    Priority,
-}
-
-impl TicketSort {
-    pub const ALL: [TicketSort; 5] = [
-        TicketSort::BreachesFirst,
-        TicketSort::RecentlyUpdated,
-        TicketSort::Priority,
-        TicketSort::Oldest,
-        TicketSort::Newest,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TicketSort::BreachesFirst => "breach",
-            TicketSort::RecentlyUpdated => "updated",
-            TicketSort::Oldest => "oldest",
-            TicketSort::Newest => "newest",
-            TicketSort::Priority => "priority",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<TicketSort> {
-        TicketSort::ALL.into_iter().find(|sort| sort.as_str() == value)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            TicketSort::BreachesFirst => "Breaches first",
-            TicketSort::RecentlyUpdated => "Recently updated",
-            TicketSort::Oldest => "Oldest first",
-            TicketSort::Newest => "Newest first",
-            TicketSort::Priority => "Most urgent first",
-        }
+named_enum! {
+    /// The orders a ticket list can take, by their word in the URL (`?sort=breach`).
+    #[derive(Default)]
+    TicketSort {
+        /// What breaches first comes first; tickets without a running clock last.
+        #[default]
+        BreachesFirst => "breach", "Breaches first",
+        RecentlyUpdated => "updated", "Recently updated",
+        Priority => "priority", "Most urgent first",
+        Oldest => "oldest", "Oldest first",
+        Newest => "newest", "Newest first",
     }
 }
 
