@@ -59,12 +59,14 @@ pub mod delivery;
 pub mod directory;
 pub mod document;
 pub mod escalation;
+pub mod feedback;
 pub mod ladder;
 pub mod notify;
 pub mod policy;
 pub mod policy_version;
 pub mod queue;
 pub mod routing;
+pub mod survey;
 #[cfg(test)]
 pub mod test_support;
 pub mod ticket;
