@@ -9,6 +9,7 @@ use super::read::closest_name;
 use super::vocabulary::{BreachAction, EventKind, NotificationChannel, Recipient};
 use crate::clock::{ClockKind, PauseRules, TargetRule};
 use crate::document::LineError;
+use crate::survey::SurveySettings;
 use crate::ticket::{Priority, TicketStatus};
 
 /// One `[[targets]]` rule: SLA targets for the tickets it matches. Empty filters match every
@@ -212,6 +213,9 @@ pub struct Policy {
     pub notifications: Vec<NotificationRule>,
     /// At most one per tier.
     pub checkpoints: Vec<Checkpoint>,
+    /// `[survey]` in the file: who is asked for feedback after resolution, and for how long.
+    #[serde(default)]
+    pub survey: SurveySettings,
 }
 
 /// What kind of thing a name refers to, for [`Policy::check_names`].

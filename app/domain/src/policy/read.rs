@@ -6,7 +6,7 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use super::condition::{join_words, Condition, MAX_CONDITION_DEPTH};
-use super::duration::parse_duration;
+use super::duration::{format_duration, parse_duration};
 use super::errors::PolicyErrors;
 use super::model::{
     Checkpoint, Criterion, CriterionAction, Level, NotificationRule, Policy, Reminder, SlaRule,
@@ -15,6 +15,7 @@ use super::names::NameRef;
 use super::vocabulary::{clock_words, BreachAction, EventKind, NotificationChannel, Recipient};
 use crate::clock::{ClockKind, PauseRules};
 use crate::document::LineError;
+use crate::survey::{SurveyAudience, SurveySettings};
 use crate::ticket::{Channel, Priority};
 use crate::validation::{self, FieldErrors};
 
@@ -129,8 +130,19 @@ fn kind_of(value: &DeValue<'_>) -> &'static str {
 
 type TomlValue<'i> = Spanned<DeValue<'i>>;
 
-const POLICY_KEYS: [&str; 9] =
-    ["name", "description", "calendar", "pause", "targets", "criteria", "ladder", "notify", "checkpoints"];
+const POLICY_KEYS: [&str; 10] = [
+    "name",
+    "description",
+    "calendar",
+    "pause",
+    "targets",
+    "criteria",
+    "ladder",
+    "notify",
+    "checkpoints",
+    "survey",
+];
+const SURVEY_KEYS: [&str; 6] = ["ask", "plans", "valid_for", "remind_after", "at_most_one_per", "low_score"];
 const TARGET_KEYS: [&str; 6] =
     ["priority", "plan", "first_response", "next_response", "resolution", "calendar"];
 const CRITERION_KEYS: [&str; 4] = ["name", "when", "route_to", "escalate_to_level"];
@@ -505,6 +517,10 @@ impl Reader<'_> {
             .into_iter()
             .collect();
         let checkpoints = self.checkpoints(&checkpoint_tables);
+        let survey = match fields.get("survey") {
+            Some(value) => self.survey(value),
+            None => Some(SurveySettings::default()),
+        };
 
         Some(Policy {
             name: name?,
@@ -516,6 +532,7 @@ impl Reader<'_> {
             ladder: ladder?,
             notifications: notifications?,
             checkpoints: checkpoints?,
+            survey: survey?,
         })
     }
 
@@ -1099,5 +1116,67 @@ impl Reader<'_> {
             checkpoints.push(Checkpoint { tier, public_update_every });
         }
         (self.errors.len() == before).then_some(checkpoints)
+    }
+
+    /// Reads `[survey]`; a key left out keeps its default (`SurveySettings::default`).
+    fn survey(&mut self, value: &TomlValue<'_>) -> Option<SurveySettings> {
+        let place = "[survey]";
+        let DeValue::Table(table) = value.get_ref() else {
+            self.error_at(
+                &value.span(),
+                "survey must be a [survey] section, like ask = \"every_resolved\"".to_string(),
+            );
+            return None;
+        };
+        let before = self.errors.len();
+        let fields = self.fields(table, Some(value.span()), place, &SURVEY_KEYS);
+        let mut settings = SurveySettings::default();
+        if let Some(value) = fields.get("ask") {
+            let words = SurveyAudience::words();
+            let read =
+                self.text(value, place, "ask").and_then(|text| match SurveyAudience::parse(text.trim()) {
+                    Some(audience) => Some(audience),
+                    None => {
+                        self.error_at(
+                            &value.span(),
+                            format!("{place}: ask: {}", unknown_word(&text, "an audience", &words)),
+                        );
+                        None
+                    }
+                });
+            settings.audience = read.unwrap_or(settings.audience);
+        }
+        if let Some(value) = fields.get("plans") {
+            settings.plans = self.plans(value, place).unwrap_or_default();
+        }
+        if let Some(value) = fields.get("valid_for") {
+            settings.valid_for = self.duration(value, place, "valid_for").unwrap_or(settings.valid_for);
+        }
+        if let Some(value) = fields.get("at_most_one_per") {
+            settings.at_most_one_per =
+                self.duration(value, place, "at_most_one_per").unwrap_or(settings.at_most_one_per);
+        }
+        if let Some(value) = fields.get("remind_after") {
+            settings.remind_after = match value.get_ref() {
+                DeValue::String(text) if text.trim() == "never" => None,
+                _ => self.duration(value, place, "remind_after"),
+            };
+            if let Some(after) = settings.remind_after.filter(|after| *after >= settings.valid_for) {
+                self.error_at(
+                    &value.span(),
+                    format!(
+                        "{place}: remind_after ({}) must be shorter than valid_for ({}): the link would have expired; \
+                         write \"never\" for no reminder",
+                        format_duration(after),
+                        format_duration(settings.valid_for)
+                    ),
+                );
+            }
+        }
+        if let Some(value) = fields.get("low_score") {
+            let low = self.whole_number(value, place, "low_score", 1, 4);
+            settings.low_score = low.and_then(|low| u8::try_from(low).ok()).unwrap_or(settings.low_score);
+        }
+        (self.errors.len() == before).then_some(settings)
     }
 }

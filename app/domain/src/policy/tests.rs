@@ -1095,3 +1095,62 @@ mod properties {
         }
     }
 }
+
+fn policy_with_survey(survey: &str) -> Result<Policy, PolicyErrors> {
+    Policy::from_toml(&format!(
+        "name = \"P\"\ncalendar = \"C\"\n[[targets]]\nresolution = \"4h\"\n[[ladder]]\nholder = \"L1\"\n[survey]\n{survey}"
+    ))
+}
+
+#[test]
+fn the_survey_section_reads_every_key_and_defaults_the_rest() {
+    use crate::survey::{SurveyAudience, SurveySettings};
+    let defaults = policy_with_survey("").expect("an empty section is valid");
+    assert_eq!(defaults.survey, SurveySettings::default());
+    assert_eq!(policy(&defaults.to_toml()), defaults, "the defaults are left out of the file");
+
+    let full = policy_with_survey(
+        "ask = \"escalated_only\"\nplans = [\"Enterprise\", \"premium\"]\nvalid_for = \"10d\"\n\
+         remind_after = \"2d\"\nat_most_one_per = \"30d\"\nlow_score = 3\n",
+    )
+    .expect("valid");
+    let expected = SurveySettings {
+        audience: SurveyAudience::EscalatedOnly,
+        plans: vec!["enterprise".into(), "premium".into()],
+        valid_for: Duration::days(10),
+        remind_after: Some(Duration::days(2)),
+        at_most_one_per: Duration::days(30),
+        low_score: 3,
+    };
+    assert_eq!(full.survey, expected);
+    assert_eq!(policy(&full.to_toml()), full, "round trip through TOML");
+
+    let never = policy_with_survey("remind_after = \"never\"\n").expect("valid");
+    assert_eq!(never.survey.remind_after, None);
+    assert_eq!(policy(&never.to_toml()), never);
+    assert!(never.to_markdown().contains("Every resolved ticket offers its requester a survey"));
+    assert!(full.to_markdown().contains("that was escalated of customers on enterprise or premium"));
+}
+
+#[test]
+fn survey_mistakes_are_reported_with_their_lines() {
+    // The section's first key is on line 8 of the test policy.
+    let cases = [
+        ("ask = \"everyone\"\n", 8, "ask"),
+        (
+            "valid_for = \"2d\"\nremind_after = \"3d\"\n",
+            9,
+            "remind_after (72h) must be shorter than valid_for (48h)",
+        ),
+        ("low_score = 5\n", 8, "low_score"),
+        ("low_score = 0\n", 8, "low_score"),
+        ("valid_for = 14\n", 8, "valid_for must be a duration"),
+        ("reminder = \"3d\"\n", 8, "unknown key"),
+    ];
+    for (section, line, words) in cases {
+        let errors = policy_with_survey(section).expect_err(section).0;
+        assert_eq!(errors.len(), 1, "{section}: {errors:?}");
+        assert_eq!(errors[0].line, Some(line), "{section}: {errors:?}");
+        assert!(errors[0].message.contains(words), "{section}: {}", errors[0].message);
+    }
+}

@@ -1,3 +1,5 @@
+use crate::survey::SurveySettings;
+
 use super::condition::Condition;
 use super::duration::format_duration;
 use super::model::{CriterionAction, Policy};
@@ -103,6 +105,19 @@ impl Policy {
                 "public_update_every = \"{}\"",
                 format_duration(checkpoint.public_update_every)
             ));
+        }
+        if self.survey != SurveySettings::default() {
+            let survey = &self.survey;
+            lines.extend([String::new(), "[survey]".to_string()]);
+            lines.push(format!("ask = {}", quote(survey.audience.as_str())));
+            if !survey.plans.is_empty() {
+                lines.push(format!("plans = {}", toml_list(survey.plans.iter())));
+            }
+            lines.push(format!("valid_for = \"{}\"", format_duration(survey.valid_for)));
+            let remind_after = survey.remind_after.map_or("never".to_string(), format_duration);
+            lines.push(format!("remind_after = \"{remind_after}\""));
+            lines.push(format!("at_most_one_per = \"{}\"", format_duration(survey.at_most_one_per)));
+            lines.push(format!("low_score = {}", survey.low_score));
         }
         lines.push(String::new());
         lines.join("\n")
