@@ -70,6 +70,7 @@ pub mod survey;
 #[cfg(test)]
 pub mod test_support;
 pub mod ticket;
+pub mod tracking;
 pub mod validation;
 
 pub use account::{Role, UserSummary};

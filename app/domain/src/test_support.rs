@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 
 use super::calendar::Calendar;
+use super::clock::{ClockTargets, KindTarget, TargetRule, TierBudgetTargets};
 use super::directory::{Directory, Group, Tier};
 use super::policy::Policy;
 use super::ticket::{Assignment, Channel, EventData, Handoff, Priority, Ticket, TicketEvent, TicketStatus};
@@ -213,5 +214,29 @@ pub fn handoff() -> Handoff {
         tried: "Restarted the client and renewed the certificate.".into(),
         impact: "Forty people cannot work.".into(),
         ask: "Look at the concentrator's logs.".into(),
+    }
+}
+
+/// Targets in minutes (`None` for no target); every tier gets `budget` unless set otherwise.
+pub fn clock_targets(
+    calendar: &Calendar,
+    first: Option<i64>,
+    next: Option<i64>,
+    resolution: Option<i64>,
+    budget: Option<i64>,
+) -> ClockTargets<'_> {
+    let rule = |name: &str, target: Option<i64>| match target {
+        Some(target) => TargetRule::new(minutes(target), format!("{name} rule")),
+        None => TargetRule::none(format!("no {name} rule")),
+    };
+    ClockTargets {
+        first_response: KindTarget { calendar, target: rule("first response", first) },
+        next_response: KindTarget { calendar, target: rule("next response", next) },
+        resolution: KindTarget { calendar, target: rule("resolution", resolution) },
+        tier_budget: TierBudgetTargets {
+            calendar,
+            by_tier: BTreeMap::new(),
+            other_tiers: rule("tier budget", budget),
+        },
     }
 }

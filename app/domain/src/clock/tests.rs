@@ -1,6 +1,6 @@
 use super::*;
 use crate::calendar::SegmentKind;
-use crate::test_support::{minutes, office_hours, utc, OFFICE_HOURS};
+use crate::test_support::{clock_targets as targets, minutes, office_hours, utc, OFFICE_HOURS};
 use crate::ticket::{Channel, Priority};
 
 fn always_open() -> Calendar {
@@ -10,30 +10,6 @@ fn always_open() -> Calendar {
 /// An instant on Monday 2026-03-02 written `HH:MM`.
 fn monday(time: &str) -> DateTime<Utc> {
     utc(&format!("2026-03-02 {time}"))
-}
-
-/// Targets in minutes (`None` for no target); every tier gets `budget` unless set otherwise.
-fn targets(
-    calendar: &Calendar,
-    first: Option<i64>,
-    next: Option<i64>,
-    resolution: Option<i64>,
-    budget: Option<i64>,
-) -> ClockTargets<'_> {
-    let rule = |name: &str, target: Option<i64>| match target {
-        Some(target) => TargetRule::new(minutes(target), format!("{name} rule")),
-        None => TargetRule::none(format!("no {name} rule")),
-    };
-    ClockTargets {
-        first_response: KindTarget { calendar, target: rule("first response", first) },
-        next_response: KindTarget { calendar, target: rule("next response", next) },
-        resolution: KindTarget { calendar, target: rule("resolution", resolution) },
-        tier_budget: TierBudgetTargets {
-            calendar,
-            by_tier: BTreeMap::new(),
-            other_tiers: rule("tier budget", budget),
-        },
-    }
 }
 
 /// A ticket's log under construction; sequence numbers follow the order of `then`.

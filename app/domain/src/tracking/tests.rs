@@ -1,0 +1,217 @@
+use chrono::Duration;
+use proptest::prelude::*;
+
+use super::*;
+use crate::clock::{compute_clocks, PauseRules};
+use crate::test_support::{
+    assignment, clock_targets, handoff, minutes, office_hours, policy_from_toml, utc, DemoIds, EventLog,
+};
+use crate::ticket::{Assignment, Priority};
+
+/// An escalation by hand to the second level.
+fn by_hand(from: Assignment, to: Assignment) -> EventData {
+    EventData::Escalated { from, to, level: Some(2), handoff: Some(handoff()), reason: "By hand".into() }
+}
+
+#[test]
+fn percentiles_by_nearest_rank() {
+    let ten: Vec<i64> = (1..=10).collect();
+    let cases: [(&[i64], u8, Option<i64>); 8] = [
+        (&[], 50, None),
+        (&[7], 50, Some(7)),
+        (&[7], 90, Some(7)),
+        (&[1, 2], 50, Some(1)),
+        (&[1, 2, 3], 50, Some(2)),
+        (&ten, 50, Some(5)),
+        (&ten, 90, Some(9)),
+        (&ten, 100, Some(10)),
+    ];
+    for (values, percent, expected) in cases {
+        assert_eq!(percentile(values, percent), expected, "p{percent} of {values:?}");
+    }
+    assert_eq!(percentile(&ten, 0), Some(1), "p0 is the smallest value");
+}
+
+#[test]
+fn a_duration_summary_counts_medians_and_totals() {
+    let summary = DurationSummary::of([minutes(30), minutes(10), minutes(20), minutes(240)]);
+    assert_eq!(
+        summary,
+        DurationSummary { count: 4, median: Some(minutes(20)), p90: Some(minutes(240)), total: minutes(300) }
+    );
+    assert_eq!(DurationSummary::of([]), DurationSummary::default());
+}
+
+#[test]
+fn the_first_reminder_on_a_clock_sets_its_at_risk_fraction() {
+    let policy = policy_from_toml(
+        "[[ladder]]\nholder = \"L1 Service Desk\"\nbudget = \"2h\"\n\
+         reminders = [{ clock = \"tier_budget\", at = 0.9 }, { clock = \"tier_budget\", at = 0.5 }]\n\
+         [[ladder]]\nholder = \"L2 Specialists\"\n",
+    );
+    let cases = [
+        ("the smallest reminder on the level", Some(&policy), Some(1), ClockKind::TierBudget, 0.5),
+        (
+            "no reminder on that clock",
+            Some(&policy),
+            Some(1),
+            ClockKind::Resolution,
+            DEFAULT_AT_RISK_FRACTION,
+        ),
+        (
+            "a level without reminders",
+            Some(&policy),
+            Some(2),
+            ClockKind::TierBudget,
+            DEFAULT_AT_RISK_FRACTION,
+        ),
+        ("no level", Some(&policy), None, ClockKind::TierBudget, DEFAULT_AT_RISK_FRACTION),
+        ("no policy", None, Some(1), ClockKind::TierBudget, DEFAULT_AT_RISK_FRACTION),
+    ];
+    for (case, policy, level, kind, expected) in cases {
+        assert_eq!(at_risk_fraction(policy, level, kind), expected, "{case}");
+    }
+}
+
+/// A ticket created Monday 09:00 with a resolution target of 4 business hours, at `now`.
+fn resolution_clock(now: &str, status: Option<(&str, TicketStatus)>) -> ClockState {
+    let calendar = office_hours();
+    let targets = clock_targets(&calendar, None, None, Some(240), None);
+    let mut log = EventLog::created(Priority::Normal, utc("2026-03-02 09:00"));
+    if let Some((at, status)) = status {
+        log = log.status(utc(&format!("2026-03-02 {at}")), status);
+    }
+    let clocks =
+        compute_clocks(&log.events, &targets, &PauseRules::default(), utc(&format!("2026-03-02 {now}")));
+    clocks.latest(ClockKind::Resolution).expect("a resolution clock").clone()
+}
+
+#[test]
+fn a_clock_is_at_risk_from_its_fraction_until_it_is_overdue() {
+    let cases = [
+        ("half-way", "11:00", None, Risk::OnTrack),
+        ("one minute before three quarters", "11:59", None, Risk::OnTrack),
+        ("at three quarters", "12:00", None, Risk::AtRisk),
+        ("at the due instant", "13:00", None, Risk::AtRisk),
+        ("overdue", "13:01", None, Risk::Breached),
+        ("paused past three quarters", "15:00", Some(("12:30", TicketStatus::Pending)), Risk::AtRisk),
+        ("resolved", "15:00", Some(("10:00", TicketStatus::Resolved)), Risk::Ended),
+    ];
+    for (case, now, status, expected) in cases {
+        assert_eq!(risk(&resolution_clock(now, status), DEFAULT_AT_RISK_FRACTION), expected, "{case}");
+    }
+}
+
+#[test]
+fn a_ticket_stalls_after_business_hours_without_activity_in_its_tier() {
+    let ids = DemoIds::default();
+    let l1 = assignment(ids.l1, Some(ids.service_desk), None);
+    let l2 = assignment(ids.l2, Some(ids.network), None);
+    let at = |time: &str| utc(&format!("2026-03-02 {time}"));
+    let log = EventLog::created(Priority::High, at("09:00"))
+        .routed(at("09:00"), l1, 1)
+        .public_reply(at("09:30"))
+        .then(at("10:00"), EventData::CustomerMessage { body: "Any news?".into() })
+        .then(at("11:00"), by_hand(l1, l2))
+        .then(at("12:00"), EventData::CustomerMessage { body: "Hello?".into() });
+    assert_eq!(
+        last_activity_in_tier(&log.events, Some(ids.l2)),
+        Some(at("11:00")),
+        "a customer message is no activity"
+    );
+    assert_eq!(last_activity_in_tier(&log.events[..4], Some(ids.l1)), Some(at("09:30")));
+    assert_eq!(last_activity_in_tier(&log.events, None), None);
+
+    let calendar = office_hours();
+    // Four business hours after Monday 15:00 is Tuesday 11:00.
+    assert_eq!(
+        stalls_at(TicketStatus::Open, Some(at("15:00")), &calendar, Duration::hours(4)),
+        Some(utc("2026-03-03 11:00"))
+    );
+    for status in [TicketStatus::Pending, TicketStatus::OnHold, TicketStatus::Resolved, TicketStatus::Closed]
+    {
+        assert_eq!(stalls_at(status, Some(at("15:00")), &calendar, Duration::hours(4)), None, "{status:?}");
+    }
+    assert_eq!(stalls_at(TicketStatus::New, None, &calendar, Duration::hours(4)), None);
+}
+
+#[test]
+fn the_time_per_tier_splits_into_running_paused_and_out_of_hours() {
+    let ids = DemoIds::default();
+    let l1 = assignment(ids.l1, Some(ids.service_desk), None);
+    let l2 = assignment(ids.l2, Some(ids.network), None);
+    let log = EventLog::created(Priority::High, utc("2026-03-02 16:00"))
+        .routed(utc("2026-03-02 16:00"), l1, 1)
+        .then(utc("2026-03-03 10:00"), by_hand(l1, l2))
+        .status(utc("2026-03-03 11:00"), TicketStatus::Pending)
+        .status(utc("2026-03-03 12:00"), TicketStatus::Open)
+        .status(utc("2026-03-03 13:00"), TicketStatus::Resolved);
+    let calendar = office_hours();
+    let targets = clock_targets(&calendar, None, None, None, Some(480));
+    let clocks = compute_clocks(&log.events, &targets, &PauseRules::default(), utc("2026-03-04 09:00"));
+    let tiers = time_per_tier(&clocks);
+    assert_eq!(
+        tiers[&ids.l1],
+        TierTime {
+            held: Duration::hours(18),
+            running: Duration::hours(2),
+            paused: Duration::zero(),
+            out_of_hours: Duration::hours(16)
+        },
+        "Monday 16:00 to Tuesday 10:00"
+    );
+    assert_eq!(
+        tiers[&ids.l2],
+        TierTime {
+            held: Duration::hours(3),
+            running: Duration::hours(2),
+            paused: Duration::hours(1),
+            out_of_hours: Duration::zero()
+        },
+        "Tuesday 10:00 to 13:00 with an hour pending"
+    );
+}
+
+proptest! {
+    /// However a ticket moves between tiers and statuses, each tier's running, paused and
+    /// out-of-hours parts add up to the time it held the ticket, and the tiers' held times add up
+    /// to the time any tier held it.
+    #[test]
+    fn the_parts_of_each_tier_add_up_to_its_time_held(
+        steps in prop::collection::vec((1i64..600, 0usize..5), 1..12),
+    ) {
+        let ids = DemoIds::default();
+        let holders = [
+            assignment(ids.l1, Some(ids.service_desk), None),
+            assignment(ids.l2, Some(ids.network), None),
+            assignment(ids.l3, Some(ids.security), None),
+        ];
+        let start = utc("2026-03-06 14:00");
+        let mut log = EventLog::created(Priority::Normal, start).routed(start, holders[0], 1);
+        let mut at = start;
+        for (minutes_later, action) in steps {
+            at += Duration::minutes(minutes_later);
+            let current = log.ticket.assignment;
+            log = match action {
+                0 | 1 => {
+                    let to = holders[(holders.iter().position(|h| *h == current).unwrap_or(0) + 1) % 3];
+                    log.then(at, EventData::Escalated { from: current, to, level: None, handoff: Some(handoff()), reason: "By hand".into() })
+                }
+                2 if log.ticket.status != TicketStatus::Pending => log.status(at, TicketStatus::Pending),
+                _ if log.ticket.status != TicketStatus::Open => log.status(at, TicketStatus::Open),
+                _ => log.public_reply(at),
+            };
+        }
+        let calendar = office_hours();
+        let targets = clock_targets(&calendar, None, None, None, Some(240));
+        let now = at + Duration::hours(1);
+        let clocks = compute_clocks(&log.events, &targets, &PauseRules::default(), now);
+        let tiers = time_per_tier(&clocks);
+        let mut all = Duration::zero();
+        for (tier, time) in &tiers {
+            prop_assert_eq!(time.running + time.paused + time.out_of_hours, time.held, "tier {}", tier);
+            all += time.held;
+        }
+        prop_assert_eq!(all, now - start, "some tier held the ticket from routing until now");
+    }
+}
