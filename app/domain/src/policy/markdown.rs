@@ -5,7 +5,6 @@ use super::duration::duration_in_words;
 use super::model::{Criterion, CriterionAction, NotificationRule, Policy, Reminder};
 use super::vocabulary::{clock_limit_phrase, BreachAction, NotificationChannel, Recipient};
 use crate::clock::ClockKind;
-use crate::survey::{SurveyAudience, SurveySettings};
 use crate::ticket::TicketStatus;
 
 impl Policy {
@@ -139,9 +138,6 @@ impl Policy {
                 duration_in_words(checkpoint.public_update_every)
             ));
         }
-
-        lines.extend([String::new(), "## Customer feedback".to_string(), String::new()]);
-        lines.push(format!("- {}", markdown_text(&describe_survey(&self.survey))));
         lines.push(String::new());
         lines.join("\n")
     }
@@ -260,27 +256,4 @@ fn markdown_text(text: &str) -> String {
         }
     }
     escaped
-}
-
-/// The survey settings as a sentence, in calendar time (unlike the clocks' business time).
-fn describe_survey(survey: &SurveySettings) -> String {
-    let asked = match survey.audience {
-        SurveyAudience::EveryResolved => "Every resolved ticket",
-        SurveyAudience::EscalatedOnly => "Every resolved ticket that was escalated",
-    };
-    let plans = match survey.plans.as_slice() {
-        [] => String::new(),
-        plans => format!(" of customers on {}", join_words(plans, "or")),
-    };
-    let reminder = match survey.remind_after {
-        Some(after) => format!(", with one reminder after {}", duration_in_words(after)),
-        None => String::new(),
-    };
-    format!(
-        "{asked}{plans} offers its requester a survey whose link works for {}{reminder}; a customer is \
-         asked at most once per {}. A score of {} or less alerts the leads and opens a review.",
-        duration_in_words(survey.valid_for),
-        duration_in_words(survey.at_most_one_per),
-        survey.low_score
-    )
 }

@@ -69,14 +69,6 @@
 //! [[checkpoints]]
 //! tier = "L3 Engineering"
 //! public_update_every = "4h"
-//!
-//! [survey]                                  # optional; each key defaults as shown
-//! ask = "every_resolved"                    # or "escalated_only"
-//! plans = ["enterprise"]                    # optional: only these plans' customers (default all)
-//! valid_for = "14d"                         # calendar time, not business time
-//! remind_after = "3d"                       # one reminder if unanswered; "never" for none
-//! at_most_one_per = "7d"                    # survey fatigue: per customer, across tickets
-//! low_score = 2                             # 1–4: at or below alerts the leads, opens a review
 //! ```
 //!
 //! Conditions (`when`) are inline tables. Leaves: `priority`, `plan`, `category`, `channel`,
