@@ -12,7 +12,7 @@ named_enum! {
         Agent => "agent", "Agent",
         /// Leads a tier or group: an agent who is also told about its escalations.
         Lead => "lead", "Lead",
-        /// Watches all tiers, imports history and tunes policies.
+        /// Oversees every tier's escalations and tunes the escalation policy.
         Manager => "manager", "Manager",
         /// Configures organisations, tiers, groups, agents, calendars and API tokens.
         Admin => "admin", "Admin",
