@@ -23,7 +23,7 @@ use app::domain::directory::{Group, Tier};
 use app::domain::escalation::NotificationIntent;
 use app::domain::notify::{self, Audience, Contact, Destination, Occurrence, TicketSnapshot};
 use app::domain::policy::{EventKind, NotificationChannel, NotificationRule};
-use app::domain::{EventData, Role, Ticket, TicketEvent};
+use app::domain::{EventData, Ticket, TicketEvent};
 use app::ssr::store::notifications::{NewDelivery, OutboxRow};
 use app::ssr::store::StoreResult;
 use app::ssr::Store;
@@ -186,7 +186,7 @@ impl Notifier {
                 let notice = Notice {
                     kind: occurrence.kind,
                     reader: match person {
-                        Some(person) if person.role == Role::Customer => render::Reader::Customer,
+                        Some(person) if person.role.is_customer() => render::Reader::Customer,
                         _ => render::Reader::Staff,
                     },
                     ticket_id: ticket.id,

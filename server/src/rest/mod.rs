@@ -5,7 +5,7 @@
 
 use app::domain::commands::{self, NewTicketInput};
 use app::domain::queue::{parse_page, parse_statuses, TicketFilter, TicketSort};
-use app::domain::{Channel, EventData, FieldErrors, Role, UserSummary, Visibility};
+use app::domain::{Channel, EventData, FieldErrors, UserSummary, Visibility};
 use app::error::AppError;
 use app::ssr::store::tickets::WriteError;
 use app::ssr::AppState;
@@ -381,7 +381,7 @@ async fn customer_by_email(state: &AppState, field: &str, email: &str) -> Result
         .await?
         .into_iter()
         .map(|user| user.summary)
-        .find(|user| user.email == email && user.role == Role::Customer)
+        .find(|user| user.email == email && user.role.is_customer())
         .ok_or_else(|| ApiError(AppError::field(field, format!("No customer has the address {email:?}."))))
 }
 
