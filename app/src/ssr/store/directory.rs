@@ -33,11 +33,13 @@ impl Store {
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
         let mut write = self.begin_write().await?;
-        let Some(row) =
-            sqlx::query(&format!("SELECT plan FROM organisations WHERE id = $1{}", self.lock_clause()))
-                .bind(id)
-                .fetch_optional(&mut *write.tx)
-                .await?
+        let Some(row) = sqlx::query(&format!(
+            "SELECT plan FROM organisations WHERE id = $1{}",
+            self.backend().lock_for_write()
+        ))
+        .bind(id)
+        .fetch_optional(&mut *write.tx)
+        .await?
         else {
             return Ok(false);
         };
@@ -242,13 +244,15 @@ impl Store {
     /// may move the deadlines of open tickets either way, so the engine recomputes them at once.
     pub async fn save_calendar(&self, name: &str, source: &str, now: DateTime<Utc>) -> StoreResult<i64> {
         let mut write = self.begin_write().await?;
-        let previous: Option<String> =
-            sqlx::query(&format!("SELECT source FROM calendars WHERE name = $1{}", self.lock_clause()))
-                .bind(name)
-                .fetch_optional(&mut *write.tx)
-                .await?
-                .map(|row| row.try_get("source"))
-                .transpose()?;
+        let previous: Option<String> = sqlx::query(&format!(
+            "SELECT source FROM calendars WHERE name = $1{}",
+            self.backend().lock_for_write()
+        ))
+        .bind(name)
+        .fetch_optional(&mut *write.tx)
+        .await?
+        .map(|row| row.try_get("source"))
+        .transpose()?;
         let id = sqlx::query(
             "INSERT INTO calendars (name, source, updated_at) VALUES ($1, $2, $3)
              ON CONFLICT (name) DO UPDATE SET source = excluded.source, updated_at = excluded.updated_at

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use super::dialect;
 use super::{
     execute_rows, from_millis, get_instant, get_named, to_millis, Store, StoreError, StoreResult, WriteTx,
 };
@@ -188,7 +189,7 @@ impl Store {
     ) -> Result<Appended, WriteError> {
         let row = sqlx::query(&format!(
             "SELECT {TICKET_COLUMNS}, t.last_sequence FROM tickets t WHERE t.id = $1{}",
-            self.lock_clause()
+            self.backend().lock_for_write()
         ))
         .bind(ticket_id)
         .fetch_optional(&mut *write.tx)
@@ -370,13 +371,13 @@ impl Store {
         if let Some(tag) = &filter.tag {
             add(
                 "(' ' || t.tags || ' ') LIKE ? ESCAPE '\\'",
-                Bind::Text(format!("% {} %", escape_like(tag))),
+                Bind::Text(format!("% {} %", dialect::escape_like(tag))),
                 &mut binds,
                 &mut conditions,
             );
         }
         if let Some(text) = filter.text.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
-            let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
+            let pattern = dialect::like_pattern(text);
             let number = text.trim_start_matches('#').parse::<i64>().unwrap_or(-1);
             binds.push(Bind::Text(pattern.clone()));
             let subject = binds.len();
@@ -385,8 +386,9 @@ impl Store {
             binds.push(Bind::Int(number));
             let id = binds.len();
             conditions.push(format!(
-                "(LOWER(t.subject) LIKE ${subject} ESCAPE '\\' OR LOWER(t.description) LIKE ${description} ESCAPE '\\' \
-                 OR t.id = ${id})"
+                "({} OR {} OR t.id = ${id})",
+                dialect::contains_ignoring_case("t.subject", &format!("${subject}")),
+                dialect::contains_ignoring_case("t.description", &format!("${description}")),
             ));
         }
         let where_clause =
@@ -665,9 +667,4 @@ fn describe_field_change(data: &EventData) -> String {
         EventData::Deescalated { .. } => "the tier (handed back)".into(),
         other => other.kind().replace('_', " "),
     }
-}
-
-/// Escapes `%`, `_` and `\` so user text matches literally inside a LIKE pattern.
-fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
