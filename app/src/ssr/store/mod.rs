@@ -54,6 +54,13 @@ impl StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// A store failure is internal: logged with a reference, which is all the user sees.
+impl From<StoreError> for crate::error::AppError {
+    fn from(error: StoreError) -> Self {
+        crate::error::AppError::internal(error)
+    }
+}
+
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
