@@ -36,6 +36,20 @@ pub enum WriteError {
     Store(#[from] StoreError),
 }
 
+/// How both front doors answer a refused command: a missing ticket is "not found", a conflict
+/// says who changed what, a command's refusal keeps its kind, a store failure is internal.
+impl From<WriteError> for crate::error::AppError {
+    fn from(error: WriteError) -> Self {
+        use crate::error::AppError;
+        match error {
+            WriteError::NotFound => AppError::NotFound,
+            WriteError::Conflict(message) => AppError::Conflict(message),
+            WriteError::Command(error) => error.into(),
+            WriteError::Store(error) => error.into(),
+        }
+    }
+}
+
 impl From<sqlx::Error> for WriteError {
     fn from(error: sqlx::Error) -> Self {
         WriteError::Store(StoreError::Database(error))
