@@ -4,6 +4,7 @@
 //! `/api/v1/openapi.json` is generated from these handlers and their types.
 
 use app::domain::commands::NewTicketInput;
+use app::domain::describe::describe;
 use app::domain::queue::{parse_page, parse_statuses, TicketFilter, TicketSort};
 use app::domain::{Channel, EventData, FieldErrors, UserSummary, Visibility};
 use app::error::AppError;
@@ -87,7 +88,8 @@ pub struct ApiTimelineEntry {
     pub kind: String,
     pub author: Option<String>,
     pub at: DateTime<Utc>,
-    /// The text of a message or reply, or a sentence describing a status change.
+    /// The text of a message or reply, or the sentence describing another event
+    /// ("Sam Patel changed the status from Open to Resolved.").
     pub text: String,
 }
 
@@ -335,16 +337,16 @@ async fn to_api_ticket(
                 .map(|entry| ApiTimelineEntry {
                     sequence: entry.event.sequence,
                     kind: entry.event.data.kind().to_string(),
-                    author: entry.actor_name,
                     at: entry.event.at,
-                    text: match entry.event.data {
-                        EventData::Created { description, .. } => description,
-                        EventData::CustomerMessage { body } | EventData::PublicReply { body } => body,
-                        EventData::StatusChanged { from, to } => {
-                            format!("Status changed from {} to {}.", from.label(), to.label())
+                    text: match &entry.event.data {
+                        EventData::Created { description, .. } => description.clone(),
+                        EventData::CustomerMessage { body } | EventData::PublicReply { body } => body.clone(),
+                        other => {
+                            let actor = entry.actor_name.as_deref().unwrap_or("Tierline");
+                            format!("{}.", describe(other, actor, &directory))
                         }
-                        other => other.kind().replace('_', " "),
                     },
+                    author: entry.actor_name,
                 })
                 .collect(),
         )

@@ -15,6 +15,7 @@ use super::{
     execute_rows, from_millis, get_instant, get_named, to_millis, Store, StoreError, StoreResult, WriteTx,
 };
 use crate::domain::commands::CommandError;
+use crate::domain::describe::{self, describe};
 use crate::domain::queue::{TicketFilter, TicketListItem, TicketListPage, TicketSort, TimelineEntry};
 use crate::domain::ticket::Assignment;
 use crate::domain::{
@@ -226,8 +227,8 @@ impl Store {
         Ok(Appended { ticket, events })
     }
 
-    /// "Ada Lovelace changed the priority (Normal → High) at 14:02 UTC" for every field edit
-    /// after version `seen`.
+    /// "Ada Lovelace changed the priority from Normal to High (2026-03-06 14:02 UTC)" for every
+    /// field edit after version `seen`, each in the words of `domain::describe`.
     async fn describe_changes_since(
         &self,
         write: &mut WriteTx,
@@ -243,6 +244,8 @@ impl Store {
         .bind(seen)
         .fetch_all(&mut *write.tx)
         .await?;
+        // Read only when there is a conflict to describe: the names behind the events' ids.
+        let names = self.directory().await?;
         let mut changes = Vec::new();
         for row in &rows {
             let event = event_from_row(row)?;
@@ -250,11 +253,11 @@ impl Store {
                 continue;
             }
             let who: Option<String> = row.try_get("display_name")?;
+            let who = who.unwrap_or_else(|| "Tierline".into());
             changes.push(format!(
-                "{} changed {} at {}",
-                who.unwrap_or_else(|| "Tierline".into()),
-                describe_field_change(&event.data),
-                event.at.format("%H:%M UTC on %Y-%m-%d")
+                "{} ({})",
+                describe(&event.data, &who, &names),
+                describe::instant(event.at)
             ));
         }
         Ok(format!(
@@ -666,19 +669,4 @@ pub(super) async fn insert_events(write: &mut WriteTx, new: Vec<NewEvent>) -> St
     )
     .await?;
     Ok(events)
-}
-
-fn describe_field_change(data: &EventData) -> String {
-    match data {
-        EventData::StatusChanged { from, to } => format!("the status ({} → {})", from.label(), to.label()),
-        EventData::PriorityChanged { from, to } => {
-            format!("the priority ({} → {})", from.label(), to.label())
-        }
-        EventData::CategoryChanged { .. } => "the category".into(),
-        EventData::TagsChanged { .. } => "the tags".into(),
-        EventData::AssignmentChanged { .. } => "the assignment".into(),
-        EventData::Escalated { .. } => "the tier (an escalation)".into(),
-        EventData::Deescalated { .. } => "the tier (handed back)".into(),
-        other => other.kind().replace('_', " "),
-    }
 }
