@@ -244,8 +244,9 @@ impl Store {
         .bind(seen)
         .fetch_all(&mut *write.tx)
         .await?;
-        // Read only when there is a conflict to describe: the names behind the events' ids.
-        let names = self.directory().await?;
+        // Read only when there is a conflict to describe, inside the transaction (another
+        // connection could be one the pool has none left of while writers queue on this ticket).
+        let names = super::directory::directory_in(&mut write.tx).await?;
         let mut changes = Vec::new();
         for row in &rows {
             let event = event_from_row(row)?;
