@@ -6,7 +6,6 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::components::layout::Layout;
-use crate::domain::{Role, UserSummary};
 use crate::pages;
 use crate::providers::{provide_live_updates, provide_session, provide_ticking_clock};
 
@@ -30,15 +29,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App/>
             </body>
         </html>
-    }
-}
-
-/// Where a person lands after signing in.
-pub fn home_path(user: &UserSummary) -> &'static str {
-    match user.role {
-        Role::Customer => "/portal",
-        Role::Agent | Role::Lead | Role::Manager => "/queue",
-        Role::Admin => "/queue",
     }
 }
 

@@ -92,7 +92,12 @@ impl AppError {
     /// Logs an internal failure with a fresh reference and returns the error the user sees.
     #[cfg(feature = "ssr")]
     pub fn internal(detail: impl std::fmt::Display) -> AppError {
-        let reference = crate::ssr::auth::new_secret_token()[..12].to_string();
+        let reference = {
+            use rand::RngCore;
+            let mut bytes = [0u8; 6];
+            rand::rngs::OsRng.fill_bytes(&mut bytes);
+            hex::encode(bytes)
+        };
         tracing::error!(%reference, error = %detail, "internal error");
         AppError::Internal { reference }
     }
@@ -112,13 +117,6 @@ impl From<crate::domain::commands::CommandError> for AppError {
             CommandError::StaffOnly => AppError::Forbidden,
             CommandError::Closed => AppError::Refused(error.to_string()),
         }
-    }
-}
-
-#[cfg(feature = "ssr")]
-impl From<crate::ssr::store::StoreError> for AppError {
-    fn from(error: crate::ssr::store::StoreError) -> Self {
-        AppError::internal(error)
     }
 }
 

@@ -26,7 +26,7 @@ test("a second agent editing the same ticket gets the conflict message @nojs", a
 
   await lena.getByRole("button", { name: "Save changes" }).click();
   await expect(lena.getByRole("alert")).toContainText("Someone changed this ticket while you were editing it");
-  await expect(lena.getByRole("alert")).toContainText("Sam Patel changed the priority (Normal → Urgent)");
+  await expect(lena.getByRole("alert")).toContainText("Sam Patel changed the priority from Normal to Urgent");
 
   await sam.goto(`/tickets/${id}`);
   await expect(sam.locator(".timeline")).not.toContainText("to Pending");

@@ -292,7 +292,9 @@ async fn create_user(
         bail!("{error}");
     }
     let organisation_id = match (role, organisation) {
-        (Role::Customer, None) => bail!("--organisation: a customer belongs to an organisation; name it"),
+        (role, None) if role.is_customer() => {
+            bail!("--organisation: a customer belongs to an organisation; name it")
+        }
         (_, None) => None,
         (_, Some(name)) => {
             let found = store.organisations().await?.into_iter().find(|o| o.name == name);

@@ -12,7 +12,7 @@ named_enum! {
         Agent => "agent", "Agent",
         /// Leads a tier or group: an agent who is also told about its escalations.
         Lead => "lead", "Lead",
-        /// Watches all tiers, imports history and tunes policies.
+        /// Oversees every tier's escalations and tunes the escalation policy.
         Manager => "manager", "Manager",
         /// Configures organisations, tiers, groups, agents, calendars and API tokens.
         Admin => "admin", "Admin",
@@ -20,6 +20,11 @@ named_enum! {
 }
 
 impl Role {
+    /// Customers, and only they, belong to an organisation and see only its tickets.
+    pub fn is_customer(self) -> bool {
+        self == Role::Customer
+    }
+
     /// Agents, leads, managers and admins: people who work tickets and see internal notes.
     pub fn is_staff(self) -> bool {
         self >= Role::Agent
@@ -39,6 +44,26 @@ impl Role {
     /// Only admins change configuration (organisations, tiers, groups, people, calendars, tokens).
     pub fn may_configure(self) -> bool {
         self == Role::Admin
+    }
+
+    /// The people a policy's `managers` recipient names: managers, not admins.
+    pub fn is_manager(self) -> bool {
+        self == Role::Manager
+    }
+
+    /// Whether a person of this role may be given `other`: customers stay customers and staff
+    /// stay staff (a customer's account belongs to an organisation, a member of staff's does not).
+    pub fn may_become(self, other: Role) -> bool {
+        self.is_customer() == other.is_customer()
+    }
+
+    /// Where a person lands after signing in: customers in the portal, staff in the queue.
+    pub fn home_path(self) -> &'static str {
+        if self.is_customer() {
+            "/portal"
+        } else {
+            "/queue"
+        }
     }
 }
 
@@ -90,6 +115,22 @@ mod tests {
         assert!(Role::Agent.is_staff() && Role::Admin.is_staff());
         assert!(!Role::Manager.may_configure());
         assert!(Role::Admin.may_configure());
+    }
+
+    #[test]
+    fn customers_stay_customers_and_staff_stay_staff() {
+        assert!(Role::Customer.may_become(Role::Customer));
+        assert!(Role::Agent.may_become(Role::Admin) && Role::Admin.may_become(Role::Lead));
+        assert!(!Role::Customer.may_become(Role::Agent));
+        assert!(!Role::Manager.may_become(Role::Customer));
+    }
+
+    #[test]
+    fn customers_land_in_the_portal_and_staff_in_the_queue() {
+        assert_eq!(Role::Customer.home_path(), "/portal");
+        for role in &Role::ALL[1..] {
+            assert_eq!(role.home_path(), "/queue", "{role:?}");
+        }
     }
 
     #[test]

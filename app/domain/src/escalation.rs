@@ -1,7 +1,7 @@
 //! The escalation engine's decision: one pure step over (ticket, event log, policy, calendars,
 //! the thresholds that already fired, now) returning what should happen. The worker only loads
-//! the inputs, calls [`decide`] and persists the answer in one transaction; the simulation of
-//! policies on history will call the very same function.
+//! the inputs, calls [`decide`] and persists the answer in one transaction; the same inputs
+//! always give the same answer.
 //!
 //! What it decides, in this order:
 //! 1. **Routing.** A ticket no tier holds goes to the holder of the first matching routing

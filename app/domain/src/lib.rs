@@ -56,6 +56,7 @@ pub mod calendar;
 pub mod clock;
 pub mod commands;
 pub mod delivery;
+pub mod describe;
 pub mod directory;
 pub mod document;
 pub mod escalation;

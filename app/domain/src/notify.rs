@@ -356,11 +356,7 @@ impl<'a> Resolver<'_, 'a> {
             }
             Recipient::Lead => self.told(self.lead_id()),
             Recipient::Managers => self.told(
-                self.audience
-                    .people
-                    .iter()
-                    .filter(|person| person.role == Role::Manager)
-                    .map(|person| person.id),
+                self.audience.people.iter().filter(|person| person.role.is_manager()).map(|person| person.id),
             ),
             Recipient::Watchers => self.told(ticket.watcher_ids.iter().copied()),
             Recipient::Mentioned => self.told(self.occurrence.mentioned_ids.iter().copied()),

@@ -66,7 +66,7 @@ fn UserNav(user: UserSummary, unread: i64) -> impl IntoView {
                 <li><A href="/admin">"Admin"</A></li>
                 <li><A href="/admin/deliveries">"Deliveries"</A></li>
             </Show>
-            <li><crate::pages::NotificationBell unread=unread/></li>
+            <li><crate::components::notification_bell::NotificationBell unread=unread/></li>
         </ul>
         <span class="whoami">
             <A href="/account" attr:title="Your account: change your password">{user.display_name.clone()}</A>

@@ -2,4 +2,5 @@
 
 pub mod errors;
 pub mod layout;
+pub mod notification_bell;
 pub mod ticket_table;

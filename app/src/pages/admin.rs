@@ -243,7 +243,7 @@ fn People(
         .clone()
         .into_iter()
         .map(|p| {
-            let roles = if p.user.role == Role::Customer { &[Role::Customer][..] } else { &Role::ALL[1..] };
+            let roles: Vec<Role> = Role::ALL.iter().copied().filter(|role| p.user.role.may_become(*role)).collect();
             let current = p.user.role.as_str();
             let role_options = roles.iter().map(|r| option(r.as_str().into(), r.label().into(), current)).collect_view();
             let organisation = organisation_name(p.user.organisation_id);

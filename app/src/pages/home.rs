@@ -2,7 +2,6 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
-use crate::app::home_path;
 use crate::providers::use_session;
 
 /// Sends a signed-in person to their workspace and everyone else to the sign-in page.
@@ -14,7 +13,7 @@ pub fn HomePage() -> impl IntoView {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match session.user.await {
-                    Ok(Some(user)) => view! { <Redirect path=home_path(&user)/> }.into_any(),
+                    Ok(Some(user)) => view! { <Redirect path=user.role.home_path()/> }.into_any(),
                     _ => view! { <Redirect path="/login"/> }.into_any(),
                 }
             })}

@@ -15,7 +15,7 @@ pub use admin::AdminPage;
 pub use home::{HomePage, NotFoundPage};
 pub use login::LoginPage;
 pub use new_ticket::NewTicketPage;
-pub use notifications::{DeliveriesPage, NotificationBell, NotificationsPage};
+pub use notifications::{DeliveriesPage, NotificationsPage};
 pub use policy::PolicyPage;
 pub use queue::{PortalPage, QueuePage};
 pub use ticket::TicketPage;

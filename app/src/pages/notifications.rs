@@ -108,17 +108,6 @@ fn NotificationItem(item: Notification, mark: ServerAction<MarkRead>) -> impl In
     }
 }
 
-/// The header's link to the centre with the unread count, which the layout keeps live.
-#[component]
-pub fn NotificationBell(unread: i64) -> impl IntoView {
-    view! {
-        <A href="/notifications" attr:class="bell">
-            "Notifications"
-            {(unread > 0).then(|| view! { <span class="count" data-testid="unread-count">{unread}</span> })}
-        </A>
-    }
-}
-
 #[component]
 pub fn DeliveriesPage() -> impl IntoView {
     let query = use_query_map();

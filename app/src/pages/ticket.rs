@@ -11,7 +11,7 @@ use crate::domain::calendar::SegmentKind;
 use crate::domain::clock::{ClockKind, ClockPhase, TicketClocks};
 use crate::domain::directory::Directory;
 use crate::domain::queue::{CustomerTicket, TimelineEntry};
-use crate::domain::ticket::{Assignment, Handoff};
+use crate::domain::ticket::Handoff;
 use crate::domain::{Channel, EventData, Priority, TicketStatus, Visibility};
 use crate::error::AppError;
 use crate::providers::use_live_updates;
@@ -253,90 +253,19 @@ fn StaffTicketView(
 fn timeline_item(entry: &TimelineEntry, directory: &Directory, requester: &str) -> impl IntoView + use<> {
     let who = entry.actor_name.clone().unwrap_or_else(|| "Tierline".to_string());
     let when = entry.event.at.format("%Y-%m-%d %H:%M UTC").to_string();
-    let (class, heading, body): (&str, String, Option<String>) = match &entry.event.data {
-        EventData::Created { description, .. } => {
-            ("message", format!("{requester} opened the ticket"), Some(description.clone()))
+    // The page names the customer a ticket is for as the one who opened it.
+    let actor = if matches!(entry.event.data, EventData::Created { .. }) { requester } else { &who };
+    let heading = crate::domain::describe::describe(&entry.event.data, actor, directory);
+    let (class, body): (&str, Option<String>) = match &entry.event.data {
+        EventData::Created { description: text, .. } | EventData::CustomerMessage { body: text } => {
+            ("message", Some(text.clone()))
         }
-        EventData::CustomerMessage { body } => ("message", format!("{who} wrote"), Some(body.clone())),
-        EventData::PublicReply { body } => ("message reply", format!("{who} replied"), Some(body.clone())),
-        EventData::InternalNote { body } => {
-            ("internal", format!("{who} wrote an internal note"), Some(body.clone()))
-        }
-        EventData::StatusChanged { from, to } => {
-            ("system", format!("{who} changed the status from {} to {}", from.label(), to.label()), None)
-        }
-        EventData::PriorityChanged { from, to } => {
-            ("system", format!("{who} changed the priority from {} to {}", from.label(), to.label()), None)
-        }
-        EventData::CategoryChanged { from, to } => (
-            "system",
-            format!(
-                "{who} changed the category from {} to {}",
-                directory.category_name(*from).unwrap_or("none"),
-                directory.category_name(*to).unwrap_or("none")
-            ),
-            None,
-        ),
-        EventData::TagsChanged { added, removed } => {
-            let mut parts = Vec::new();
-            if !added.is_empty() {
-                parts.push(format!("added {}", added.join(", ")));
-            }
-            if !removed.is_empty() {
-                parts.push(format!("removed {}", removed.join(", ")));
-            }
-            ("system", format!("{who} {} as tags", parts.join(" and ")), None)
-        }
-        EventData::AssignmentChanged { to, .. } => {
-            ("system", format!("{who} assigned the ticket to {}", place_name(directory, to)), None)
-        }
-        EventData::Escalated { to, handoff, reason, level, .. } => {
-            let place = place_name(directory, to);
-            let level = level.map(|level| format!(" (level {level})")).unwrap_or_default();
-            let heading = format!("{who} escalated the ticket to {place}{level}: {reason}");
-            ("escalation", heading, handoff.as_ref().map(handoff_text))
-        }
-        EventData::Deescalated { to, level, reason, .. } => {
-            let place = place_name(directory, to);
-            (
-                "system",
-                format!("{who} handed the ticket back to {place} (level {level})"),
-                Some(reason.clone()),
-            )
-        }
-        EventData::ClockReminder { clock, percent, due_at, late, .. } => (
-            "system",
-            format!(
-                "Reminder: {percent} % of the {} target used at {}{}",
-                clock.label().to_lowercase(),
-                due_at.format("%Y-%m-%d %H:%M UTC"),
-                if *late { " (recorded late)" } else { "" }
-            ),
-            None,
-        ),
-        EventData::CheckpointMissed { tier_id, due_at, late } => (
-            "breach",
-            format!(
-                "Checkpoint missed: {} owed the customer a public update by {}{}",
-                directory.tier_name(*tier_id).unwrap_or("the tier"),
-                due_at.format("%Y-%m-%d %H:%M UTC"),
-                if *late { " (recorded late)" } else { "" }
-            ),
-            None,
-        ),
-        EventData::EscalationAcknowledged { level } => {
-            ("system", format!("{who} acknowledged the escalation at level {level}"), None)
-        }
-        EventData::ClockBreached { clock, due_at, late, .. } => (
-            "breach",
-            format!(
-                "{} target breached at {}{}",
-                clock.label(),
-                due_at.format("%Y-%m-%d %H:%M UTC"),
-                if *late { " (recorded late)" } else { "" }
-            ),
-            None,
-        ),
+        EventData::PublicReply { body } => ("message reply", Some(body.clone())),
+        EventData::InternalNote { body } => ("internal", Some(body.clone())),
+        EventData::Escalated { handoff, .. } => ("escalation", handoff.as_ref().map(handoff_text)),
+        EventData::Deescalated { reason, .. } => ("system", Some(reason.clone())),
+        EventData::CheckpointMissed { .. } | EventData::ClockBreached { .. } => ("breach", None),
+        _ => ("system", None),
     };
     let internal_label =
         (entry.event.data.visibility() == Visibility::Internal && class != "system").then_some(" · internal");
@@ -345,24 +274,6 @@ fn timeline_item(entry: &TimelineEntry, directory: &Directory, requester: &str) 
             <div class="meta">{heading} " · " <time datetime=entry.event.at.to_rfc3339()>{when}</time>{internal_label}</div>
             {body.map(|text| view! { <div class="body">{text}</div> })}
         </li>
-    }
-}
-
-/// "L2 Specialists · Network · Nina Kowalski", or "nobody".
-fn place_name(directory: &Directory, assignment: &Assignment) -> String {
-    let place = [
-        directory.tier_name(assignment.tier_id),
-        directory.group_name(assignment.group_id),
-        directory.agent_name(assignment.assignee_id),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join(" · ");
-    if place.is_empty() {
-        "nobody".to_string()
-    } else {
-        place
     }
 }
 

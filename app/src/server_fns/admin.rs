@@ -92,7 +92,7 @@ pub async fn list_customers() -> Result<Vec<UserSummary>, AppError> {
     let users = crate::ssr::app_state()?.store.users().await?;
     Ok(users
         .into_iter()
-        .filter(|user| user.active && user.summary.role == crate::domain::Role::Customer)
+        .filter(|user| user.active && user.summary.role.is_customer())
         .map(|user| user.summary)
         .collect())
 }
@@ -254,10 +254,10 @@ pub async fn create_person(form: PersonForm) -> Result<(), AppError> {
     }
     let organisation_id = server::optional_id(&mut errors, "organisation", &form.organisation);
     match (role, organisation_id) {
-        (Some(Role::Customer), None) if errors.for_field("organisation").is_none() => {
+        (Some(role), None) if role.is_customer() && errors.for_field("organisation").is_none() => {
             errors.push("organisation", "A customer belongs to an organisation; choose it.")
         }
-        (Some(role), Some(_)) if role.is_staff() => {
+        (Some(role), Some(_)) if !role.is_customer() => {
             errors.push("organisation", "Staff do not belong to a customer organisation; leave it empty.")
         }
         _ => {}
@@ -340,11 +340,11 @@ pub async fn update_person(update: PersonUpdate) -> Result<(), AppError> {
     if !errors.is_empty() {
         return Err(errors.into());
     }
-    if user_id == admin.id && (role != Role::Admin || !active) {
+    if user_id == admin.id && (!role.may_configure() || !active) {
         return Err(AppError::field("role", "You cannot demote or deactivate yourself."));
     }
     let person = store.user(user_id).await?.ok_or(AppError::NotFound)?;
-    if person.summary.organisation_id.is_some() != (role == Role::Customer) {
+    if !person.summary.role.may_become(role) {
         return Err(AppError::field(
             "role",
             "Customers stay customers and staff stay staff; create a new account instead.",

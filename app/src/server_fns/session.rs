@@ -37,7 +37,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
         http::HeaderValue::from_str(&cookie).map_err(AppError::internal)?,
     );
     tracing::info!(user_id = user.id, "signed in");
-    leptos_axum::redirect(next.as_deref().unwrap_or(crate::app::home_path(&user)));
+    leptos_axum::redirect(next.as_deref().unwrap_or(user.role.home_path()));
     Ok(())
 }
 

@@ -200,62 +200,38 @@ pub async fn load_ticket(ticket_id: i64) -> Result<ViewedTicket, AppError> {
 /// to the new ticket's page.
 #[server(endpoint = "tickets/create")]
 pub async fn create_ticket(form: NewTicketForm) -> Result<i64, AppError> {
-    use crate::domain::commands::{self, NewTicketInput};
+    use crate::domain::commands::NewTicketInput;
     use crate::domain::{Channel, FieldErrors};
+    use crate::ssr::use_cases::{self, NewTicket};
     let user = crate::ssr::auth::require_user().await?;
     let state = crate::ssr::app_state()?;
     let mut errors = FieldErrors::default();
     let category_id = server::optional_id(&mut errors, "category", &form.category);
     let requester = if user.role.is_staff() {
-        match server::optional_id(&mut errors, "requester", &form.requester) {
-            Some(id) => match state.store.user(id).await?.filter(|r| r.summary.organisation_id.is_some()) {
-                Some(record) => Some(record.summary),
-                None => {
-                    errors.push("requester", "Choose the customer this ticket is for.");
-                    None
-                }
-            },
-            None => {
-                if errors.for_field("requester").is_none() {
-                    errors.push("requester", "Choose the customer this ticket is for.");
-                }
-                None
-            }
+        let found = match server::optional_id(&mut errors, "requester", &form.requester) {
+            Some(id) => state.store.user(id).await?.map(|record| record.summary),
+            None => None,
+        };
+        if found.is_none() && errors.for_field("requester").is_none() {
+            errors.push("requester", "Choose the customer this ticket is for.");
         }
+        found
     } else {
         Some(user.clone())
     };
-    if let Some(id) = category_id {
-        if !state.store.categories().await?.iter().any(|c| c.id == id && c.active) {
-            errors.push("category", "Choose one of the listed categories.");
-        }
-    }
-    let input = NewTicketInput {
-        subject: form.subject,
-        description: form.description,
-        category_id,
-        priority: form.priority,
+    let ticket = NewTicket {
+        requester,
+        requester_field: "requester",
+        errors,
+        input: NewTicketInput {
+            subject: form.subject,
+            description: form.description,
+            category_id,
+            priority: form.priority,
+        },
+        channel: if user.role.is_staff() { Channel::Phone } else { Channel::Portal },
     };
-    let validated = input.validate();
-    if let Err(more) = &validated {
-        errors.0.extend(more.0.iter().cloned());
-    }
-    let (Ok(new_ticket), Some(requester)) = (validated, requester.filter(|_| errors.is_empty())) else {
-        return Err(errors.into());
-    };
-    let organisation_id =
-        requester.organisation_id.ok_or_else(|| AppError::field("requester", "Choose a customer."))?;
-    let channel = if user.role.is_staff() { Channel::Phone } else { Channel::Portal };
-    let appended = state
-        .store
-        .create_ticket(
-            requester.id,
-            organisation_id,
-            user.id,
-            commands::open(&new_ticket, channel),
-            crate::ssr::now(),
-        )
-        .await?;
+    let appended = use_cases::open_ticket(&state.store, &user, ticket, crate::ssr::now()).await?;
     leptos_axum::redirect(&format!("/tickets/{}", appended.ticket.id));
     Ok(appended.ticket.id)
 }
@@ -264,10 +240,10 @@ pub async fn create_ticket(form: NewTicketForm) -> Result<i64, AppError> {
 /// internal note (`internal`). Never conflicts with other edits.
 #[server(endpoint = "tickets/message")]
 pub async fn post_message(ticket_id: i64, body: String, visibility: String) -> Result<(), AppError> {
-    use crate::domain::{commands, Visibility};
+    use crate::domain::Visibility;
+    use crate::ssr::use_cases::{self, MessageRefused, NewMessage};
     let user = crate::ssr::auth::require_user().await?;
     let state = crate::ssr::app_state()?;
-    server::visible_ticket(&user, ticket_id).await?;
     let visibility = match visibility.as_str() {
         "internal" => Visibility::Internal,
         "public" | "" => Visibility::Public,
@@ -275,16 +251,15 @@ pub async fn post_message(ticket_id: i64, body: String, visibility: String) -> R
             return Err(AppError::field("visibility", format!("\"{other}\" is neither public nor internal.")))
         }
     };
-    if visibility == Visibility::Internal && !user.role.is_staff() {
-        return Err(AppError::Forbidden);
-    }
-    state
-        .store
-        .append(ticket_id, &user, None, crate::ssr::now(), |t| {
-            commands::write_message(t, user.role, visibility, &body)
-        })
-        .await
-        .map_err(server::write_error)?;
+    let message = NewMessage { ticket_id, author: user.clone(), visibility, body };
+    use_cases::post_message(&state.store, &user, message, crate::ssr::now()).await.map_err(|refused| {
+        match refused {
+            // Another organisation's ticket is hidden exactly like a missing one.
+            MessageRefused::NoTicket | MessageRefused::OtherOrganisation => AppError::NotFound,
+            MessageRefused::InternalNoteByCustomer => AppError::Forbidden,
+            MessageRefused::Error(error) => error,
+        }
+    })?;
     Ok(())
 }
 
@@ -305,8 +280,7 @@ pub async fn update_ticket(edit: TicketEdit) -> Result<(), AppError> {
         .append(ticket_id, &user, Some(version), crate::ssr::now(), |t| {
             commands::change(t, user.role, &ladder, &changes)
         })
-        .await
-        .map_err(server::write_error)?;
+        .await?;
     Ok(())
 }
 
@@ -361,8 +335,7 @@ pub async fn escalate_ticket(form: EscalationForm) -> Result<(), AppError> {
         .append(ticket_id, &user, None, crate::ssr::now(), |t| {
             commands::escalate(t, user.role, &ladder, to, &handoff)
         })
-        .await
-        .map_err(server::write_error)?;
+        .await?;
     Ok(())
 }
 
@@ -380,8 +353,7 @@ pub async fn acknowledge_escalation(ticket_id: i64) -> Result<(), AppError> {
         .append(ticket_id, &user, None, crate::ssr::now(), |t| {
             crate::domain::commands::acknowledge(t, user.id, user.role, &directory)
         })
-        .await
-        .map_err(server::write_error)?;
+        .await?;
     Ok(())
 }
 
@@ -414,8 +386,7 @@ pub async fn reopen_ticket(ticket_id: i64) -> Result<(), AppError> {
                 ])))
             }
         })
-        .await
-        .map_err(server::write_error)?;
+        .await?;
     Ok(())
 }
 
@@ -428,17 +399,7 @@ mod server {
     use crate::domain::ticket::Assignment;
     pub use crate::domain::validation::optional_id;
     use crate::domain::{FieldErrors, Priority, TicketStatus};
-    use crate::ssr::store::tickets::WriteError;
     use crate::ssr::Store;
-
-    pub fn write_error(error: WriteError) -> AppError {
-        match error {
-            WriteError::NotFound => AppError::NotFound,
-            WriteError::Conflict(message) => AppError::Conflict(message),
-            WriteError::Command(error) => error.into(),
-            WriteError::Store(error) => error.into(),
-        }
-    }
 
     /// The ticket, if it exists and `user` may see it; otherwise "not found" either way.
     pub async fn visible_ticket(user: &UserSummary, ticket_id: i64) -> Result<Ticket, AppError> {

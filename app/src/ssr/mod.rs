@@ -5,6 +5,7 @@ pub mod auth;
 pub mod live;
 pub mod security;
 pub mod store;
+pub mod use_cases;
 
 use std::sync::Arc;
 

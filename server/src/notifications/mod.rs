@@ -19,11 +19,12 @@ use std::collections::HashMap;
 
 use app::domain::calendar::Calendar;
 use app::domain::delivery::{self, event_kind_of};
-use app::domain::directory::{Group, Tier};
+use app::domain::describe::describe;
+use app::domain::directory::Directory;
 use app::domain::escalation::NotificationIntent;
 use app::domain::notify::{self, Audience, Contact, Destination, Occurrence, TicketSnapshot};
 use app::domain::policy::{EventKind, NotificationChannel, NotificationRule};
-use app::domain::{EventData, Role, Ticket, TicketEvent};
+use app::domain::{EventData, Ticket, TicketEvent};
 use app::ssr::store::notifications::{NewDelivery, OutboxRow};
 use app::ssr::store::StoreResult;
 use app::ssr::Store;
@@ -91,10 +92,9 @@ pub struct NotifyReport {
 struct World {
     rules: Vec<NotificationRule>,
     people: Vec<Contact>,
-    tiers: Vec<Tier>,
-    groups: Vec<Group>,
+    /// The tiers, groups, categories and agents, by name.
+    directory: Directory,
     plans: HashMap<i64, String>,
-    categories: HashMap<i64, String>,
 }
 
 impl Notifier {
@@ -169,7 +169,11 @@ impl Notifier {
         occurrence: &Occurrence,
         summary: &str,
     ) -> Vec<(NewDelivery, Option<(String, String)>)> {
-        let audience = Audience { people: &world.people, tiers: &world.tiers, groups: &world.groups };
+        let audience = Audience {
+            people: &world.people,
+            tiers: &world.directory.tiers,
+            groups: &world.directory.groups,
+        };
         notify::plan_deliveries(occurrence, &world.rules, &audience)
             .into_iter()
             .map(|planned| {
@@ -186,7 +190,7 @@ impl Notifier {
                 let notice = Notice {
                     kind: occurrence.kind,
                     reader: match person {
-                        Some(person) if person.role == Role::Customer => render::Reader::Customer,
+                        Some(person) if person.role.is_customer() => render::Reader::Customer,
                         _ => render::Reader::Staff,
                     },
                     ticket_id: ticket.id,
@@ -254,10 +258,8 @@ impl Notifier {
         Ok(World {
             rules,
             people,
-            tiers: directory.tiers,
-            groups: directory.groups,
+            directory,
             plans: self.store.organisations().await?.into_iter().map(|o| (o.id, o.plan)).collect(),
-            categories: directory.categories.into_iter().map(|c| (c.id, c.name)).collect(),
         })
     }
 
@@ -297,7 +299,7 @@ impl World {
             subject: ticket.subject.clone(),
             priority: ticket.priority,
             plan: self.plans.get(&ticket.organisation_id).cloned().unwrap_or_default(),
-            category: ticket.category_id.and_then(|id| self.categories.get(&id).cloned()),
+            category: self.directory.category_name(ticket.category_id).map(str::to_string),
             level: ticket.escalation_level,
             tier_id: ticket.assignment.tier_id,
             group_id: ticket.assignment.group_id,
@@ -310,9 +312,8 @@ impl World {
 
     /// The group or tier holding the ticket, by name.
     fn holder(&self, ticket: &Ticket) -> Option<String> {
-        let group = ticket.assignment.group_id.and_then(|id| self.groups.iter().find(|g| g.id == id));
-        let tier = ticket.assignment.tier_id.and_then(|id| self.tiers.iter().find(|t| t.id == id));
-        group.map(|g| g.name.clone()).or_else(|| tier.map(|t| t.name.clone()))
+        let group = self.directory.group_name(ticket.assignment.group_id);
+        group.or_else(|| self.directory.tier_name(ticket.assignment.tier_id)).map(str::to_string)
     }
 
     fn person_name(&self, id: Option<i64>) -> String {
@@ -351,11 +352,11 @@ impl World {
             let actor_id = if kind == EventKind::Created { None } else { event.actor_id };
             found.push((
                 occurrence(kind, actor_id, None, Vec::new(), event.at),
-                event_summary(&event.data, &actor),
+                event_summary(&event.data, &actor, &self.directory),
             ));
         }
         if let EventData::InternalNote { body } | EventData::PublicReply { body } = &event.data {
-            let mentioned = notify::mentions(body, &self.people, &self.groups);
+            let mentioned = notify::mentions(body, &self.people, &self.directory.groups);
             if !mentioned.is_empty() {
                 let summary = format!("{actor} mentioned you: {}", excerpt(body));
                 found.push((
@@ -374,19 +375,20 @@ struct IntentPayload {
     intent: NotificationIntent,
 }
 
-/// One sentence about a ticket event, for staff.
-fn event_summary(event: &EventData, actor: &str) -> String {
+/// The summary of a ticket event for staff: the event's sentence (`domain::describe`), then
+/// the start of what it carries — the text written, what a handoff asks, why it came back.
+fn event_summary(event: &EventData, actor: &str, names: &Directory) -> String {
+    let sentence = describe(event, actor, names);
     match event {
-        EventData::Created { description, .. } => format!("{actor} opened it: {}", excerpt(description)),
-        EventData::CustomerMessage { body } => format!("{actor} wrote: {}", excerpt(body)),
-        EventData::AssignmentChanged { .. } => format!("{actor} assigned it."),
-        EventData::Escalated { handoff, reason, .. } => match handoff {
-            Some(handoff) => format!("{actor} escalated it by hand. Asked: {}", excerpt(&handoff.ask)),
-            None => reason.clone(),
-        },
-        EventData::Deescalated { reason, .. } => format!("{actor} handed it back: {}", excerpt(reason)),
-        EventData::StatusChanged { to, .. } => format!("{actor} set the status to {}.", to.label()),
-        other => format!("{actor}: {}", other.kind().replace('_', " ")),
+        EventData::Created { description: text, .. }
+        | EventData::CustomerMessage { body: text }
+        | EventData::PublicReply { body: text }
+        | EventData::InternalNote { body: text }
+        | EventData::Deescalated { reason: text, .. } => format!("{sentence}: {}", excerpt(text)),
+        EventData::Escalated { handoff: Some(handoff), .. } => {
+            format!("{sentence}. Asked: {}", excerpt(&handoff.ask))
+        }
+        _ => format!("{sentence}."),
     }
 }
 

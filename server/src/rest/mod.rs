@@ -3,11 +3,13 @@
 //! created; a token acts with its creator's rights. The OpenAPI document at
 //! `/api/v1/openapi.json` is generated from these handlers and their types.
 
-use app::domain::commands::{self, NewTicketInput};
+use app::domain::commands::NewTicketInput;
+use app::domain::describe::describe;
 use app::domain::queue::{parse_page, parse_statuses, TicketFilter, TicketSort};
-use app::domain::{Channel, EventData, FieldErrors, Role, UserSummary, Visibility};
+use app::domain::{Channel, EventData, FieldErrors, UserSummary, Visibility};
 use app::error::AppError;
 use app::ssr::store::tickets::WriteError;
+use app::ssr::use_cases::{self, MessageRefused, NewMessage, NewTicket};
 use app::ssr::AppState;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, State};
@@ -86,7 +88,8 @@ pub struct ApiTimelineEntry {
     pub kind: String,
     pub author: Option<String>,
     pub at: DateTime<Utc>,
-    /// The text of a message or reply, or a sentence describing a status change.
+    /// The text of a message or reply, or the sentence describing another event
+    /// ("Sam Patel changed the status from Open to Resolved.").
     pub text: String,
 }
 
@@ -182,12 +185,7 @@ impl From<app::ssr::store::StoreError> for ApiError {
 
 impl From<WriteError> for ApiError {
     fn from(error: WriteError) -> Self {
-        ApiError(match error {
-            WriteError::NotFound => AppError::NotFound,
-            WriteError::Conflict(message) => AppError::Conflict(message),
-            WriteError::Command(error) => error.into(),
-            WriteError::Store(error) => error.into(),
-        })
+        ApiError(error.into())
     }
 }
 
@@ -339,16 +337,16 @@ async fn to_api_ticket(
                 .map(|entry| ApiTimelineEntry {
                     sequence: entry.event.sequence,
                     kind: entry.event.data.kind().to_string(),
-                    author: entry.actor_name,
                     at: entry.event.at,
-                    text: match entry.event.data {
-                        EventData::Created { description, .. } => description,
-                        EventData::CustomerMessage { body } | EventData::PublicReply { body } => body,
-                        EventData::StatusChanged { from, to } => {
-                            format!("Status changed from {} to {}.", from.label(), to.label())
+                    text: match &entry.event.data {
+                        EventData::Created { description, .. } => description.clone(),
+                        EventData::CustomerMessage { body } | EventData::PublicReply { body } => body.clone(),
+                        other => {
+                            let actor = entry.actor_name.as_deref().unwrap_or("Tierline");
+                            format!("{}.", describe(other, actor, &directory))
                         }
-                        other => other.kind().replace('_', " "),
                     },
+                    author: entry.actor_name,
                 })
                 .collect(),
         )
@@ -381,7 +379,7 @@ async fn customer_by_email(state: &AppState, field: &str, email: &str) -> Result
         .await?
         .into_iter()
         .map(|user| user.summary)
-        .find(|user| user.email == email && user.role == Role::Customer)
+        .find(|user| user.email == email && user.role.is_customer())
         .ok_or_else(|| ApiError(AppError::field(field, format!("No customer has the address {email:?}."))))
 }
 
@@ -425,32 +423,19 @@ async fn create_ticket(
             found.map(|c| c.id)
         }
     };
-    let input = NewTicketInput {
-        subject: request.subject,
-        description: request.description,
-        category_id,
-        priority: request.priority.unwrap_or_default(),
+    let ticket = NewTicket {
+        requester,
+        requester_field: "requester_email",
+        errors,
+        input: NewTicketInput {
+            subject: request.subject,
+            description: request.description,
+            category_id,
+            priority: request.priority.unwrap_or_default(),
+        },
+        channel: Channel::Api,
     };
-    let validated = input.validate();
-    if let Err(more) = &validated {
-        errors.0.extend(more.0.iter().cloned());
-    }
-    let (Ok(new_ticket), Some(requester), true) = (validated, requester, errors.is_empty()) else {
-        return Err(errors.into());
-    };
-    let organisation_id = requester
-        .organisation_id
-        .ok_or_else(|| ApiError(AppError::internal("customer without organisation")))?;
-    let appended = state
-        .store
-        .create_ticket(
-            requester.id,
-            organisation_id,
-            caller.id,
-            commands::open(&new_ticket, Channel::Api),
-            Utc::now(),
-        )
-        .await?;
+    let appended = use_cases::open_ticket(&state.store, &caller, ticket, Utc::now()).await?;
     Ok((StatusCode::CREATED, Json(to_api_ticket(&state, appended.ticket, true).await?)))
 }
 
@@ -539,7 +524,6 @@ async fn add_message(
     ApiPath(id): ApiPath<i64>,
     ApiJson(request): ApiJson<NewMessageRequest>,
 ) -> Result<(StatusCode, Json<ApiTicket>), ApiError> {
-    let ticket = state.store.ticket(id).await?.ok_or(ApiError(AppError::NotFound))?;
     let visibility = match request.visibility.as_deref().unwrap_or("public") {
         "public" => Visibility::Public,
         "internal" => Visibility::Internal,
@@ -550,27 +534,22 @@ async fn add_message(
         }
     };
     let author = match request.author_email.as_deref().filter(|email| !email.trim().is_empty()) {
-        None => caller,
-        Some(email) => {
-            let customer = customer_by_email(&state, "author_email", email).await?;
-            if customer.organisation_id != Some(ticket.organisation_id) {
-                return Err(AppError::field(
-                    "author_email",
-                    "That customer belongs to another organisation.",
-                )
-                .into());
-            }
-            if visibility == Visibility::Internal {
-                return Err(AppError::field("visibility", "A customer's message is always public.").into());
-            }
-            customer
-        }
+        None => caller.clone(),
+        Some(email) => customer_by_email(&state, "author_email", email).await?,
     };
-    let appended = state
-        .store
-        .append(id, &author, None, Utc::now(), |t| {
-            commands::write_message(t, author.role, visibility, &request.body)
-        })
-        .await?;
+    let message = NewMessage { ticket_id: id, author, visibility, body: request.body };
+    let appended =
+        use_cases::post_message(&state.store, &caller, message, Utc::now()).await.map_err(|refused| {
+            match refused {
+                MessageRefused::NoTicket => AppError::NotFound,
+                MessageRefused::OtherOrganisation => {
+                    AppError::field("author_email", "That customer belongs to another organisation.")
+                }
+                MessageRefused::InternalNoteByCustomer => {
+                    AppError::field("visibility", "A customer's message is always public.")
+                }
+                MessageRefused::Error(error) => error,
+            }
+        })?;
     Ok((StatusCode::CREATED, Json(to_api_ticket(&state, appended.ticket, true).await?)))
 }

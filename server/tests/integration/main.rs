@@ -12,6 +12,7 @@ mod fuzz;
 mod http;
 mod input;
 mod ladder;
+mod layering;
 mod live;
 mod logs;
 mod metrics;

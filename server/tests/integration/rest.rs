@@ -5,7 +5,8 @@ use axum::body::Body;
 use http::{header, Request, StatusCode};
 use serde_json::{json, Value};
 
-use crate::common::{demo_store, state, user_by_email, Backend, Client, Reply};
+use crate::common::{callers, demo_store, state, user_by_email, Backend, Client, Reply};
+use crate::http::an_acme_ticket;
 
 crate::on_both_backends!(
     integrations_create_read_list_and_answer_tickets_with_a_token,
@@ -13,6 +14,7 @@ crate::on_both_backends!(
     invalid_input_is_refused_with_its_fields_and_creates_nothing,
     the_openapi_document_describes_what_the_handlers_answer,
     every_rest_route_checks_its_caller,
+    one_rule_refuses_a_customers_note_and_another_organisations_customer_at_both_doors,
 );
 
 pub async fn token(store: &app::ssr::Store) -> String {
@@ -280,4 +282,57 @@ async fn every_rest_route_checks_its_caller(backend: Backend) {
             assert_eq!(reply.status, expected, "{route} called with {who}: {}", reply.body);
         }
     }
+}
+
+/// Posting a message is one use case (`app::ssr::use_cases::post_message`) behind both front
+/// doors: a customer's internal note and a message by another organisation's customer are
+/// refused by the same rule at each, each door answering in its own words, and nothing is
+/// written at either.
+async fn one_rule_refuses_a_customers_note_and_another_organisations_customer_at_both_doors(
+    backend: Backend,
+) {
+    let store = demo_store(backend).await;
+    let token = token(&store).await;
+    let state = state(store.clone());
+    let callers = callers(&state).await;
+    let rest = Client::new(state);
+    let ticket = an_acme_ticket(&store).await;
+    let before = store.count_events(ticket).await.expect("count");
+    let id = ticket.to_string();
+    let messages = format!("/api/v1/tickets/{ticket}/messages");
+    let page = async |client: &Client, body: &str, visibility: &str| {
+        client
+            .call("tickets/message", &[("ticket_id", &id), ("body", body), ("visibility", visibility)])
+            .await
+    };
+    let api_as = async |author: &str, body: &str, visibility: &str| {
+        let request = json!({"body": body, "visibility": visibility, "author_email": author});
+        api(&rest, "POST", &messages, Some(&token), Some(request)).await
+    };
+    let first_field = |reply: &Reply| reply.json()["error"]["fields"][0].clone();
+
+    // A customer's internal note: the pages answer 403, the API names the field.
+    let page_note = page(&callers.customer, "Note to self", "internal").await;
+    assert_eq!(page_note.status, StatusCode::FORBIDDEN, "{}", page_note.body);
+    let api_note = api_as("carla@acme.example", "Note to self", "internal").await;
+    assert_eq!(api_note.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", api_note.body);
+    assert_eq!(
+        first_field(&api_note),
+        json!({"field": "visibility", "message": "A customer's message is always public."})
+    );
+
+    // Another organisation's customer: the pages hide the ticket, the API names the author.
+    let page_other = page(&callers.other_customer, "Hello", "public").await;
+    assert_eq!(page_other.status, StatusCode::NOT_FOUND, "{}", page_other.body);
+    let api_other = api_as("dana@globex.example", "Hello", "public").await;
+    assert_eq!(api_other.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", api_other.body);
+    assert_eq!(first_field(&api_other)["field"], "author_email");
+    assert_eq!(store.count_events(ticket).await.expect("count"), before, "a refused message wrote nothing");
+
+    // The same customer writing publicly on their own organisation's ticket passes at both doors.
+    let page_public = page(&callers.customer, "Any news?", "public").await;
+    assert!(page_public.status.is_success(), "{}", page_public.body);
+    let api_public = api_as("carla@acme.example", "Any news?", "public").await;
+    assert_eq!(api_public.status, StatusCode::CREATED, "{}", api_public.body);
+    assert_eq!(store.count_events(ticket).await.expect("count"), before + 2);
 }

@@ -112,7 +112,7 @@ async fn a_stale_field_edit_is_refused_naming_who_changed_what_and_writes_nothin
     let Err(WriteError::Conflict(message)) = refused else {
         panic!("a stale edit must conflict, got {refused:?}");
     };
-    assert!(message.contains("Sam Patel changed the priority (Normal → Urgent)"), "{message}");
+    assert!(message.contains("Sam Patel changed the priority from Normal to Urgent"), "{message}");
     assert_eq!(store.count_events(id).await.expect("count"), events_before);
     let current = store.ticket(id).await.expect("read").expect("exists");
     assert_eq!(current.status, TicketStatus::New);

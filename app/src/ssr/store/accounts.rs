@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 use super::{from_millis, get_flag, get_named, to_millis, Store, StoreResult, WriteTx};
 use crate::domain::{Role, UserSummary};
@@ -78,10 +78,7 @@ impl Store {
     }
 
     pub async fn users(&self) -> StoreResult<Vec<UserRecord>> {
-        let rows = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY role DESC, display_name"))
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(user_from_row).collect()
+        users_in(&mut *self.pool().acquire().await?).await
     }
 
     /// Each person's skills: (user id, skill), sorted by skill.
@@ -347,4 +344,12 @@ async fn replace_user_skills(write: &mut WriteTx, user_id: i64, skills: &[String
             .await?;
     }
     Ok(())
+}
+
+/// [`Store::users`] on a connection the caller holds (a write transaction's).
+pub(crate) async fn users_in(conn: &mut AnyConnection) -> StoreResult<Vec<UserRecord>> {
+    let rows = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY role DESC, display_name"))
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(user_from_row).collect()
 }

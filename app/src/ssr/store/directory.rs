@@ -2,7 +2,7 @@
 //! calendars. Changed only by admins; read by everyone who works tickets.
 
 use chrono::{DateTime, Utc};
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 use super::{get_flag, to_millis, Store, StoreResult, WriteTx};
 use crate::domain::directory::{CalendarRecord, Category, Group, Organisation, Tier};
@@ -33,11 +33,13 @@ impl Store {
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
         let mut write = self.begin_write().await?;
-        let Some(row) =
-            sqlx::query(&format!("SELECT plan FROM organisations WHERE id = $1{}", self.lock_clause()))
-                .bind(id)
-                .fetch_optional(&mut *write.tx)
-                .await?
+        let Some(row) = sqlx::query(&format!(
+            "SELECT plan FROM organisations WHERE id = $1{}",
+            self.backend().lock_for_write()
+        ))
+        .bind(id)
+        .fetch_optional(&mut *write.tx)
+        .await?
         else {
             return Ok(false);
         };
@@ -108,20 +110,7 @@ impl Store {
     }
 
     pub async fn tiers(&self) -> StoreResult<Vec<Tier>> {
-        let rows = sqlx::query("SELECT id, name, rank, lead_id, handbook FROM tiers ORDER BY rank")
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(Tier {
-                    id: row.try_get("id")?,
-                    name: row.try_get("name")?,
-                    rank: row.try_get("rank")?,
-                    lead_id: row.try_get("lead_id")?,
-                    handbook: row.try_get("handbook")?,
-                })
-            })
-            .collect()
+        tiers_in(&mut *self.pool().acquire().await?).await
     }
 
     /// Creates a group with its skills and members; `group.id` is ignored.
@@ -162,42 +151,7 @@ impl Store {
     }
 
     pub async fn groups(&self) -> StoreResult<Vec<Group>> {
-        let rows = sqlx::query(
-            "SELECT g.id, g.tier_id, g.name, g.lead_id FROM agent_groups g JOIN tiers t ON t.id = g.tier_id
-             ORDER BY t.rank, g.name",
-        )
-        .fetch_all(self.pool())
-        .await?;
-        let skills = sqlx::query("SELECT group_id, skill FROM group_skills ORDER BY skill")
-            .fetch_all(self.pool())
-            .await?;
-        let members =
-            sqlx::query("SELECT group_id, user_id FROM group_members").fetch_all(self.pool()).await?;
-        rows.iter()
-            .map(|row| {
-                let id: i64 = row.try_get("id")?;
-                let mut group_skills = Vec::new();
-                for skill in &skills {
-                    if skill.try_get::<i64, _>("group_id")? == id {
-                        group_skills.push(skill.try_get("skill")?);
-                    }
-                }
-                let mut member_ids = Vec::new();
-                for member in &members {
-                    if member.try_get::<i64, _>("group_id")? == id {
-                        member_ids.push(member.try_get("user_id")?);
-                    }
-                }
-                Ok(Group {
-                    id,
-                    tier_id: row.try_get("tier_id")?,
-                    name: row.try_get("name")?,
-                    lead_id: row.try_get("lead_id")?,
-                    skills: group_skills,
-                    member_ids,
-                })
-            })
-            .collect()
+        groups_in(&mut *self.pool().acquire().await?).await
     }
 
     pub async fn create_category(&self, name: &str) -> StoreResult<i64> {
@@ -224,31 +178,22 @@ impl Store {
     }
 
     pub async fn categories(&self) -> StoreResult<Vec<Category>> {
-        let rows = sqlx::query("SELECT id, name, active FROM categories ORDER BY name")
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(Category {
-                    id: row.try_get("id")?,
-                    name: row.try_get("name")?,
-                    active: get_flag(row, "active")?,
-                })
-            })
-            .collect()
+        categories_in(&mut *self.pool().acquire().await?).await
     }
 
     /// Creates a calendar or replaces the source of the one with this name. Changing a calendar
     /// may move the deadlines of open tickets either way, so the engine recomputes them at once.
     pub async fn save_calendar(&self, name: &str, source: &str, now: DateTime<Utc>) -> StoreResult<i64> {
         let mut write = self.begin_write().await?;
-        let previous: Option<String> =
-            sqlx::query(&format!("SELECT source FROM calendars WHERE name = $1{}", self.lock_clause()))
-                .bind(name)
-                .fetch_optional(&mut *write.tx)
-                .await?
-                .map(|row| row.try_get("source"))
-                .transpose()?;
+        let previous: Option<String> = sqlx::query(&format!(
+            "SELECT source FROM calendars WHERE name = $1{}",
+            self.backend().lock_for_write()
+        ))
+        .bind(name)
+        .fetch_optional(&mut *write.tx)
+        .await?
+        .map(|row| row.try_get("source"))
+        .transpose()?;
         let id = sqlx::query(
             "INSERT INTO calendars (name, source, updated_at) VALUES ($1, $2, $3)
              ON CONFLICT (name) DO UPDATE SET source = excluded.source, updated_at = excluded.updated_at
@@ -311,18 +256,95 @@ async fn replace_group_skills_and_members(write: &mut WriteTx, id: i64, group: &
 impl Store {
     /// Everything a ticket page or queue filter needs to show names instead of ids.
     pub async fn directory(&self) -> StoreResult<crate::domain::directory::Directory> {
-        let agents = self
-            .users()
-            .await?
-            .into_iter()
-            .filter(|user| user.active && user.summary.role.is_staff())
-            .map(|user| (user.summary.id, user.summary.display_name))
-            .collect();
-        Ok(crate::domain::directory::Directory {
-            tiers: self.tiers().await?,
-            groups: self.groups().await?,
-            categories: self.categories().await?,
-            agents,
-        })
+        directory_in(&mut *self.pool().acquire().await?).await
     }
+}
+
+/// [`Store::tiers`] on a connection the caller holds (a write transaction's).
+pub(crate) async fn tiers_in(conn: &mut AnyConnection) -> StoreResult<Vec<Tier>> {
+    let rows = sqlx::query("SELECT id, name, rank, lead_id, handbook FROM tiers ORDER BY rank")
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Tier {
+                id: row.try_get("id")?,
+                name: row.try_get("name")?,
+                rank: row.try_get("rank")?,
+                lead_id: row.try_get("lead_id")?,
+                handbook: row.try_get("handbook")?,
+            })
+        })
+        .collect()
+}
+
+/// [`Store::groups`] on a connection the caller holds (a write transaction's).
+pub(crate) async fn groups_in(conn: &mut AnyConnection) -> StoreResult<Vec<Group>> {
+    let rows = sqlx::query(
+        "SELECT g.id, g.tier_id, g.name, g.lead_id FROM agent_groups g JOIN tiers t ON t.id = g.tier_id
+             ORDER BY t.rank, g.name",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let skills =
+        sqlx::query("SELECT group_id, skill FROM group_skills ORDER BY skill").fetch_all(&mut *conn).await?;
+    let members = sqlx::query("SELECT group_id, user_id FROM group_members").fetch_all(&mut *conn).await?;
+    rows.iter()
+        .map(|row| {
+            let id: i64 = row.try_get("id")?;
+            let mut group_skills = Vec::new();
+            for skill in &skills {
+                if skill.try_get::<i64, _>("group_id")? == id {
+                    group_skills.push(skill.try_get("skill")?);
+                }
+            }
+            let mut member_ids = Vec::new();
+            for member in &members {
+                if member.try_get::<i64, _>("group_id")? == id {
+                    member_ids.push(member.try_get("user_id")?);
+                }
+            }
+            Ok(Group {
+                id,
+                tier_id: row.try_get("tier_id")?,
+                name: row.try_get("name")?,
+                lead_id: row.try_get("lead_id")?,
+                skills: group_skills,
+                member_ids,
+            })
+        })
+        .collect()
+}
+
+/// [`Store::categories`] on a connection the caller holds (a write transaction's).
+pub(crate) async fn categories_in(conn: &mut AnyConnection) -> StoreResult<Vec<Category>> {
+    let rows =
+        sqlx::query("SELECT id, name, active FROM categories ORDER BY name").fetch_all(&mut *conn).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Category {
+                id: row.try_get("id")?,
+                name: row.try_get("name")?,
+                active: get_flag(row, "active")?,
+            })
+        })
+        .collect()
+}
+
+/// [`Store::directory`] on a connection the caller holds (a write transaction's).
+pub(crate) async fn directory_in(
+    conn: &mut AnyConnection,
+) -> StoreResult<crate::domain::directory::Directory> {
+    let agents = super::accounts::users_in(&mut *conn)
+        .await?
+        .into_iter()
+        .filter(|user| user.active && user.summary.role.is_staff())
+        .map(|user| (user.summary.id, user.summary.display_name))
+        .collect();
+    Ok(crate::domain::directory::Directory {
+        tiers: tiers_in(&mut *conn).await?,
+        groups: groups_in(&mut *conn).await?,
+        categories: categories_in(&mut *conn).await?,
+        agents,
+    })
 }

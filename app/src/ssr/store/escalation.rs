@@ -9,7 +9,7 @@ use sqlx::Row;
 use super::tickets::{
     insert_events, ticket_from_row, update_projections, NewEvent, WriteError, TICKET_COLUMNS,
 };
-use super::{execute_rows, from_millis, to_millis, Backend, Store, StoreResult};
+use super::{execute_rows, from_millis, to_millis, Store, StoreResult};
 use crate::domain::clock::ClockKind;
 use crate::domain::escalation::{Decision, Firing, NotificationIntent, Threshold, ThresholdKey};
 use crate::domain::routing::AgentInfo;
@@ -162,10 +162,7 @@ impl Store {
         // rescheduling locks schedule rows. NO KEY UPDATE, like the write path, leaves the key
         // share lock a new schedule row's foreign key takes free. A ticket someone else holds is
         // theirs now, and stays due.
-        let (claim, lock) = match self.backend() {
-            Backend::Postgres => (" FOR NO KEY UPDATE SKIP LOCKED", " FOR UPDATE"),
-            Backend::Sqlite => ("", ""),
-        };
+        let (claim, lock) = (self.backend().lock_for_write_skipping_held(), self.backend().lock_rows());
         let list = super::id_list(decided.iter().map(|item| item.ticket_id));
         let rows = sqlx::query(&format!(
             "SELECT {TICKET_COLUMNS}, t.last_sequence FROM tickets t WHERE t.id IN ({list}){claim}"

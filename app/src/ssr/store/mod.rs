@@ -9,6 +9,7 @@
 //! the projection and write the outbox rows, in one transaction.
 
 pub mod accounts;
+pub mod dialect;
 pub mod directory;
 pub mod escalation;
 pub mod notifications;
@@ -25,12 +26,7 @@ use sqlx::{Any, AnyPool, Row, Transaction};
 
 use super::live::{self, Change, LiveHub};
 
-/// Which database the store speaks to; the few dialect differences branch on it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
+pub use dialect::Backend;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -58,8 +54,12 @@ impl StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+/// A store failure is internal: logged with a reference, which is all the user sees.
+impl From<StoreError> for crate::error::AppError {
+    fn from(error: StoreError) -> Self {
+        crate::error::AppError::internal(error)
+    }
+}
 
 #[derive(Clone)]
 pub struct Store {
@@ -105,23 +105,19 @@ impl WriteTx {
 
     pub async fn commit(mut self) -> StoreResult<()> {
         let changes = std::mem::take(&mut self.changes);
-        if self.backend == Backend::Postgres {
+        if self.backend.notifies_through_database() {
             // Sent by PostgreSQL at commit, to every listening instance, or not at all.
             for chunk in changes.chunks(CHANGES_PER_NOTIFICATION) {
                 let payload =
                     serde_json::to_string(chunk).map_err(|error| StoreError::Corrupt(error.to_string()))?;
-                sqlx::query("SELECT count(*) AS n FROM (SELECT pg_notify($1, $2)) AS sent")
-                    .bind(live::CHANNEL)
-                    .bind(payload)
-                    .execute(&mut *self.tx)
-                    .await?;
+                sqlx::query(Backend::NOTIFY).bind(live::CHANNEL).bind(payload).execute(&mut *self.tx).await?;
             }
         }
         self.tx.commit().await?;
         if !changes.is_empty() {
             self.notifier_wake.notify_one();
         }
-        if self.backend == Backend::Sqlite {
+        if !self.backend.notifies_through_database() {
             for change in changes {
                 self.live.publish(change);
             }
@@ -135,23 +131,13 @@ impl Store {
     /// its folder are created when missing and put in WAL mode.
     pub async fn connect(url: &str) -> StoreResult<Store> {
         sqlx::any::install_default_drivers();
-        let backend = if url.starts_with("sqlite:") {
-            Backend::Sqlite
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Backend::Postgres
-        } else {
-            return Err(StoreError::UnsupportedUrl(url.to_string()));
-        };
-        let url = match backend {
-            Backend::Sqlite => prepare_sqlite_url(url)?,
-            Backend::Postgres => url.to_string(),
-        };
-        let pool = AnyPoolOptions::new()
-            .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
-            .connect(&url)
-            .await?;
-        if backend == Backend::Sqlite && !url.contains(":memory:") {
-            sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
+        let backend = Backend::for_url(url).ok_or_else(|| StoreError::UnsupportedUrl(url.to_string()))?;
+        let url = dialect::prepare_url(backend, url)?;
+        let pool = AnyPoolOptions::new().max_connections(backend.max_connections()).connect(&url).await?;
+        if !url.contains(":memory:") {
+            for statement in backend.file_setup() {
+                sqlx::query(statement).execute(&pool).await?;
+            }
         }
         Ok(Store {
             pool,
@@ -165,10 +151,7 @@ impl Store {
     }
 
     pub async fn migrate(&self) -> StoreResult<()> {
-        match self.backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
-            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
-        }
+        self.backend.migrations().run(&self.pool).await?;
         Ok(())
     }
 
@@ -197,7 +180,7 @@ impl Store {
     /// outbox rows). Runs until the hub closes; reconnects after a lost connection. With SQLite
     /// there is one process and nothing to listen to.
     pub async fn listen_for_changes(self, url: String) {
-        if self.backend != Backend::Postgres {
+        if !self.backend.notifies_through_database() {
             return;
         }
         let mut closing = self.live.closing();
@@ -277,12 +260,14 @@ impl Store {
     /// fails with "database is locked" at once, since its snapshot cannot be upgraded; an
     /// immediate one instead waits for the lock, up to the busy timeout.
     pub async fn begin_write(&self) -> StoreResult<WriteTx> {
-        let (writer, tx) = match self.backend {
-            Backend::Sqlite => {
-                let writer = self.sqlite_writer.clone().lock_owned().await;
-                (Some(writer), self.pool.begin_with("BEGIN IMMEDIATE").await?)
-            }
-            Backend::Postgres => (None, self.pool.begin().await?),
+        let writer = if self.backend.serialises_writers() {
+            Some(self.sqlite_writer.clone().lock_owned().await)
+        } else {
+            None
+        };
+        let tx = match self.backend.begin_write() {
+            Some(statement) => self.pool.begin_with(statement).await?,
+            None => self.pool.begin().await?,
         };
         Ok(WriteTx {
             tx,
@@ -293,36 +278,6 @@ impl Store {
             notifier_wake: self.notifier_wake.clone(),
         })
     }
-
-    /// A row lock where the backend has them; SQLite's single writer makes it needless. `NO KEY
-    /// UPDATE` still keeps other writers out but lets rows that reference the locked one (events,
-    /// outbox rows, deliveries, a new schedule row) be inserted meanwhile, so those inserts never
-    /// wait on it nor deadlock with it.
-    pub(crate) fn lock_clause(&self) -> &'static str {
-        match self.backend {
-            Backend::Sqlite => "",
-            Backend::Postgres => " FOR NO KEY UPDATE",
-        }
-    }
-}
-
-fn prepare_sqlite_url(url: &str) -> StoreResult<String> {
-    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
-    if rest.starts_with(":memory:") {
-        return Ok(url.to_string());
-    }
-    let path = rest.split('?').next().unwrap_or_default();
-    if let Some(folder) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(folder)
-            .map_err(|source| StoreError::Folder { path: folder.display().to_string(), source })?;
-    }
-    Ok(if url.contains("mode=") {
-        url.to_string()
-    } else if url.contains('?') {
-        format!("{url}&mode=rwc")
-    } else {
-        format!("{url}?mode=rwc")
-    })
 }
 
 /// `1, 2, 3`: ids for an `IN (…)` list. Integers can be written into the statement safely, and
@@ -331,18 +286,13 @@ pub(crate) fn id_list(ids: impl IntoIterator<Item = i64>) -> String {
     ids.into_iter().map(|id| id.to_string()).collect::<Vec<_>>().join(", ")
 }
 
-/// `(…), (…), …`: `rows` rows of `columns` bind parameters each. PostgreSQL numbers them
-/// (`$1, $2, …`); SQLite gets anonymous `?`, because it looks a numbered parameter up by a linear
-/// search, which makes binding a statement with thousands of them quadratic.
+/// `(…), (…), …`: `rows` rows of `columns` bind parameters each, in the backend's style
+/// ([`Backend::parameter`]).
 fn value_rows(backend: Backend, columns: usize, rows: usize) -> String {
     (0..rows)
         .map(|row| {
-            let parameters: Vec<String> = (1..=columns)
-                .map(|column| match backend {
-                    Backend::Postgres => format!("${}", row * columns + column),
-                    Backend::Sqlite => "?".to_string(),
-                })
-                .collect();
+            let parameters: Vec<String> =
+                (1..=columns).map(|column| backend.parameter(row * columns + column)).collect();
             format!("({})", parameters.join(", "))
         })
         .collect::<Vec<_>>()

@@ -10,9 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::{
-    from_millis, get_flag, get_instant, to_millis, Backend, Store, StoreError, StoreResult, WriteTx,
-};
+use super::{from_millis, get_flag, get_instant, to_millis, Store, StoreError, StoreResult, WriteTx};
 use crate::domain::delivery::{DeliveryStatus, DeliveryView, Notification};
 use crate::domain::UserSummary;
 use crate::ssr::live::{Change, Topic};
@@ -98,10 +96,7 @@ impl Store {
     /// With PostgreSQL the rows are locked and rows another instance holds are skipped, so
     /// instances share the outbox without expanding a row twice.
     pub async fn pending_outbox_in(&self, write: &mut WriteTx, limit: i64) -> StoreResult<Vec<OutboxRow>> {
-        let lock = match self.backend() {
-            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
-        };
+        let lock = self.backend().take_rows_skipping_held();
         let rows = sqlx::query(&format!(
             "SELECT id, ticket_id, event_id, topic, payload, created_at FROM outbox
              WHERE processed_at IS NULL ORDER BY id LIMIT $1{lock}"
@@ -248,10 +243,7 @@ impl Store {
         limit: i64,
     ) -> StoreResult<Vec<ClaimedDelivery>> {
         let mut write = self.begin_write().await?;
-        let lock = match self.backend() {
-            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
-        };
+        let lock = self.backend().take_rows_skipping_held();
         let rows = sqlx::query(&format!(
             "UPDATE deliveries SET lease_until = $1, attempts = attempts + 1
              WHERE id IN (SELECT id FROM deliveries

@@ -10,10 +10,12 @@ use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use super::dialect;
 use super::{
     execute_rows, from_millis, get_instant, get_named, to_millis, Store, StoreError, StoreResult, WriteTx,
 };
 use crate::domain::commands::CommandError;
+use crate::domain::describe::{self, describe};
 use crate::domain::queue::{TicketFilter, TicketListItem, TicketListPage, TicketSort, TimelineEntry};
 use crate::domain::ticket::Assignment;
 use crate::domain::{
@@ -33,6 +35,20 @@ pub enum WriteError {
     Command(#[from] CommandError),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// How both front doors answer a refused command: a missing ticket is "not found", a conflict
+/// says who changed what, a command's refusal keeps its kind, a store failure is internal.
+impl From<WriteError> for crate::error::AppError {
+    fn from(error: WriteError) -> Self {
+        use crate::error::AppError;
+        match error {
+            WriteError::NotFound => AppError::NotFound,
+            WriteError::Conflict(message) => AppError::Conflict(message),
+            WriteError::Command(error) => error.into(),
+            WriteError::Store(error) => error.into(),
+        }
+    }
 }
 
 impl From<sqlx::Error> for WriteError {
@@ -188,7 +204,7 @@ impl Store {
     ) -> Result<Appended, WriteError> {
         let row = sqlx::query(&format!(
             "SELECT {TICKET_COLUMNS}, t.last_sequence FROM tickets t WHERE t.id = $1{}",
-            self.lock_clause()
+            self.backend().lock_for_write()
         ))
         .bind(ticket_id)
         .fetch_optional(&mut *write.tx)
@@ -211,8 +227,8 @@ impl Store {
         Ok(Appended { ticket, events })
     }
 
-    /// "Ada Lovelace changed the priority (Normal → High) at 14:02 UTC" for every field edit
-    /// after version `seen`.
+    /// "Ada Lovelace changed the priority from Normal to High (2026-03-06 14:02 UTC)" for every
+    /// field edit after version `seen`, each in the words of `domain::describe`.
     async fn describe_changes_since(
         &self,
         write: &mut WriteTx,
@@ -228,6 +244,9 @@ impl Store {
         .bind(seen)
         .fetch_all(&mut *write.tx)
         .await?;
+        // Read only when there is a conflict to describe, inside the transaction (another
+        // connection could be one the pool has none left of while writers queue on this ticket).
+        let names = super::directory::directory_in(&mut write.tx).await?;
         let mut changes = Vec::new();
         for row in &rows {
             let event = event_from_row(row)?;
@@ -235,11 +254,11 @@ impl Store {
                 continue;
             }
             let who: Option<String> = row.try_get("display_name")?;
+            let who = who.unwrap_or_else(|| "Tierline".into());
             changes.push(format!(
-                "{} changed {} at {}",
-                who.unwrap_or_else(|| "Tierline".into()),
-                describe_field_change(&event.data),
-                event.at.format("%H:%M UTC on %Y-%m-%d")
+                "{} ({})",
+                describe(&event.data, &who, &names),
+                describe::instant(event.at)
             ));
         }
         Ok(format!(
@@ -370,13 +389,13 @@ impl Store {
         if let Some(tag) = &filter.tag {
             add(
                 "(' ' || t.tags || ' ') LIKE ? ESCAPE '\\'",
-                Bind::Text(format!("% {} %", escape_like(tag))),
+                Bind::Text(format!("% {} %", dialect::escape_like(tag))),
                 &mut binds,
                 &mut conditions,
             );
         }
         if let Some(text) = filter.text.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
-            let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
+            let pattern = dialect::like_pattern(text);
             let number = text.trim_start_matches('#').parse::<i64>().unwrap_or(-1);
             binds.push(Bind::Text(pattern.clone()));
             let subject = binds.len();
@@ -385,8 +404,9 @@ impl Store {
             binds.push(Bind::Int(number));
             let id = binds.len();
             conditions.push(format!(
-                "(LOWER(t.subject) LIKE ${subject} ESCAPE '\\' OR LOWER(t.description) LIKE ${description} ESCAPE '\\' \
-                 OR t.id = ${id})"
+                "({} OR {} OR t.id = ${id})",
+                dialect::contains_ignoring_case("t.subject", &format!("${subject}")),
+                dialect::contains_ignoring_case("t.description", &format!("${description}")),
             ));
         }
         let where_clause =
@@ -650,24 +670,4 @@ pub(super) async fn insert_events(write: &mut WriteTx, new: Vec<NewEvent>) -> St
     )
     .await?;
     Ok(events)
-}
-
-fn describe_field_change(data: &EventData) -> String {
-    match data {
-        EventData::StatusChanged { from, to } => format!("the status ({} → {})", from.label(), to.label()),
-        EventData::PriorityChanged { from, to } => {
-            format!("the priority ({} → {})", from.label(), to.label())
-        }
-        EventData::CategoryChanged { .. } => "the category".into(),
-        EventData::TagsChanged { .. } => "the tags".into(),
-        EventData::AssignmentChanged { .. } => "the assignment".into(),
-        EventData::Escalated { .. } => "the tier (an escalation)".into(),
-        EventData::Deescalated { .. } => "the tier (handed back)".into(),
-        other => other.kind().replace('_', " "),
-    }
-}
-
-/// Escapes `%`, `_` and `\` so user text matches literally inside a LIKE pattern.
-fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }

@@ -1,0 +1,208 @@
+//! Every difference between SQLite and PostgreSQL the store knows of, in one place: the rest of
+//! the store writes its SQL once and asks [`Backend`] for the pieces that differ. ARCHITECTURE.md
+//! ("SQLite vs PostgreSQL differences") lists what this module holds; keep the two in step.
+//!
+//! What is written the same on both needs no entry here: `$N` placeholders (the `Any` driver
+//! passes them to both), `INSERT … ON CONFLICT … DO NOTHING / DO UPDATE`, `RETURNING`, `||`.
+
+use sqlx::migrate::Migrator;
+
+use super::{StoreError, StoreResult};
+
+/// Which database the store speaks to, chosen by the database URL's scheme.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+impl Backend {
+    /// `sqlite:PATH` (or `sqlite::memory:`) and `postgres://…` / `postgresql://…`.
+    pub fn for_url(url: &str) -> Option<Backend> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+
+    /// The set of migrations of this backend: one append-only set per backend.
+    pub fn migrations(self) -> &'static Migrator {
+        match self {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        }
+    }
+
+    /// The pool's size. SQLite has one writer anyway and readers that never wait in WAL mode, so
+    /// a few connections suffice; PostgreSQL serves several instances' worth of work.
+    pub fn max_connections(self) -> u32 {
+        match self {
+            Backend::Sqlite => 8,
+            Backend::Postgres => 16,
+        }
+    }
+
+    /// Run once after connecting to a database file (not an in-memory one): SQLite's WAL mode,
+    /// in which readers never wait for the writer. Its default `synchronous = FULL` stays, so a
+    /// committed write survives a crash.
+    pub fn file_setup(self) -> &'static [&'static str] {
+        match self {
+            Backend::Sqlite => &["PRAGMA journal_mode = WAL"],
+            Backend::Postgres => &[],
+        }
+    }
+
+    /// Whether this process must let one write transaction run at a time. SQLite allows one
+    /// writer and answers a second with SQLITE_BUSY when a read snapshot tries to upgrade;
+    /// PostgreSQL locks rows instead (see [`Backend::lock_for_write`]).
+    pub fn serialises_writers(self) -> bool {
+        self == Backend::Sqlite
+    }
+
+    /// How a write transaction begins, when not plainly. SQLite's `IMMEDIATE` takes the write
+    /// lock at once (waiting up to the busy timeout for another process, such as the `tierline`
+    /// command) instead of at the first write, when a snapshot that another process has since
+    /// changed could no longer be upgraded and would fail at once.
+    pub fn begin_write(self) -> Option<&'static str> {
+        match self {
+            Backend::Sqlite => Some("BEGIN IMMEDIATE"),
+            Backend::Postgres => None,
+        }
+    }
+
+    /// Appended to a `SELECT` of the one row a write will change (a ticket, an organisation, a
+    /// calendar), so writers of that row take turns. SQLite's single writer makes it needless.
+    /// `NO KEY UPDATE` still keeps other writers out but lets rows that reference the locked one
+    /// (events, outbox rows, deliveries, a new schedule row) be inserted meanwhile, so those
+    /// inserts never wait on it nor deadlock with it.
+    pub fn lock_for_write(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR NO KEY UPDATE",
+        }
+    }
+
+    /// Appended to the `SELECT` of the tickets the escalation engine is about to write: like
+    /// [`Backend::lock_for_write`], but tickets another instance holds are skipped (they are
+    /// theirs now, and stay due).
+    pub fn lock_for_write_skipping_held(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR NO KEY UPDATE SKIP LOCKED",
+        }
+    }
+
+    /// Appended to a `SELECT` of rows the transaction will update or delete (schedule rows), so
+    /// writers take them one after another.
+    pub fn lock_rows(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE",
+        }
+    }
+
+    /// Appended to the `SELECT` of queue rows a worker takes for itself (outbox rows,
+    /// deliveries): rows another instance holds are skipped, so instances share the queue
+    /// without taking a row twice.
+    pub fn take_rows_skipping_held(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        }
+    }
+
+    /// The `number`th bind parameter (from 1) of a statement with many of them. PostgreSQL
+    /// numbers them; SQLite gets anonymous `?`, because it looks a numbered parameter up by a
+    /// linear search, which makes binding a statement with thousands of them quadratic.
+    pub fn parameter(self, number: usize) -> String {
+        match self {
+            Backend::Postgres => format!("${number}"),
+            Backend::Sqlite => "?".to_string(),
+        }
+    }
+
+    /// Whether committed changes reach the live streams through the database: PostgreSQL's
+    /// `pg_notify` inside the transaction, delivered at commit to every instance that `LISTEN`s.
+    /// With SQLite there is one process, which publishes them itself after the commit.
+    pub fn notifies_through_database(self) -> bool {
+        self == Backend::Postgres
+    }
+
+    /// The statement that sends one live notification inside the transaction, with the channel
+    /// and the payload as `$1` and `$2`; it returns a row so it runs like any query.
+    pub const NOTIFY: &'static str = "SELECT count(*) AS n FROM (SELECT pg_notify($1, $2)) AS sent";
+}
+
+/// A condition that `expression` contains the text of parameter `parameter` (written
+/// `$N`), ignoring case: the same on both, because SQLite's `LIKE` ignores ASCII case and
+/// PostgreSQL's does not. The bound value is lowercased and escaped with [`like_pattern`].
+pub fn contains_ignoring_case(expression: &str, parameter: &str) -> String {
+    format!("LOWER({expression}) LIKE {parameter} ESCAPE '\\'")
+}
+
+/// `%text%` with `%`, `_` and `\` escaped, so user text matches literally inside a LIKE pattern
+/// (`ESCAPE '\'` on both backends), lowercased for [`contains_ignoring_case`].
+pub fn like_pattern(text: &str) -> String {
+    format!("%{}%", escape_like(&text.to_lowercase()))
+}
+
+/// Escapes `%`, `_` and `\` so user text matches literally inside a LIKE pattern.
+pub fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// A SQLite URL made ready to open: its folder created when missing, and `mode=rwc` (create the
+/// file) unless the URL names a mode. PostgreSQL URLs are used as they are.
+pub fn prepare_url(backend: Backend, url: &str) -> StoreResult<String> {
+    if backend == Backend::Postgres {
+        return Ok(url.to_string());
+    }
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    if rest.starts_with(":memory:") {
+        return Ok(url.to_string());
+    }
+    let path = rest.split('?').next().unwrap_or_default();
+    if let Some(folder) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(folder)
+            .map_err(|source| StoreError::Folder { path: folder.display().to_string(), source })?;
+    }
+    Ok(if url.contains("mode=") {
+        url.to_string()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_url_scheme_chooses_the_backend() {
+        assert_eq!(Backend::for_url("sqlite:data/tierline.db"), Some(Backend::Sqlite));
+        assert_eq!(Backend::for_url("sqlite::memory:"), Some(Backend::Sqlite));
+        assert_eq!(Backend::for_url("postgres://db/tierline"), Some(Backend::Postgres));
+        assert_eq!(Backend::for_url("postgresql://db/tierline"), Some(Backend::Postgres));
+        assert_eq!(Backend::for_url("mysql://db/tierline"), None);
+    }
+
+    #[test]
+    fn parameters_are_numbered_on_postgres_only() {
+        assert_eq!(Backend::Postgres.parameter(3), "$3");
+        assert_eq!(Backend::Sqlite.parameter(3), "?");
+    }
+
+    #[test]
+    fn like_patterns_match_user_text_literally_and_in_lower_case() {
+        assert_eq!(like_pattern("50%_Off\\"), "%50\\%\\_off\\\\%");
+        assert_eq!(contains_ignoring_case("t.subject", "$4"), "LOWER(t.subject) LIKE $4 ESCAPE '\\'");
+    }
+}
