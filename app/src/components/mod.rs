@@ -1,5 +1,8 @@
 //! Reusable view pieces.
 
 pub mod errors;
+pub mod form;
 pub mod layout;
+pub mod loading;
 pub mod ticket_table;
+pub mod time;
