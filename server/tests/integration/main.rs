@@ -23,3 +23,4 @@ mod receivers;
 mod rest;
 mod schema;
 mod store;
+mod style;
