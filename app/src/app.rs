@@ -2,11 +2,12 @@
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
-use leptos_router::components::{Route, Router, Routes};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::components::layout::Layout;
 use crate::pages;
+use crate::pages::admin;
 use crate::providers::{provide_live_updates, provide_session, provide_ticking_clock};
 
 /// The document around the app, rendered on the server only.
@@ -61,8 +62,17 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/queue") view=pages::QueuePage ssr=SsrMode::Async/>
                     <Route path=path!("/tickets/new") view=|| view! { <pages::NewTicketPage staff=true/> } ssr=SsrMode::Async/>
                     <Route path=path!("/tickets/:id") view=pages::TicketPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin") view=pages::AdminPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/deliveries") view=pages::DeliveriesPage ssr=SsrMode::Async/>
+                    <ParentRoute path=path!("/admin") view=admin::AdminLayout ssr=SsrMode::Async>
+                        <Route path=path!("") view=admin::AdminOverviewPage ssr=SsrMode::Async/>
+                        <Route path=path!("organisations") view=admin::OrganisationsPage ssr=SsrMode::Async/>
+                        <Route path=path!("tiers") view=admin::TiersPage ssr=SsrMode::Async/>
+                        <Route path=path!("groups") view=admin::GroupsPage ssr=SsrMode::Async/>
+                        <Route path=path!("people") view=admin::PeoplePage ssr=SsrMode::Async/>
+                        <Route path=path!("categories") view=admin::CategoriesPage ssr=SsrMode::Async/>
+                        <Route path=path!("calendars") view=admin::CalendarsPage ssr=SsrMode::Async/>
+                        <Route path=path!("tokens") view=admin::TokensPage ssr=SsrMode::Async/>
+                        <Route path=path!("deliveries") view=admin::DeliveriesPage ssr=SsrMode::Async/>
+                    </ParentRoute>
                     <Route path=path!("/notifications") view=pages::NotificationsPage ssr=SsrMode::Async/>
                     <Route path=path!("/policy") view=pages::PolicyPage ssr=SsrMode::Async/>
                 </Routes>

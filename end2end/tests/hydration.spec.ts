@@ -21,8 +21,8 @@ test("the sign-in page hydrates under the content security policy", async ({ pag
   expect(problems).toEqual([]);
 });
 
-// Every page of the navigation, for every role, plus the notification centre, the account page
-// and a ticket page: each hydrates and logs no error, so a mismatch between the server's HTML and
+// Every page of the navigation, for every role (for admins every section of the administration
+// too), plus the notification centre, the account page and a ticket page: each hydrates and logs no error, so a mismatch between the server's HTML and
 // the browser's view is caught here rather than by a user facing a dead page.
 for (const [role, email, list] of [
   ["customer", "carla@acme.example", "/portal"],
@@ -43,7 +43,18 @@ for (const [role, email, list] of [
       links.map((link) => new URL((link as HTMLAnchorElement).href).pathname).find((path) => /^\/tickets\/\d+$/.test(path)),
     );
     expect(ticket, `a ticket on ${list}`).toBeTruthy();
-    const paths = [...new Set([...navigation, "/notifications", "/account", ticket!])];
+    // The administration's sections are reached from its own side navigation.
+    const sections: string[] = [];
+    if (navigation.includes("/admin")) {
+      await page.goto("/admin");
+      sections.push(
+        ...(await page.getByRole("navigation", { name: "Administration" }).locator("a").evaluateAll((links) =>
+          links.map((link) => new URL((link as HTMLAnchorElement).href).pathname),
+        )),
+      );
+      expect(sections, "the admin's side navigation").toContain("/admin/calendars");
+    }
+    const paths = [...new Set([...navigation, ...sections, "/notifications", "/account", ticket!])];
     expect(paths).toContain(list);
     for (const path of paths) {
       await page.goto(path);

@@ -19,27 +19,47 @@ pub fn ErrorPanel(error: AppError) -> impl IntoView {
     }
 }
 
-/// The message for `field` from the last result of an action, if that field was wrong.
-pub fn field_error<T: Clone + Send + Sync + 'static>(
-    result: Signal<Option<Result<T, AppError>>>,
-    field: &'static str,
-) -> impl IntoView {
-    move || {
-        result.get().and_then(|outcome| outcome.err()).and_then(|error| {
-            error
-                .field_errors()
-                .and_then(|errors| errors.for_field(field).map(str::to_string))
-                .map(|message| view! { <p class="field-error" id=format!("{field}-error")>{message}</p> })
+/// The error of an action's last result, whatever the action returns when it succeeds: what
+/// the error displays and the form fields read.
+#[derive(Clone, Copy)]
+pub struct FormErrors(Signal<Option<AppError>>);
+
+/// From an action's `value()`.
+impl<T: Clone + Send + Sync + 'static> From<MappedSignal<Option<Result<T, AppError>>>> for FormErrors {
+    fn from(result: MappedSignal<Option<Result<T, AppError>>>) -> FormErrors {
+        FormErrors(Signal::derive(move || result.get().and_then(Result::err)))
+    }
+}
+
+impl FormErrors {
+    /// The last error, if the last result was one.
+    pub fn get(self) -> Option<AppError> {
+        self.0.get()
+    }
+
+    /// The server's message for `field`, if that field was wrong.
+    pub fn for_field(self, field: &str) -> Option<String> {
+        self.get().and_then(|error| {
+            error.field_errors().and_then(|errors| errors.for_field(field).map(str::to_string))
         })
     }
 }
 
-/// The error of the last result of an action that is not about one field, if any.
-pub fn action_error<T: Clone + Send + Sync + 'static>(
-    result: Signal<Option<Result<T, AppError>>>,
-) -> impl IntoView {
+/// The message for `field` from the last result of an action, if that field was wrong.
+pub fn field_error(errors: impl Into<FormErrors>, field: &'static str) -> impl IntoView {
+    let errors = errors.into();
     move || {
-        result.get().and_then(|outcome| outcome.err()).map(|error| match error {
+        errors
+            .for_field(field)
+            .map(|message| view! { <p class="field-error" id=format!("{field}-error")>{message}</p> })
+    }
+}
+
+/// The error of the last result of an action that is not about one field, if any.
+pub fn action_error(errors: impl Into<FormErrors>) -> impl IntoView {
+    let errors = errors.into();
+    move || {
+        errors.get().map(|error| match error {
             AppError::Invalid(_) => view! {
                 <p class="error-panel" role="alert">"Nothing was saved. Please correct the marked fields."</p>
             }
@@ -51,11 +71,10 @@ pub fn action_error<T: Clone + Send + Sync + 'static>(
 
 /// Every error of the last result of an action, field errors included with their field's name;
 /// for forms repeated per row, where a message cannot sit beside one field.
-pub fn all_errors<T: Clone + Send + Sync + 'static>(
-    result: Signal<Option<Result<T, AppError>>>,
-) -> impl IntoView {
+pub fn all_errors(errors: impl Into<FormErrors>) -> impl IntoView {
+    let errors = errors.into();
     move || {
-        result.get().and_then(|outcome| outcome.err()).map(|error| match error {
+        errors.get().map(|error| match error {
             AppError::Invalid(errors) => {
                 let items = errors
                     .0
@@ -77,7 +96,7 @@ pub fn all_errors<T: Clone + Send + Sync + 'static>(
 
 /// A status line once the action succeeded.
 pub fn done_notice<T: Clone + Send + Sync + 'static>(
-    result: Signal<Option<Result<T, AppError>>>,
+    result: MappedSignal<Option<Result<T, AppError>>>,
     text: &'static str,
 ) -> impl IntoView {
     move || matches!(result.get(), Some(Ok(_))).then(|| view! { <p class="notice" role="status">{text}</p> })

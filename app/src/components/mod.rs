@@ -1,6 +1,9 @@
 //! Reusable view pieces.
 
 pub mod errors;
+pub mod form;
 pub mod layout;
+pub mod loading;
 pub mod notification_bell;
 pub mod ticket_table;
+pub mod time;

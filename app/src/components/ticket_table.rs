@@ -2,13 +2,14 @@
 
 use leptos::prelude::*;
 
+use crate::components::time::{format_instant, format_span, Instant, Precision};
 use crate::domain::queue::{CustomerTicketListItem, ListedTickets, TicketListItem};
 use crate::domain::{Priority, TicketStatus};
 use crate::providers::use_ticking_clock;
 
 #[component]
 pub fn PriorityBadge(priority: Priority) -> impl IntoView {
-    view! { <span class=format!("badge {}", priority.as_str())>{priority.label()}</span> }
+    view! { <span class=format!("badge priority-{}", priority.as_str())>{priority.label()}</span> }
 }
 
 #[component]
@@ -21,40 +22,31 @@ pub fn StatusBadge(status: TicketStatus) -> impl IntoView {
     view! { <span class=format!("badge status-{}", status.as_str())>{label}</span> }
 }
 
-/// Time left until `due`, ticking every second once hydrated; "overdue" past it.
+/// Time left until `due`, ticking every second once hydrated; "overdue" past it. Its class is
+/// the clock's state: running, at risk in its last half hour, breached once past.
 #[component]
 pub fn Countdown(due: chrono::DateTime<chrono::Utc>) -> impl IntoView {
     let now = use_ticking_clock();
     let left = move || due - now.get();
     let text = move || {
         let left = left();
-        let seconds = left.num_seconds().abs();
-        let (days, hours, minutes, rest) =
-            (seconds / 86_400, (seconds % 86_400) / 3600, (seconds % 3600) / 60, seconds % 60);
-        let span = if days > 0 {
-            format!("{days}d {hours}h")
-        } else if hours > 0 {
-            format!("{hours}h {minutes:02}m")
-        } else {
-            format!("{minutes}m {rest:02}s")
-        };
         if left < chrono::Duration::zero() {
-            format!("overdue {span}")
+            format!("overdue {}", format_span(left.abs()))
         } else {
-            format!("in {span}")
+            format!("in {}", format_span(left))
         }
     };
     let class = move || {
         let left = left();
         if left < chrono::Duration::zero() {
-            "countdown overdue"
+            "countdown clock-breached"
         } else if left < chrono::Duration::minutes(30) {
-            "countdown soon"
+            "countdown clock-at-risk"
         } else {
-            "countdown"
+            "countdown clock-running"
         }
     };
-    view! { <time class=class datetime=due.to_rfc3339() title=due.format("%Y-%m-%d %H:%M UTC").to_string()>{text}</time> }
+    view! { <time class=class datetime=due.to_rfc3339() title=format_instant(due, Precision::Minute)>{text}</time> }
 }
 
 /// Tickets as rows; a staff list has the columns only staff see (organisation, tier, assignee,
@@ -77,7 +69,6 @@ pub fn TicketTable(tickets: ListedTickets) -> impl IntoView {
         .map(|(item, staff_columns)| {
             let ticket = item.ticket;
             let href = format!("/tickets/{}", ticket.id);
-            let updated = ticket.updated_at.format("%Y-%m-%d %H:%M UTC").to_string();
             let staff_columns = staff_columns.map(|columns| {
                 view! {
                     <td>{item.organisation_name}</td>
@@ -94,7 +85,7 @@ pub fn TicketTable(tickets: ListedTickets) -> impl IntoView {
                     <td><PriorityBadge priority=ticket.priority/></td>
                     <td>{item.category_name.unwrap_or_default()}</td>
                     {staff_columns}
-                    <td>{updated}</td>
+                    <td><Instant at=ticket.updated_at/></td>
                 </tr>
             }
         })

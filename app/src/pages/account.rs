@@ -6,6 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::errors::{action_error, done_notice, field_error};
+use crate::components::form::{Control, Field};
 use crate::server_fns::session::{ChangePassword, ForgotPassword, ResetPassword, PASSWORD_RESET_MINUTES};
 
 #[component]
@@ -16,15 +17,13 @@ pub fn AccountPage() -> impl IntoView {
         <Title text="Your account"/>
         <section class="panel narrow">
             <h1>"Change your password"</h1>
-            {done_notice(result.into(), "Your password is changed. You stay signed in here; your other sessions ended.")}
-            {action_error(result.into())}
+            {done_notice(result, "Your password is changed. You stay signed in here; your other sessions ended.")}
+            {action_error(result)}
             <ActionForm action=change>
-                <label for="current-password">"Current password"</label>
-                <input id="current-password" type="password" name="current_password" autocomplete="current-password" required/>
-                {field_error(result.into(), "current_password")}
-                <label for="new-password">"New password (at least 10 characters)"</label>
-                <input id="new-password" type="password" name="new_password" autocomplete="new-password" required minlength="10"/>
-                {field_error(result.into(), "new_password")}
+                <Field id="current-password" name="current_password" label="Current password" control=Control::Password
+                    autocomplete="current-password" required=true errors=result/>
+                <Field id="new-password" name="new_password" label="New password (at least 10 characters)" control=Control::Password
+                    autocomplete="new-password" required=true minlength=10 errors=result/>
                 <button type="submit">"Change password"</button>
             </ActionForm>
         </section>
@@ -40,12 +39,10 @@ pub fn ForgotPasswordPage() -> impl IntoView {
         <section class="panel narrow">
             <h1>"Forgot your password?"</h1>
             <p class="muted">{format!("We send you a link that sets a new one. It works once, for {PASSWORD_RESET_MINUTES} minutes.")}</p>
-            {done_notice(result.into(), "If an account uses this address, a link is on its way. Check your e-mail.")}
-            {action_error(result.into())}
+            {done_notice(result, "If an account uses this address, a link is on its way. Check your e-mail.")}
+            {action_error(result)}
             <ActionForm action=forgot>
-                <label for="email">"E-mail"</label>
-                <input id="email" type="email" name="email" autocomplete="username" required/>
-                {field_error(result.into(), "email")}
+                <Field id="email" name="email" label="E-mail" control=Control::Email autocomplete="username" required=true errors=result/>
                 <button type="submit">"Send the link"</button>
             </ActionForm>
             <p><a href="/login">"Back to sign-in"</a></p>
@@ -62,13 +59,12 @@ pub fn ResetPasswordPage() -> impl IntoView {
         <Title text="Set a new password"/>
         <section class="panel narrow">
             <h1>"Set a new password"</h1>
-            {action_error(result.into())}
-            {field_error(result.into(), "token")}
+            {action_error(result)}
+            {field_error(result, "token")}
             <ActionForm action=reset>
                 <input type="hidden" name="token" value=token/>
-                <label for="new-password">"New password (at least 10 characters)"</label>
-                <input id="new-password" type="password" name="password" autocomplete="new-password" required minlength="10"/>
-                {field_error(result.into(), "password")}
+                <Field id="new-password" name="password" label="New password (at least 10 characters)" control=Control::Password
+                    autocomplete="new-password" required=true minlength=10 errors=result/>
                 <button type="submit">"Set password"</button>
             </ActionForm>
             <p><a href="/forgot">"Ask for a new link"</a></p>

@@ -1,8 +1,11 @@
+//! The sign-in page.
+
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::errors::{action_error, field_error};
+use crate::components::form::{Control, Field};
 use crate::providers::use_session;
 
 #[component]
@@ -16,16 +19,13 @@ pub fn LoginPage() -> impl IntoView {
         <section class="panel narrow">
             <h1>"Sign in"</h1>
             {move || was_reset().then(|| view! { <p class="notice" role="status">"Your new password is set. Sign in with it."</p> })}
-            {action_error(result.into())}
+            {action_error(result)}
             <ActionForm action=session.login>
                 <input type="hidden" name="next" value=next/>
-                <label for="email">"E-mail"</label>
-                <input id="email" type="email" name="email" autocomplete="username" required/>
-                {field_error(result.into(), "email")}
-                <label for="password">"Password"</label>
-                <input id="password" type="password" name="password" autocomplete="current-password" required/>
-                {field_error(result.into(), "password")}
-                {field_error(result.into(), "next")}
+                <Field id="email" name="email" label="E-mail" control=Control::Email autocomplete="username" required=true errors=result/>
+                <Field id="password" name="password" label="Password" control=Control::Password
+                    autocomplete="current-password" required=true errors=result/>
+                {field_error(result, "next")}
                 <button type="submit">"Sign in"</button>
             </ActionForm>
             <p><a href="/forgot">"Forgot your password?"</a></p>

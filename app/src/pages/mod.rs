@@ -1,7 +1,8 @@
-//! Route components, one per page.
+//! Route components, one per page; the ticket page and the administration are folders, one
+//! file a part.
 
 mod account;
-mod admin;
+pub mod admin;
 mod home;
 mod login;
 mod new_ticket;
@@ -11,11 +12,10 @@ mod queue;
 mod ticket;
 
 pub use account::{AccountPage, ForgotPasswordPage, ResetPasswordPage};
-pub use admin::AdminPage;
 pub use home::{HomePage, NotFoundPage};
 pub use login::LoginPage;
 pub use new_ticket::NewTicketPage;
-pub use notifications::{DeliveriesPage, NotificationsPage};
+pub use notifications::NotificationsPage;
 pub use policy::PolicyPage;
 pub use queue::{PortalPage, QueuePage};
 pub use ticket::TicketPage;

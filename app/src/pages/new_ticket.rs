@@ -3,7 +3,8 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::components::errors::{action_error, field_error};
+use crate::components::errors::action_error;
+use crate::components::form::{choices, Control, Field, Select};
 use crate::domain::Priority;
 use crate::server_fns::admin::list_customers;
 use crate::server_fns::tickets::{ticket_directory, CreateTicket};
@@ -27,61 +28,45 @@ pub fn NewTicketPage(staff: bool) -> impl IntoView {
         <Title text="New ticket"/>
         <section class="panel">
             <h1>"Open a ticket"</h1>
-            {action_error(result.into())}
+            {action_error(result)}
             <ActionForm action=create>
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
                         let customers = customers.await.unwrap_or_default();
                         staff.then(|| {
-                            let options = customers
+                            let customers = customers
                                 .into_iter()
-                                .map(|c| view! { <option value=c.id.to_string()>{format!("{} · {}", c.display_name, c.email)}</option> })
-                                .collect_view();
+                                .map(|c| (c.id.to_string(), format!("{} · {}", c.display_name, c.email)))
+                                .collect();
                             view! {
-                                <label for="requester">"Customer"</label>
-                                <select id="requester" name="form[requester]" required>
-                                    <option value="">"Choose…"</option>
-                                    {options}
-                                </select>
-                                {field_error(result.into(), "requester")}
+                                <Select id="requester" name="form[requester]" label="Customer" choices=customers
+                                    empty="Choose…" required=true errors=result/>
                             }
                         })
                     })}
                 </Suspense>
-                <label for="subject">"Subject"</label>
-                <input id="subject" type="text" name="form[subject]" maxlength="200" required/>
-                {field_error(result.into(), "subject")}
-                <label for="description">"Description"</label>
-                <textarea id="description" name="form[description]" required></textarea>
-                {field_error(result.into(), "description")}
-                <label for="category">"Category"</label>
+                <Field id="subject" name="form[subject]" label="Subject" maxlength=200 required=true errors=result/>
+                <Field id="description" name="form[description]" label="Description" control=Control::TextArea
+                    required=true errors=result/>
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
-                        let options = directory
+                        let categories = directory
                             .await
                             .unwrap_or_default()
                             .categories
                             .into_iter()
                             .filter(|c| c.active)
-                            .map(|c| view! { <option value=c.id.to_string()>{c.name}</option> })
-                            .collect_view();
+                            .map(|c| (c.id.to_string(), c.name))
+                            .collect();
                         view! {
-                            <select id="category" name="form[category]">
-                                <option value="">"Not sure"</option>
-                                {options}
-                            </select>
+                            <Select id="category" name="form[category]" label="Category" choices=categories
+                                empty="Not sure" errors=result/>
                         }
                     })}
                 </Suspense>
-                {field_error(result.into(), "category")}
-                <label for="priority">{if staff { "Priority" } else { "How urgent is it for you?" }}</label>
-                <select id="priority" name="form[priority]">
-                    {Priority::ALL
-                        .iter()
-                        .map(|p| view! { <option value=p.as_str() selected=*p == Priority::Normal>{p.label()}</option> })
-                        .collect_view()}
-                </select>
-                {field_error(result.into(), "priority")}
+                <Select id="priority" name="form[priority]" label=if staff { "Priority" } else { "How urgent is it for you?" }
+                    choices=choices(Priority::ALL, Priority::as_str, Priority::label) selected=Priority::Normal.as_str()
+                    errors=result/>
                 <button type="submit" disabled=move || create.pending().get()>"Open ticket"</button>
             </ActionForm>
         </section>

@@ -6,9 +6,11 @@ use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::errors::ErrorPanel;
+use crate::components::form::{choices, Control, Field, Select};
+use crate::components::loading::Loaded;
 use crate::components::ticket_table::TicketTable;
-use crate::domain::queue::TicketSort;
+use crate::domain::directory::Directory;
+use crate::domain::queue::{ListedTickets, TicketSort};
 use crate::domain::{Priority, TicketStatus};
 use crate::providers::use_live_updates;
 use crate::server_fns::tickets::{list_tickets, ticket_directory, TicketQuery, PAGE_SIZE};
@@ -65,12 +67,6 @@ fn encode(value: &str) -> String {
         .collect()
 }
 
-/// An `<option>` that is selected when `current` equals its value.
-fn choice(value: String, label: String, current: &str) -> impl IntoView {
-    let selected = value == current;
-    view! { <option value=value selected=selected>{label}</option> }
-}
-
 #[component]
 pub fn QueuePage() -> impl IntoView {
     view! {
@@ -105,104 +101,78 @@ fn TicketList(staff: bool) -> impl IntoView {
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                let current = query.get();
-                let search_text = current.q.clone();
+                // Without the directory the filters offer only what needs none.
                 let directory = directory.await.unwrap_or_default();
-                let statuses = [("active", "Active"), ("all", "All")]
-                    .into_iter()
-                    .map(|(v, l)| (v.to_string(), l.to_string()))
-                    .chain(TicketStatus::ALL.iter().map(|s| (s.as_str().to_string(), s.label().to_string())))
-                    .map(|(v, l)| choice(v, l, &current.status))
-                    .collect_view();
-                let priorities = std::iter::once(choice(String::new(), "Any".into(), &current.priority))
-                    .chain(Priority::ALL.iter().map(|p| choice(p.as_str().into(), p.label().into(), &current.priority)))
-                    .collect_view();
-                let categories = std::iter::once(choice(String::new(), "Any".into(), &current.category))
-                    .chain(directory.categories.iter().map(|c| choice(c.id.to_string(), c.name.clone(), &current.category)))
-                    .collect_view();
-                // An empty sort means the default, which the server picks by role; show that one.
-                let default_sort = if staff { TicketSort::BreachesFirst } else { TicketSort::RecentlyUpdated };
-                let sort = if current.sort.is_empty() { default_sort.as_str().to_string() } else { current.sort.clone() };
-                let sorts = TicketSort::ALL.iter().map(|s| choice(s.as_str().into(), s.label().into(), &sort)).collect_view();
-                let staff_filters = staff.then(|| {
-                    let tiers = std::iter::once(choice(String::new(), "Any".into(), &current.tier))
-                        .chain(directory.tiers.iter().map(|t| choice(t.id.to_string(), t.name.clone(), &current.tier)))
-                        .collect_view();
-                    let groups = std::iter::once(choice(String::new(), "Any".into(), &current.group))
-                        .chain(directory.groups.iter().map(|g| choice(g.id.to_string(), g.name.clone(), &current.group)))
-                        .collect_view();
-                    let tag = current.tag.clone();
-                    let assignees = [("", "Anyone"), ("me", "Me"), ("none", "Nobody")]
-                        .into_iter()
-                        .map(|(v, l)| choice(v.into(), l.into(), &current.assignee))
-                        .chain(directory.agents.iter().map(|(id, name)| choice(id.to_string(), name.clone(), &current.assignee)))
-                        .collect_view();
-                    view! {
-                        <div>
-                            <label for="filter-tier">"Tier"</label>
-                            <select id="filter-tier" name="tier">{tiers}</select>
-                        </div>
-                        <div>
-                            <label for="filter-group">"Group"</label>
-                            <select id="filter-group" name="group">{groups}</select>
-                        </div>
-                        <div>
-                            <label for="filter-assignee">"Assignee"</label>
-                            <select id="filter-assignee" name="assignee">{assignees}</select>
-                        </div>
-                        <div>
-                            <label for="filter-tag">"Tag"</label>
-                            <input id="filter-tag" type="text" name="tag" value=tag/>
-                        </div>
-                    }
-                });
-                view! {
-                    <Form method="GET" action="" attr:class="panel filters" attr:aria-label="Filter tickets">
-                        <div>
-                            <label for="filter-q">"Search"</label>
-                            <input id="filter-q" type="search" name="q" value=search_text placeholder="Words or #number"/>
-                        </div>
-                        <div>
-                            <label for="filter-status">"Status"</label>
-                            <select id="filter-status" name="status">{statuses}</select>
-                        </div>
-                        <div>
-                            <label for="filter-priority">"Priority"</label>
-                            <select id="filter-priority" name="priority">{priorities}</select>
-                        </div>
-                        <div>
-                            <label for="filter-category">"Category"</label>
-                            <select id="filter-category" name="category">{categories}</select>
-                        </div>
-                        {staff_filters}
-                        <div>
-                            <label for="filter-sort">"Sort"</label>
-                            <select id="filter-sort" name="sort">{sorts}</select>
-                        </div>
-                        <div><button type="submit">"Apply"</button></div>
-                    </Form>
-                    {match tickets.await {
-                        Ok(page) => {
-                            let number = current.page.parse::<i64>().unwrap_or(1).max(1);
-                            let total = page.total();
-                            let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
-                            let previous = (number > 1).then(|| view! { <a href=page_href(&current, number - 1)>"← Previous"</a> });
-                            let next = (number < pages).then(|| view! { <a href=page_href(&current, number + 1)>"Next →"</a> });
-                            view! {
-                                <p class="muted">{format!("{total} tickets")}</p>
-                                <TicketTable tickets=page/>
-                                <nav class="pager" aria-label="Pages">
-                                    {previous}
-                                    <span>{format!("Page {number} of {pages}")}</span>
-                                    {next}
-                                </nav>
-                            }
-                            .into_any()
-                        }
-                        Err(error) => view! { <ErrorPanel error=error/> }.into_any(),
-                    }}
-                }
+                view! { <Filters staff=staff current=query.get() directory=directory/> }
             })}
         </Suspense>
+        <Loaded resource=tickets let:tickets>
+            <Listing tickets=tickets query=query.get_untracked()/>
+        </Loaded>
+    }
+}
+
+/// A page of the list: how many tickets match, the table, and links to the pages around it.
+#[component]
+fn Listing(tickets: ListedTickets, query: TicketQuery) -> impl IntoView {
+    let number = query.page.parse::<i64>().unwrap_or(1).max(1);
+    let total = tickets.total();
+    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let previous = (number > 1).then(|| view! { <a href=page_href(&query, number - 1)>"← Previous"</a> });
+    let next = (number < pages).then(|| view! { <a href=page_href(&query, number + 1)>"Next →"</a> });
+    view! {
+        <p class="muted">{format!("{total} tickets")}</p>
+        <TicketTable tickets=tickets/>
+        <nav class="pager" aria-label="Pages">
+            {previous}
+            <span>{format!("Page {number} of {pages}")}</span>
+            {next}
+        </nav>
+    }
+}
+
+/// The filters, a plain GET form: the list they choose is a URL to bookmark and share.
+#[component]
+fn Filters(staff: bool, current: TicketQuery, directory: Directory) -> impl IntoView {
+    let statuses = [("active", "Active"), ("all", "All")]
+        .into_iter()
+        .map(|(value, label)| (value.to_string(), label.to_string()))
+        .chain(choices(TicketStatus::ALL, TicketStatus::as_str, TicketStatus::label))
+        .collect();
+    let categories = directory.categories.iter().map(|c| (c.id.to_string(), c.name.clone())).collect();
+    // An empty sort means the default, which the server picks by role; show that one.
+    let default_sort = if staff { TicketSort::BreachesFirst } else { TicketSort::RecentlyUpdated };
+    let sort = if current.sort.is_empty() { default_sort.as_str().to_string() } else { current.sort.clone() };
+    let staff_filters = staff.then(|| {
+        let tiers = directory.tiers.iter().map(|t| (t.id.to_string(), t.name.clone())).collect();
+        let groups = directory.groups.iter().map(|g| (g.id.to_string(), g.name.clone())).collect();
+        let assignees = [("me", "Me"), ("none", "Nobody")]
+            .into_iter()
+            .map(|(value, label)| (value.to_string(), label.to_string()))
+            .chain(directory.agents.iter().map(|(id, name)| (id.to_string(), name.clone())))
+            .collect();
+        view! {
+            <div><Select id="filter-tier" name="tier" label="Tier" choices=tiers empty="Any" selected=current.tier.clone()/></div>
+            <div><Select id="filter-group" name="group" label="Group" choices=groups empty="Any" selected=current.group.clone()/></div>
+            <div><Select id="filter-assignee" name="assignee" label="Assignee" choices=assignees empty="Anyone" selected=current.assignee.clone()/></div>
+            <div><Field id="filter-tag" name="tag" label="Tag" value=current.tag.clone()/></div>
+        }
+    });
+    view! {
+        <Form method="GET" action="" attr:class="panel filters" attr:aria-label="Filter tickets">
+            <div><Field id="filter-q" name="q" label="Search" control=Control::Search value=current.q.clone() placeholder="Words or #number"/></div>
+            <div><Select id="filter-status" name="status" label="Status" choices=statuses selected=current.status.clone()/></div>
+            <div>
+                <Select id="filter-priority" name="priority" label="Priority" empty="Any" selected=current.priority.clone()
+                    choices=choices(Priority::ALL, Priority::as_str, Priority::label)/>
+            </div>
+            <div><Select id="filter-category" name="category" label="Category" choices=categories empty="Any" selected=current.category.clone()/></div>
+            {staff_filters}
+            <div>
+                <Select id="filter-sort" name="sort" label="Sort" selected=sort
+                    choices=choices(TicketSort::ALL, TicketSort::as_str, TicketSort::label)/>
+            </div>
+            <div><button type="submit">"Apply"</button></div>
+        </Form>
     }
 }

@@ -92,7 +92,13 @@ async fn a_normal_run_of_rest_calls_and_pages_logs_no_error(backend: Backend) {
     for path in ["/", "/queue", "/tickets/new", "/notifications", &ticket] {
         page(&callers.agent, path).await;
     }
-    for path in ["/admin", "/admin/deliveries", "/policy", "/notifications", &ticket] {
+    let admin_sections =
+        ["organisations", "tiers", "groups", "people", "categories", "calendars", "tokens", "deliveries"]
+            .map(|section| format!("/admin/{section}"));
+    for path in ["/admin", "/policy", "/notifications", &ticket]
+        .into_iter()
+        .chain(admin_sections.iter().map(String::as_str))
+    {
         page(&callers.admin, path).await;
     }
 

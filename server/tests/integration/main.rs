@@ -24,3 +24,4 @@ mod receivers;
 mod rest;
 mod schema;
 mod store;
+mod style;

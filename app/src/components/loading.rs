@@ -1,0 +1,43 @@
+//! The wrapper around a page's data: "Loading…" until it arrives, the error panel if it failed,
+//! the content otherwise. It is a `<Transition>`, so a reload (after a save, or a change pushed
+//! by the server) keeps the content on screen until the new data replaces it.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+
+use crate::components::errors::ErrorPanel;
+use crate::error::AppError;
+
+/// `children` with the resource's data once it has loaded, or the error. When the data is not
+/// found, the page is not either: the server answers 404.
+#[component]
+pub fn Loaded<T, V, F>(resource: Resource<Result<T, AppError>>, children: F) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    F: Fn(T) -> V + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let children = Arc::new(children);
+    view! {
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || {
+                let children = Arc::clone(&children);
+                Suspend::new(async move {
+                    match resource.await {
+                        Ok(data) => children(data).into_any(),
+                        Err(error) => {
+                            #[cfg(feature = "ssr")]
+                            if error == AppError::NotFound {
+                                if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                                    response.set_status(http::StatusCode::NOT_FOUND);
+                                }
+                            }
+                            view! { <ErrorPanel error=error/> }.into_any()
+                        }
+                    }
+                })
+            }}
+        </Transition>
+    }
+}
