@@ -12,6 +12,10 @@ test("a second agent editing the same ticket gets the conflict message @nojs", a
   const lena = await pageFor(browser, js, LEAD);
   await sam.goto(`/tickets/${id}`);
   await lena.goto(`/tickets/${id}`);
+  if (js) {
+    // Her page must be hydrated and following the ticket before she edits and Sam saves.
+    await expect(lena.locator("body")).toHaveAttribute("data-live", "open");
+  }
 
   // Lena begins an edit; Sam saves his first. Lena's unsaved choice is kept on her page.
   await lena.getByLabel("Status").selectOption("pending");
