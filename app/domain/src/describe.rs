@@ -9,7 +9,7 @@
 //! The sentence has no final full stop (the timeline shows it as a heading); a place that
 //! needs a whole sentence adds one.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 use crate::directory::Directory;
 use crate::ticket::{Assignment, EventData};
@@ -98,7 +98,52 @@ pub fn place(names: &Directory, assignment: &Assignment) -> String {
 
 /// An instant as events are told: "2026-03-06 14:02 UTC".
 pub fn instant(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
+    format_instant(at, Precision::Minute)
+}
+
+/// How much of an instant a place shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Precision {
+    /// "2026-12-05".
+    Day,
+    /// "2026-12-05 14:03 UTC": the usual.
+    #[default]
+    Minute,
+    /// "2026-12-05 14:03:07 UTC": logs, where the order within a minute matters.
+    Second,
+    /// "12-05 14:03": a list of stretches read one against the next, whose year and zone are
+    /// said around it.
+    Brief,
+}
+
+/// An instant as text, the one format of every page, message and e-mail. People have no time
+/// zone of their own yet, so instants are in UTC and say so; this is the one place that will
+/// convert to a person's zone.
+pub fn format_instant(at: DateTime<Utc>, precision: Precision) -> String {
+    let pattern = match precision {
+        Precision::Day => "%Y-%m-%d",
+        Precision::Minute => "%Y-%m-%d %H:%M UTC",
+        Precision::Second => "%Y-%m-%d %H:%M:%S UTC",
+        Precision::Brief => "%m-%d %H:%M",
+    };
+    at.format(pattern).to_string()
+}
+
+/// A span of time in hours and minutes, or minutes and seconds under an hour; never in days,
+/// since a business "day" is easily misread: "51h 00m", "12m 07s", "-1h 10m".
+pub fn format_span(span: Duration) -> String {
+    let sign = if span < Duration::zero() { "-" } else { "" };
+    let seconds = span.num_seconds().abs();
+    let (hours, minutes, rest) = (seconds / 3600, seconds % 3600 / 60, seconds % 60);
+    if hours > 0 {
+        format!("{sign}{hours}h {minutes:02}m")
+    } else if minutes > 0 && rest > 0 {
+        format!("{sign}{minutes}m {rest:02}s")
+    } else if minutes > 0 {
+        format!("{sign}{minutes}m")
+    } else {
+        format!("{sign}{rest}s")
+    }
 }
 
 fn late_mark(late: bool) -> &'static str {
@@ -181,6 +226,32 @@ mod tests {
         ];
         for (event, sentence) in cases {
             assert_eq!(describe(&event, "Sam", &names()), sentence);
+        }
+    }
+
+    #[test]
+    fn an_instant_is_shown_in_utc_at_the_asked_precision() {
+        let at = Utc.with_ymd_and_hms(2026, 12, 5, 14, 3, 7).single().expect("a valid instant");
+        assert_eq!(format_instant(at, Precision::Day), "2026-12-05");
+        assert_eq!(format_instant(at, Precision::Minute), "2026-12-05 14:03 UTC");
+        assert_eq!(format_instant(at, Precision::Second), "2026-12-05 14:03:07 UTC");
+        assert_eq!(format_instant(at, Precision::Brief), "12-05 14:03");
+        assert_eq!(instant(at), format_instant(at, Precision::Minute));
+    }
+
+    #[test]
+    fn a_span_names_hours_and_minutes_or_minutes_and_seconds_never_days() {
+        let cases = [
+            (Duration::hours(72), "72h 00m"),
+            (Duration::minutes(125), "2h 05m"),
+            (Duration::seconds(727), "12m 07s"),
+            (Duration::minutes(30), "30m"),
+            (Duration::seconds(45), "45s"),
+            (Duration::zero(), "0s"),
+            (-Duration::minutes(70), "-1h 10m"),
+        ];
+        for (span, text) in cases {
+            assert_eq!(format_span(span), text, "{span:?}");
         }
     }
 }

@@ -196,12 +196,8 @@ fn staff_facts(notice: &Notice) -> Vec<(&'static str, String)> {
     if let Some(holder) = &notice.holder {
         facts.push(("Held by", holder.clone()));
     }
-    facts.push(("When", format_when(notice.at)));
+    facts.push(("When", app::domain::describe::instant(notice.at)));
     facts
-}
-
-fn format_when(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
 fn staff_email(notice: &Notice) -> EmailContent {
@@ -539,7 +535,7 @@ pub fn teams_payload(notice: &Notice) -> Value {
         .into_iter()
         .map(|(label, value)| json!({"title": label, "value": escape_teams(&value)}))
         .collect();
-    facts.push(json!({"title": "When", "value": format_when(notice.at)}));
+    facts.push(json!({"title": "When", "value": app::domain::describe::instant(notice.at)}));
     body.push(json!({"type": "FactSet", "facts": facts}));
     if !notice.recipient_names.is_empty() {
         body.push(json!({
