@@ -22,7 +22,14 @@ pub(super) fn ClocksPanel(clocks: TicketClocks, directory: Directory) -> impl In
                 .flatten()
                 .unwrap_or_default();
             let due = clock.due_at.map(|due| format_instant(due, Precision::Minute));
-            let remaining = clock.remaining.filter(|_| clock.is_open()).map(format_span);
+            // An open clock says how much business time is left, or by how much it is over.
+            let remaining = clock.remaining.filter(|_| clock.is_open()).map(|left| {
+                if left < chrono::Duration::zero() {
+                    format!(" · {} of business time over", format_span(-left))
+                } else {
+                    format!(" · {} of business time left", format_span(left))
+                }
+            });
             let segments = clock
                 .explanation
                 .iter()
@@ -47,7 +54,7 @@ pub(super) fn ClocksPanel(clocks: TicketClocks, directory: Directory) -> impl In
                     </div>
                     <div class="muted">
                         {due.map(|due| format!("Due {due}"))}
-                        {remaining.map(|left| format!(" · {left} of business time left"))}
+                        {remaining}
                     </div>
                     <details>
                         <summary>"Why"</summary>
