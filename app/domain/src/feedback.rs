@@ -1,7 +1,7 @@
-//! The figures of the feedback analysis: response rate, satisfaction with its confidence
-//! interval, effort — for any grouping of surveys, and the escalation path each ticket took, so
-//! the analysis shows which handoffs and which breaches hurt satisfaction, and where the answers
-//! are too few to say.
+//! The figures a feedback analysis is made of: response rate, satisfaction with its confidence
+//! interval, effort — for any grouping of surveys — and the escalation path each ticket took, so
+//! that satisfaction can be compared by handoff and by breach, saying where the answers are too
+//! few to compare. No report shows them yet.
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -1,9 +1,9 @@
-//! The satisfaction survey a customer is offered after resolution: who is asked, how long a link
-//! works, when it is reminded, and what an answer must hold.
+//! The satisfaction survey a customer is to be offered after resolution, decided purely: who is
+//! asked, how long a link works, when it is reminded, what a link allows at a given instant, and
+//! what an answer must hold. The settings are the policy's `[survey]` section.
 //!
-//! The store keeps one survey per resolution of a ticket; reopening a ticket withdraws its open
-//! survey, and the next resolution offers a new one. Links are random tokens the store keeps only
-//! as digests; what a link allows at a given instant is decided here ([`check_link`]).
+//! Nothing sends surveys yet; the store, the link's token and the form come with the survey
+//! work that uses this module.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -102,7 +102,7 @@ pub fn decide_offer(
     OfferDecision::Offer { expires_at, remind_at }
 }
 
-/// A survey as the store keeps it, without its token digest.
+/// A survey offered to a customer, as far as what its link allows depends on it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SurveyLink {
     pub ticket_id: i64,
@@ -113,8 +113,8 @@ pub struct SurveyLink {
     pub withdrawn_at: Option<DateTime<Utc>>,
 }
 
-/// Why a link cannot be answered. A link nobody knows is the store's answer ("not found"), which
-/// it gives alike for a tampered token, so a third party learns nothing.
+/// Why a known link cannot be answered. (An unknown or tampered link is not a state of a survey:
+/// whoever checks tokens answers it alike, "not found", so a third party learns nothing.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LinkRefusal {
     AlreadyAnswered,

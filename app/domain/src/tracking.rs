@@ -1,8 +1,9 @@
 //! The pure figures behind tracking progress: percentiles of durations, when a running clock is
 //! at risk, when a ticket stalls in a tier, and where a resolved ticket's time went per tier.
 //!
-//! Every figure reads what `clock::compute_clocks` derives from the event log, so the dashboard,
-//! the queue and the escalation engine never disagree about "breached" or "at risk".
+//! Every figure reads what `clock::compute_clocks` derives from the event log, so figures built
+//! on them cannot disagree with the queue or the escalation engine about "breached" or "at risk".
+//! No page shows them yet; the managers' dashboard and reports will.
 
 use std::collections::BTreeMap;
 
@@ -54,7 +55,7 @@ pub fn percentile<T: Copy>(sorted: &[T], percent: u8) -> Option<T> {
     Some(sorted[rank - 1])
 }
 
-/// How a clock stands for the dashboard.
+/// How a clock stands: on track, at risk, overdue, or ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Risk {
