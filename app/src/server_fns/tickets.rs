@@ -202,7 +202,7 @@ pub async fn load_ticket(ticket_id: i64) -> Result<ViewedTicket, AppError> {
 pub async fn create_ticket(form: NewTicketForm) -> Result<i64, AppError> {
     use crate::domain::commands::NewTicketInput;
     use crate::domain::{Channel, FieldErrors};
-    use crate::ssr::use_cases::{self, NewTicket};
+    use crate::ssr::use_cases::{self, TicketToOpen};
     let user = crate::ssr::auth::require_user().await?;
     let state = crate::ssr::app_state()?;
     let mut errors = FieldErrors::default();
@@ -219,7 +219,7 @@ pub async fn create_ticket(form: NewTicketForm) -> Result<i64, AppError> {
     } else {
         Some(user.clone())
     };
-    let ticket = NewTicket {
+    let ticket = TicketToOpen {
         requester,
         requester_field: "requester",
         errors,

@@ -15,7 +15,7 @@ use crate::ssr::store::tickets::Appended;
 use crate::ssr::Store;
 
 /// A ticket to open, as a front door read it.
-pub struct NewTicket {
+pub struct TicketToOpen {
     /// The person the ticket is for, as the door found them; `None` when it could not (the
     /// reason is then in `errors`).
     pub requester: Option<UserSummary>,
@@ -36,7 +36,7 @@ pub struct NewTicket {
 pub async fn open_ticket(
     store: &Store,
     caller: &UserSummary,
-    ticket: NewTicket,
+    ticket: TicketToOpen,
     now: DateTime<Utc>,
 ) -> Result<Appended, AppError> {
     if let Some(requester) = &ticket.requester {

@@ -9,7 +9,7 @@ use app::domain::queue::{parse_page, parse_statuses, TicketFilter, TicketSort};
 use app::domain::{Channel, EventData, FieldErrors, UserSummary, Visibility};
 use app::error::AppError;
 use app::ssr::store::tickets::WriteError;
-use app::ssr::use_cases::{self, MessageRefused, NewMessage, NewTicket};
+use app::ssr::use_cases::{self, MessageRefused, NewMessage, TicketToOpen};
 use app::ssr::AppState;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, State};
@@ -423,7 +423,7 @@ async fn create_ticket(
             found.map(|c| c.id)
         }
     };
-    let ticket = NewTicket {
+    let ticket = TicketToOpen {
         requester,
         requester_field: "requester_email",
         errors,

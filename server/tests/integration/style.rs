@@ -13,6 +13,8 @@ use std::path::{Path, PathBuf};
 
 use app::domain::{Priority, TicketStatus};
 
+use crate::common::rust_sources;
+
 /// Classes built from a value, with every value they can take.
 fn families() -> BTreeMap<&'static str, Vec<&'static str>> {
     BTreeMap::from([
@@ -101,8 +103,7 @@ fn classes_used_by_the_views() -> (BTreeMap<String, Vec<String>>, Vec<String>) {
     let mut used: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut problems = Vec::new();
     let root = workspace();
-    let mut files = Vec::new();
-    rust_files(&root.join("app/src"), &mut files);
+    let files = rust_sources(&root.join("app/src"));
     assert!(files.len() > 20, "app/src holds the views' files");
     for file in files {
         let source = std::fs::read_to_string(&file).expect("a readable source file");
@@ -114,22 +115,6 @@ fn classes_used_by_the_views() -> (BTreeMap<String, Vec<String>>, Vec<String>) {
         problems.extend(file_problems.into_iter().map(|problem| format!("{name}: {problem}")));
     }
     (used, problems)
-}
-
-/// The `.rs` files under `folder`, in every subfolder.
-fn rust_files(folder: &Path, files: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(folder)
-        .expect("a readable folder")
-        .map(|entry| entry.expect("an entry").path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            rust_files(&path, files);
-        } else if path.extension().is_some_and(|extension| extension == "rs") {
-            files.push(path);
-        }
-    }
 }
 
 /// The class selectors of a stylesheet.
