@@ -34,6 +34,10 @@ pub enum AppError {
     /// 409: the request is valid but the current state forbids it (e.g. a closed ticket).
     #[error("{0}")]
     Refused(String),
+    /// 410: what the request is about no longer accepts it (an expired or withdrawn survey
+    /// link); nothing was saved.
+    #[error("{0}")]
+    Gone(String),
     /// 429: too many attempts.
     #[error("Too many attempts. Wait a minute and try again.")]
     RateLimited,
@@ -68,6 +72,7 @@ impl AppError {
             AppError::TooLarge => 413,
             AppError::Invalid(_) => 422,
             AppError::Conflict(_) | AppError::Refused(_) => 409,
+            AppError::Gone(_) => 410,
             AppError::RateLimited => 429,
             AppError::Internal { .. } => 500,
             AppError::Transport(_) => 502,

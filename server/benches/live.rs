@@ -567,7 +567,7 @@ async fn delivery_throughput(store: &Store, options: &Options) {
     };
     let channels = Channels::from_settings(&settings).expect("channels");
     let notifier = Notifier::new(store.clone(), "http://127.0.0.1:3000");
-    let sender = Sender::new(store.clone(), channels, chrono::Duration::seconds(60));
+    let sender = Sender::new(store.clone(), channels, support::survey_links(), chrono::Duration::seconds(60));
 
     let customer = demo_customer(&users);
     let count = options.deliveries;

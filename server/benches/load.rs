@@ -175,7 +175,8 @@ async fn main() {
         tokio::spawn(Engine::new(store.clone()).run(store.engine_wake(), stops[0].clone())),
         tokio::spawn(Notifier::new(store.clone(), "http://127.0.0.1:3000").run(stops[1].clone())),
         tokio::spawn(
-            Sender::new(store.clone(), channels, chrono::Duration::seconds(60)).run(stops[2].clone()),
+            Sender::new(store.clone(), channels, support::survey_links(), chrono::Duration::seconds(60))
+                .run(stops[2].clone()),
         ),
     ];
 

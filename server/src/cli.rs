@@ -228,7 +228,13 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
                 .run(stops[1].clone()),
         ),
         tokio::spawn(
-            crate::notifications::Sender::new(state.store.clone(), channels, lease).run(stops[2].clone()),
+            crate::notifications::Sender::new(
+                state.store.clone(),
+                channels,
+                state.survey_links.clone(),
+                lease,
+            )
+            .run(stops[2].clone()),
         ),
         tokio::spawn(state.store.clone().listen_for_changes(settings.database_url.clone())),
     ];

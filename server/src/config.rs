@@ -46,6 +46,10 @@ pub struct Settings {
     /// The bearer token Prometheus brings to `/metrics`; without one, `/metrics` answers only
     /// requests from this host that no proxy forwarded.
     pub metrics_token: Option<String>,
+    /// The key that signs the links of satisfaction surveys: at least 32 characters (`openssl
+    /// rand -hex 32`). Unset with SQLite, Tierline keeps one in the file `link-key` beside the
+    /// database, made on first start; PostgreSQL needs it set, the same on every instance.
+    pub link_key: Option<String>,
 }
 
 /// How e-mail leaves Tierline.
@@ -132,6 +136,7 @@ impl Default for Settings {
             webhooks: BTreeMap::new(),
             delivery_lease_seconds: 120,
             metrics_token: None,
+            link_key: None,
         }
     }
 }

@@ -6,6 +6,8 @@ use std::sync::{Arc, OnceLock};
 
 use anyhow::Context;
 use app::ssr::auth::{LoginLimiter, TrustedProxies};
+use app::ssr::store::dialect::sqlite_file;
+use app::ssr::survey_links::SurveyLinks;
 use app::ssr::{AppState, Store};
 use app::{shell, App};
 use axum::extract::State;
@@ -17,6 +19,54 @@ use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Settings;
+
+/// The signer of survey links, with the configured key, or for a SQLite file the key in the file
+/// `link-key` beside it (made on first start, readable by its owner only). Several PostgreSQL
+/// instances must sign alike, so PostgreSQL needs the key configured.
+pub fn survey_links(settings: &Settings) -> anyhow::Result<SurveyLinks> {
+    let key = match (&settings.link_key, sqlite_file(&settings.database_url)) {
+        (Some(key), _) => key.clone(),
+        (None, Some(database)) => {
+            let file = database.with_file_name("link-key");
+            key_in_file(&file).with_context(|| format!("the survey link key in {}", file.display()))?
+        }
+        (None, None) if settings.database_url.starts_with("sqlite:") => SurveyLinks::new_key(),
+        (None, None) => anyhow::bail!(
+            "link_key is not set (TIERLINE_LINK_KEY): with PostgreSQL every instance must sign survey links with              the same key; make one with `openssl rand -hex 32`"
+        ),
+    };
+    SurveyLinks::new(&key, &settings.public_url).map_err(anyhow::Error::msg).context("link_key")
+}
+
+/// The key in `file`, written there first when the file does not exist.
+fn key_in_file(file: &std::path::Path) -> anyhow::Result<String> {
+    if let Some(folder) = file.parent().filter(|folder| !folder.as_os_str().is_empty()) {
+        std::fs::create_dir_all(folder)?;
+    }
+    match std::fs::read_to_string(file) {
+        Ok(key) => Ok(key.trim().to_string()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            let key = SurveyLinks::new_key();
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            match options.open(file) {
+                Ok(mut opened) => {
+                    std::io::Write::write_all(&mut opened, format!("{key}\n").as_bytes())?;
+                    tracing::info!(file = %file.display(), "made the survey link key");
+                    Ok(key)
+                }
+                // Another process made it first: use theirs.
+                Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+                    Ok(std::fs::read_to_string(file)?.trim().to_string())
+                }
+                Err(error) => Err(error.into()),
+            }
+        }
+        Err(error) => Err(error.into()),
+    }
+}
 
 /// Connects to the database, migrates it and assembles the state.
 pub async fn build_state(settings: &Settings, leptos_options: LeptosOptions) -> anyhow::Result<AppState> {
@@ -42,6 +92,7 @@ pub fn state_for(
         secure_cookies: settings.secure_cookies,
         // An empty token would lock every scraper out; it means none.
         metrics_token: settings.metrics_token.clone().filter(|token| !token.trim().is_empty()),
+        survey_links: Arc::new(survey_links(settings)?),
         account_mail: match settings.smtp {
             Some(_) => {
                 let channels = crate::notifications::channels::Channels::from_settings(settings)?;

@@ -46,6 +46,12 @@ impl Role {
         self == Role::Admin
     }
 
+    /// Leads, managers and admins read the feedback analysis and work the reviews of low scores
+    /// (and may own one).
+    pub fn may_review_feedback(self) -> bool {
+        self >= Role::Lead
+    }
+
     /// The people a policy's `managers` recipient names: managers, not admins.
     pub fn is_manager(self) -> bool {
         self == Role::Manager

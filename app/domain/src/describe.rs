@@ -75,6 +75,11 @@ pub fn describe(event: &EventData, actor: &str, names: &Directory) -> String {
         EventData::EscalationAcknowledged { level } => {
             format!("{actor} acknowledged the escalation at level {level}")
         }
+        EventData::SurveyAnswered { csat, effort, low, .. } => {
+            let effort = effort.map(|effort| format!(", effort {effort}/7")).unwrap_or_default();
+            let low = if *low { " (a low score: the leads were alerted)" } else { "" };
+            format!("{actor} rated the support {csat}/5{effort}{low}")
+        }
     }
 }
 
@@ -222,6 +227,14 @@ mod tests {
                 "Checkpoint missed: L2 Specialists owed the customer a public update by 2026-03-06 14:02 UTC",
             ),
             (EventData::EscalationAcknowledged { level: 2 }, "Sam acknowledged the escalation at level 2"),
+            (
+                EventData::SurveyAnswered { survey_id: 1, csat: 4, effort: Some(2), comment: None, low: false },
+                "Sam rated the support 4/5, effort 2/7",
+            ),
+            (
+                EventData::SurveyAnswered { survey_id: 1, csat: 1, effort: None, comment: None, low: true },
+                "Sam rated the support 1/5 (a low score: the leads were alerted)",
+            ),
             (EventData::InternalNote { body: "x".into() }, "Sam wrote an internal note"),
         ];
         for (event, sentence) in cases {

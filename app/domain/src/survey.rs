@@ -2,12 +2,14 @@
 //! asked, how long a link works, when it is reminded, what a link allows at a given instant, and
 //! what an answer must hold. The settings are the policy's `[survey]` section.
 //!
-//! Nothing sends surveys yet; the store, the link's token and the form come with the survey
-//! work that uses this module.
+//! The store offers a survey when the write path resolves a ticket and withdraws it when the
+//! ticket is reopened ([`survey_step`]); the link's signed token lives in the server
+//! (`app::ssr::survey_links`), since signing needs the server's key.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::ticket::EventData;
 use crate::validation::FieldErrors;
 
 named_enum! {
@@ -18,6 +20,8 @@ named_enum! {
         EveryResolved => "every_resolved", "Every resolved ticket",
         /// Only tickets that were escalated.
         EscalatedOnly => "escalated_only", "Only escalated tickets",
+        /// Nobody: the help desk sends no surveys.
+        Nobody => "nobody", "Nobody",
     }
 }
 
@@ -71,6 +75,8 @@ pub enum OfferDecision {
         /// When to remind, if the survey is still unanswered then.
         remind_at: Option<DateTime<Utc>>,
     },
+    /// The policy asks nobody.
+    NobodyAsked,
     /// The policy asks only about escalated tickets, and this one was not escalated.
     NotEscalated,
     /// The policy asks only customers of some plans.
@@ -85,6 +91,9 @@ pub fn decide_offer(
     facts: &OfferFacts,
     resolved_at: DateTime<Utc>,
 ) -> OfferDecision {
+    if settings.audience == SurveyAudience::Nobody {
+        return OfferDecision::NobodyAsked;
+    }
     if settings.audience == SurveyAudience::EscalatedOnly && !facts.escalated {
         return OfferDecision::NotEscalated;
     }
@@ -100,6 +109,28 @@ pub fn decide_offer(
     let expires_at = resolved_at + settings.valid_for;
     let remind_at = settings.remind_after.map(|after| resolved_at + after).filter(|at| *at < expires_at);
     OfferDecision::Offer { expires_at, remind_at }
+}
+
+/// What the events one command appended mean for the ticket's surveys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SurveyStep {
+    /// The ticket was resolved (or closed while open): its requester may be offered a survey.
+    Resolved,
+    /// A resolved or closed ticket was reopened: a survey not yet answered stops working.
+    Reopened,
+}
+
+/// The survey step of a batch of events, if any; the last change of status decides.
+pub fn survey_step(events: &[EventData]) -> Option<SurveyStep> {
+    events.iter().rev().find_map(|event| match event {
+        EventData::StatusChanged { from, to } if to.is_done() && !from.is_done() => {
+            Some(SurveyStep::Resolved)
+        }
+        EventData::StatusChanged { from, to } if from.is_done() && !to.is_done() => {
+            Some(SurveyStep::Reopened)
+        }
+        _ => None,
+    })
 }
 
 /// A survey offered to a customer, as far as what its link allows depends on it.
@@ -154,8 +185,10 @@ pub fn check_link(link: &SurveyLink, now: DateTime<Utc>) -> Result<(), LinkRefus
 /// The longest comment kept, in characters.
 pub const COMMENT_MAX: usize = 5_000;
 
-/// An answer as the form sends it, before validation.
+/// An answer as the form sends it, before validation. A radio group left alone sends nothing,
+/// so every field may be missing.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SurveyAnswerInput {
     /// "How satisfied are you with how your request was handled?" 1–5, required.
     pub csat: String,
@@ -223,6 +256,90 @@ impl SurveyAnswer {
     /// Whether the customer is satisfied (4 or 5), the share CSAT reports.
     pub fn is_satisfied(&self) -> bool {
         self.csat >= 4
+    }
+}
+
+named_enum! {
+    /// Where the review of a low score stands.
+    ReviewStatus {
+        Open => "open", "Open",
+        Discussed => "discussed", "Discussed",
+        ActionAgreed => "action_agreed", "Action agreed",
+        Closed => "closed", "Closed",
+    }
+}
+
+/// The review of a low score, as the reviews page lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Review {
+    pub id: i64,
+    pub survey_id: i64,
+    pub ticket_id: i64,
+    pub ticket_subject: String,
+    /// The customer's organisation.
+    pub organisation: String,
+    pub answer: SurveyAnswer,
+    pub answered_at: DateTime<Utc>,
+    pub status: ReviewStatus,
+    pub owner_id: Option<i64>,
+    pub owner_name: Option<String>,
+    pub notes: String,
+    pub action: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Who saved it last; `None` until someone has.
+    pub updated_by_name: Option<String>,
+}
+
+/// The longest notes and agreed action of a review, in characters.
+pub const REVIEW_TEXT_MAX: usize = 10_000;
+
+/// A change to a review as its form sends it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewChangeInput {
+    pub status: String,
+    /// The owner's id, or empty for nobody.
+    pub owner_id: String,
+    pub notes: String,
+    pub action: String,
+}
+
+/// A valid change to a review. Whether the owner may own reviews is the caller's to check.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewChange {
+    pub status: ReviewStatus,
+    pub owner_id: Option<i64>,
+    pub notes: String,
+    pub action: String,
+}
+
+impl ReviewChangeInput {
+    /// Checks every field. An agreed action must say what it is, and so must a closed review
+    /// (closing says the matter is settled: by what?).
+    pub fn validate(&self) -> Result<ReviewChange, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let status = ReviewStatus::parse(self.status.trim()).unwrap_or_else(|| {
+            errors.push("status", "Choose one of open, discussed, action agreed or closed.");
+            ReviewStatus::Open
+        });
+        let owner_id = match self.owner_id.trim() {
+            "" => None,
+            text => text.parse::<i64>().ok().filter(|id| *id > 0).or_else(|| {
+                errors.push("owner_id", "Choose an owner from the list, or nobody.");
+                None
+            }),
+        };
+        let notes = self.notes.trim().to_string();
+        let action = self.action.trim().to_string();
+        if notes.chars().count() > REVIEW_TEXT_MAX {
+            errors.push("notes", format!("Keep the notes under {REVIEW_TEXT_MAX} characters."));
+        }
+        if action.chars().count() > REVIEW_TEXT_MAX {
+            errors.push("action", format!("Keep the action under {REVIEW_TEXT_MAX} characters."));
+        } else if action.is_empty() && matches!(status, ReviewStatus::ActionAgreed | ReviewStatus::Closed) {
+            errors.push("action", "Say which action was agreed before the review moves on to this status.");
+        }
+        errors.into_result(ReviewChange { status, owner_id, notes, action })
     }
 }
 

@@ -202,6 +202,18 @@ pub enum EventData {
     EscalationAcknowledged {
         level: i64,
     },
+    /// The requester answered the satisfaction survey offered at a resolution (`domain::survey`).
+    SurveyAnswered {
+        survey_id: i64,
+        /// Satisfaction, 1 to 5.
+        csat: u8,
+        /// How easy it was, 1 to 7, when answered.
+        effort: Option<u8>,
+        comment: Option<String>,
+        /// At or below the policy's low score when answered: the leads are alerted and a review
+        /// is opened.
+        low: bool,
+    },
 }
 
 /// What an agent hands to the next tier, so it never has to ask again.
@@ -249,6 +261,7 @@ impl EventData {
             EventData::ClockBreached { .. } => "clock_breached",
             EventData::CheckpointMissed { .. } => "checkpoint_missed",
             EventData::EscalationAcknowledged { .. } => "escalation_acknowledged",
+            EventData::SurveyAnswered { .. } => "survey_answered",
         }
     }
 
@@ -275,6 +288,7 @@ impl EventData {
                 | EventData::ClockBreached { .. }
                 | EventData::CheckpointMissed { .. }
                 | EventData::EscalationAcknowledged { .. }
+                | EventData::SurveyAnswered { .. }
         )
     }
 }
@@ -343,7 +357,8 @@ impl Ticket {
             | EventData::InternalNote { .. }
             | EventData::ClockReminder { .. }
             | EventData::ClockBreached { .. }
-            | EventData::CheckpointMissed { .. } => {}
+            | EventData::CheckpointMissed { .. }
+            | EventData::SurveyAnswered { .. } => {}
             EventData::EscalationAcknowledged { level } => self.acknowledged_level = Some(*level),
             EventData::StatusChanged { from, to } => {
                 if *from == TicketStatus::Resolved && !to.is_done() {

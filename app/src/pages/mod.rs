@@ -9,6 +9,7 @@ mod new_ticket;
 mod notifications;
 mod policy;
 mod queue;
+mod survey;
 mod ticket;
 
 pub use account::{AccountPage, ForgotPasswordPage, ResetPasswordPage};
@@ -18,4 +19,5 @@ pub use new_ticket::NewTicketPage;
 pub use notifications::NotificationsPage;
 pub use policy::PolicyPage;
 pub use queue::{PortalPage, QueuePage};
+pub use survey::SurveyPage;
 pub use ticket::TicketPage;

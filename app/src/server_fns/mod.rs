@@ -6,4 +6,5 @@ pub mod admin;
 pub mod notifications;
 pub mod policies;
 pub mod session;
+pub mod surveys;
 pub mod tickets;

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod live;
 pub mod security;
 pub mod store;
+pub mod survey_links;
 pub mod use_cases;
 
 use std::sync::Arc;
@@ -30,6 +31,8 @@ pub struct AppState {
     pub metrics_token: Option<String>,
     /// Sends password reset links; `None` when no mail server is configured.
     pub account_mail: Option<Arc<dyn AccountMail>>,
+    /// Signs and reads the links of satisfaction surveys.
+    pub survey_links: Arc<survey_links::SurveyLinks>,
 }
 
 /// Sends the e-mails of signing in itself. Implemented by the server with its SMTP channel,

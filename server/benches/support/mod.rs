@@ -20,7 +20,11 @@ pub struct Serving {
 
 impl Serving {
     pub async fn start(store: &Store) -> Serving {
-        let settings = Settings { login_attempts_per_minute: 1_000, ..Settings::default() };
+        let settings = Settings {
+            login_attempts_per_minute: 1_000,
+            link_key: Some("a benchmark key for survey links, long enough".into()),
+            ..Settings::default()
+        };
         let options = LeptosOptions::builder().output_name("tierline").build();
         let state = server::startup::state_for(store.clone(), &settings, options).expect("state");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -38,4 +42,15 @@ impl Serving {
         self.stop.notify_one();
         self.task.await.expect("server task").expect("server stops");
     }
+}
+
+/// A survey link signer for the benchmarks' workers.
+pub fn survey_links() -> Arc<app::ssr::survey_links::SurveyLinks> {
+    Arc::new(
+        app::ssr::survey_links::SurveyLinks::new(
+            "a benchmark key for survey links, long enough",
+            "http://127.0.0.1:3000",
+        )
+        .expect("a long key"),
+    )
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use app::domain::delivery::next_attempt;
 use app::ssr::store::notifications::ClaimedDelivery;
 use app::ssr::store::StoreResult;
+use app::ssr::survey_links::SurveyLinks;
 use app::ssr::Store;
 use chrono::{DateTime, Duration, Utc};
 use futures_util::stream::{self, StreamExt};
@@ -25,6 +26,8 @@ const MAX_SLEEP: std::time::Duration = std::time::Duration::from_secs(10);
 pub struct Sender {
     store: Store,
     channels: Channels,
+    /// Signs the survey links of customers' e-mails as they are sent.
+    survey_links: Arc<SurveyLinks>,
     lease: Duration,
     /// The channels whose missing configuration has been logged: once each is enough, the rest
     /// of their failures are visible in `/admin/deliveries`.
@@ -45,8 +48,8 @@ struct Outgoing {
 }
 
 impl Sender {
-    pub fn new(store: Store, channels: Channels, lease: Duration) -> Sender {
-        Sender { store, channels, lease, unconfigured_logged: Arc::default() }
+    pub fn new(store: Store, channels: Channels, survey_links: Arc<SurveyLinks>, lease: Duration) -> Sender {
+        Sender { store, channels, survey_links, lease, unconfigured_logged: Arc::default() }
     }
 
     /// Sends everything due at `now`.
@@ -141,6 +144,9 @@ impl Sender {
                 let mut notice: Notice = serde_json::from_str(&delivery.notice)
                     .map_err(|error| SendError::Permanent(format!("unreadable notice: {error}")))?;
                 notice.idempotency_key = delivery.idempotency_key.clone();
+                if let Some(survey) = &mut notice.survey {
+                    survey.url = Some(self.survey_links.url(survey.survey_id, &survey.nonce));
+                }
                 Ok(notice)
             })
             .collect::<Result<_, SendError>>()?;

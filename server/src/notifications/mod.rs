@@ -22,10 +22,12 @@ use app::domain::delivery::{self, event_kind_of};
 use app::domain::describe::describe;
 use app::domain::directory::Directory;
 use app::domain::escalation::NotificationIntent;
+use app::domain::feedback::escalation_path;
 use app::domain::notify::{self, Audience, Contact, Destination, Occurrence, TicketSnapshot};
 use app::domain::policy::{EventKind, NotificationChannel, NotificationRule};
 use app::domain::{EventData, Ticket, TicketEvent};
 use app::ssr::store::notifications::{NewDelivery, OutboxRow};
+use app::ssr::store::surveys::{SurveyRecord, REMINDER_TOPIC};
 use app::ssr::store::StoreResult;
 use app::ssr::Store;
 use chrono::{DateTime, Utc};
@@ -66,7 +68,7 @@ impl app::ssr::AccountMail for AccountMailer {
     }
 }
 
-use render::Notice;
+use render::{Notice, SurveyInvite};
 
 /// How many outbox rows one transaction expands.
 const OUTBOX_BATCH: i64 = 200;
@@ -105,6 +107,7 @@ impl Notifier {
     /// Expands every unprocessed outbox row.
     pub async fn tick(&self, now: DateTime<Utc>) -> StoreResult<NotifyReport> {
         let mut report = NotifyReport::default();
+        self.store.queue_due_survey_reminders(now, OUTBOX_BATCH).await?;
         // Every commit wakes the notifier; the rules, people and directory are read only when
         // there is something to expand.
         if self.store.unprocessed_outbox().await? == 0 {
@@ -129,8 +132,20 @@ impl Notifier {
             let events: HashMap<i64, TicketEvent> =
                 self.store.events_by_ids(&event_ids).await?.into_iter().map(|e| (e.id, e)).collect();
             let watchers = self.store.watchers_of(&ticket_ids).await?;
+            let surveys = self.surveys_of(&rows, &events).await?;
+            let held_tiers = self.tiers_held_for_low_scores(&events).await?;
             for row in &rows {
                 let Some(ticket) = row.ticket_id.and_then(|id| tickets.get(&id)) else { continue };
+                if let Some(survey) = surveys.get(&row.id) {
+                    if row.topic == REMINDER_TOPIC {
+                        if let Some(delivery) = self.reminder(row, ticket, survey, &world) {
+                            let inserted =
+                                self.store.insert_delivery_in(&mut write, &delivery, None, now).await?;
+                            report.deliveries += usize::from(inserted.is_some());
+                        }
+                        continue;
+                    }
+                }
                 let event = row.event_id.and_then(|id| events.get(&id));
                 if let Some(EventData::EscalationAcknowledged { level }) = event.map(|event| &event.data) {
                     self.store
@@ -138,8 +153,10 @@ impl Notifier {
                         .await?;
                 }
                 let facts = world.facts(ticket, watchers.get(&ticket.id).cloned().unwrap_or_default());
-                for (occurrence, summary) in world.occurrences(row, facts, event) {
-                    for delivery in self.plan(&world, row, ticket, &occurrence, &summary) {
+                let tiers = event.and_then(|event| held_tiers.get(&event.id)).map_or(&[][..], Vec::as_slice);
+                let survey = surveys.get(&row.id).map(|survey| invite(survey, false));
+                for (occurrence, summary) in world.occurrences(row, facts, event, tiers) {
+                    for delivery in self.plan(&world, row, ticket, &occurrence, &summary, survey.as_ref()) {
                         let in_app = delivery.1.as_ref().map(|(title, body)| (title.as_str(), body.as_str()));
                         if self
                             .store
@@ -160,7 +177,118 @@ impl Notifier {
         }
     }
 
+    /// The survey each outbox row offers: the one a resolution offered (for its `resolved`
+    /// message to the requester), or the one a reminder row is about.
+    async fn surveys_of(
+        &self,
+        rows: &[OutboxRow],
+        events: &HashMap<i64, TicketEvent>,
+    ) -> StoreResult<HashMap<i64, SurveyRecord>> {
+        let mut surveys = HashMap::new();
+        for row in rows {
+            let survey = if row.topic == REMINDER_TOPIC {
+                match serde_json::from_str::<ReminderPayload>(&row.payload) {
+                    Ok(payload) => self.store.survey_by_id(payload.survey_id).await?,
+                    Err(_) => {
+                        tracing::warn!(outbox = row.id, "unreadable survey reminder; skipped");
+                        None
+                    }
+                }
+            } else {
+                match row.event_id.and_then(|id| events.get(&id)) {
+                    Some(event) if event_kind_of(&event.data, true) == Some(EventKind::Resolved) => {
+                        self.store.survey_offered_by(event.id).await?
+                    }
+                    _ => None,
+                }
+            };
+            if let Some(survey) = survey {
+                surveys.insert(row.id, survey);
+            }
+        }
+        Ok(surveys)
+    }
+
+    /// For each low score among `events`, the tiers that held its ticket, in order of arrival:
+    /// their leads are told.
+    async fn tiers_held_for_low_scores(
+        &self,
+        events: &HashMap<i64, TicketEvent>,
+    ) -> StoreResult<HashMap<i64, Vec<i64>>> {
+        let low: Vec<&TicketEvent> = events
+            .values()
+            .filter(|event| matches!(event.data, EventData::SurveyAnswered { low: true, .. }))
+            .collect();
+        if low.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let ticket_ids: Vec<i64> = low.iter().map(|event| event.ticket_id).collect();
+        let logs: HashMap<i64, Vec<TicketEvent>> = self
+            .store
+            .tickets_with_logs(&ticket_ids)
+            .await?
+            .into_iter()
+            .map(|(ticket, log)| (ticket.id, log))
+            .collect();
+        Ok(low
+            .into_iter()
+            .map(|event| {
+                let tiers =
+                    logs.get(&event.ticket_id).map(|log| escalation_path(log).tiers).unwrap_or_default();
+                (event.id, tiers)
+            })
+            .collect())
+    }
+
+    /// The reminder e-mail of a survey to its requester, unless it was answered or withdrawn
+    /// since it was queued, or the requester can no longer be reached.
+    fn reminder(
+        &self,
+        row: &OutboxRow,
+        ticket: &Ticket,
+        survey: &SurveyRecord,
+        world: &World,
+    ) -> Option<NewDelivery> {
+        if survey.link.answered_at.is_some() || survey.link.withdrawn_at.is_some() {
+            return None;
+        }
+        let requester =
+            world.people.iter().find(|person| person.id == survey.requester_id && person.active)?;
+        let destination = format!("user:{}", requester.id);
+        let notice = Notice {
+            kind: EventKind::Resolved,
+            reader: render::Reader::Customer,
+            ticket_id: ticket.id,
+            ticket_subject: ticket.subject.clone(),
+            priority: ticket.priority.label().to_string(),
+            level: None,
+            holder: None,
+            summary: String::new(),
+            ticket_url: format!("{}/tickets/{}", self.public_url, ticket.id),
+            recipient_name: Some(requester.display_name.clone()),
+            recipient_names: Vec::new(),
+            at: row.created_at,
+            idempotency_key: delivery::idempotency_key(row.id, "email", &destination),
+            survey: Some(invite(survey, true)),
+        };
+        Some(NewDelivery {
+            outbox_id: row.id,
+            ticket_id: Some(ticket.id),
+            kind: "survey_reminder".to_string(),
+            level: ticket.escalation_level,
+            destination,
+            user_id: Some(requester.id),
+            urgent: false,
+            digest: false,
+            notice: serde_json::to_string(&notice).unwrap_or_default(),
+            idempotency_key: notice.idempotency_key.clone(),
+            not_before: row.created_at,
+            channel: "email".to_string(),
+        })
+    }
+
     /// The deliveries of one occurrence, each with the in-app title and body when it is in-app.
+    /// `survey` is offered to the ticket's requester, if they are among the recipients.
     fn plan(
         &self,
         world: &World,
@@ -168,6 +296,7 @@ impl Notifier {
         ticket: &Ticket,
         occurrence: &Occurrence,
         summary: &str,
+        survey: Option<&SurveyInvite>,
     ) -> Vec<(NewDelivery, Option<(String, String)>)> {
         let audience = Audience {
             people: &world.people,
@@ -187,12 +316,14 @@ impl Notifier {
                     Destination::Channel => "channel".to_string(),
                 };
                 let channel = planned.channel.as_text();
+                let reader = match person {
+                    Some(person) if person.role.is_customer() => render::Reader::Customer,
+                    _ => render::Reader::Staff,
+                };
+                let is_requester = person.is_some_and(|person| person.id == ticket.requester_id);
                 let notice = Notice {
                     kind: occurrence.kind,
-                    reader: match person {
-                        Some(person) if person.role.is_customer() => render::Reader::Customer,
-                        _ => render::Reader::Staff,
-                    },
+                    reader,
                     ticket_id: ticket.id,
                     ticket_subject: ticket.subject.clone(),
                     priority: ticket.priority.label().to_string(),
@@ -204,6 +335,7 @@ impl Notifier {
                     recipient_names: planned.recipient_names.clone(),
                     at: occurrence.at,
                     idempotency_key: delivery::idempotency_key(row.id, &channel, &destination),
+                    survey: survey.filter(|_| is_requester && reader == render::Reader::Customer).cloned(),
                 };
                 let in_app = (planned.channel == NotificationChannel::InApp).then(|| in_app_text(&notice));
                 let delivery = NewDelivery {
@@ -324,11 +456,15 @@ impl World {
 
     /// What an outbox row is worth telling, each with its one-sentence summary: an engine intent
     /// as it is; a ticket event by its kind, plus a mention for each note or reply naming people.
+    ///
+    /// A low satisfaction score is told once for each tier in `held_tiers` (the tiers that held
+    /// the ticket), as if that tier held it, so `lead` and `tier` name each of them.
     fn occurrences(
         &self,
         row: &OutboxRow,
         facts: TicketSnapshot,
         event: Option<&TicketEvent>,
+        held_tiers: &[i64],
     ) -> Vec<(Occurrence, String)> {
         let occurrence = |kind: EventKind, actor_id: Option<i64>, also_tell, mentioned_ids: Vec<i64>, at| {
             Occurrence { kind, ticket: facts.clone(), mentioned_ids, also_tell, actor_id, at }
@@ -355,6 +491,28 @@ impl World {
                 event_summary(&event.data, &actor, &self.directory),
             ));
         }
+        if let EventData::SurveyAnswered { low: true, .. } = &event.data {
+            let summary = event_summary(&event.data, &actor, &self.directory);
+            for tier in held_tiers {
+                let held = TicketSnapshot {
+                    tier_id: Some(*tier),
+                    group_id: None,
+                    assignee_id: None,
+                    ..facts.clone()
+                };
+                found.push((
+                    Occurrence {
+                        kind: EventKind::LowScore,
+                        ticket: held,
+                        mentioned_ids: Vec::new(),
+                        also_tell: None,
+                        actor_id: event.actor_id,
+                        at: event.at,
+                    },
+                    summary.clone(),
+                ));
+            }
+        }
         if let EventData::InternalNote { body } | EventData::PublicReply { body } = &event.data {
             let mentioned = notify::mentions(body, &self.people, &self.directory.groups);
             if !mentioned.is_empty() {
@@ -375,6 +533,23 @@ struct IntentPayload {
     intent: NotificationIntent,
 }
 
+/// The outbox payload of a survey reminder.
+#[derive(serde::Deserialize)]
+struct ReminderPayload {
+    survey_id: i64,
+}
+
+/// What a message carries of a survey: never its link, which the delivery worker signs.
+fn invite(survey: &SurveyRecord, reminder: bool) -> SurveyInvite {
+    SurveyInvite {
+        survey_id: survey.id,
+        nonce: survey.nonce.clone(),
+        expires_at: survey.link.expires_at,
+        reminder,
+        url: None,
+    }
+}
+
 /// The summary of a ticket event for staff: the event's sentence (`domain::describe`), then
 /// the start of what it carries — the text written, what a handoff asks, why it came back.
 fn event_summary(event: &EventData, actor: &str, names: &Directory) -> String {
@@ -384,7 +559,8 @@ fn event_summary(event: &EventData, actor: &str, names: &Directory) -> String {
         | EventData::CustomerMessage { body: text }
         | EventData::PublicReply { body: text }
         | EventData::InternalNote { body: text }
-        | EventData::Deescalated { reason: text, .. } => format!("{sentence}: {}", excerpt(text)),
+        | EventData::Deescalated { reason: text, .. }
+        | EventData::SurveyAnswered { comment: Some(text), .. } => format!("{sentence}: {}", excerpt(text)),
         EventData::Escalated { handoff: Some(handoff), .. } => {
             format!("{sentence}. Asked: {}", excerpt(&handoff.ask))
         }

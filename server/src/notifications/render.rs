@@ -55,6 +55,23 @@ pub struct Notice {
     pub at: DateTime<Utc>,
     /// Stable per delivery: a retry of the same delivery carries the same key.
     pub idempotency_key: String,
+    /// The satisfaction survey this message offers its customer reader, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survey: Option<SurveyInvite>,
+}
+
+/// A survey offered in a customer's e-mail: with the resolution, or as its one reminder.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SurveyInvite {
+    pub survey_id: i64,
+    /// With the server's key it makes the link; useless without it.
+    pub nonce: String,
+    pub expires_at: DateTime<Utc>,
+    /// This is the reminder, not the first offer.
+    pub reminder: bool,
+    /// The survey's link, signed by the delivery worker when it sends: never stored.
+    #[serde(skip)]
+    pub url: Option<String>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -78,19 +95,68 @@ struct EmailContent {
     /// Label and value pairs shown as a small table; empty for customers.
     facts: Vec<(&'static str, String)>,
     button_label: &'static str,
+    /// A second link under the button, with its label.
+    secondary_link: Option<(&'static str, String)>,
     footer: String,
 }
 
-/// Renders the email for a notice, choosing the template by kind and reader.
+/// Renders the email for a notice, choosing the template by kind and reader. A customer's notice
+/// with a signed survey link asks for the survey, its button leading there.
 pub fn email(notice: &Notice) -> Email {
-    let content = match notice.reader {
-        Reader::Staff => staff_email(notice),
-        Reader::Customer => customer_email(notice),
+    let survey = notice.survey.as_ref().filter(|_| notice.reader == Reader::Customer);
+    let (content, url) = match (notice.reader, survey.and_then(|survey| Some((survey, survey.url.clone()?))))
+    {
+        (Reader::Customer, Some((survey, url))) => (survey_email(notice, survey), url),
+        (Reader::Customer, None) => (customer_email(notice), notice.ticket_url.clone()),
+        (Reader::Staff, _) => (staff_email(notice), notice.ticket_url.clone()),
     };
     Email {
         subject: content.subject.clone(),
-        text: email_text(&content, &notice.ticket_url),
-        html: email_html(&content, &notice.ticket_url),
+        text: email_text(&content, &url),
+        html: email_html(&content, &url),
+    }
+}
+
+/// The customer's e-mail asking for the survey: with the resolution, or as its reminder.
+fn survey_email(notice: &Notice, survey: &SurveyInvite) -> EmailContent {
+    let id = notice.ticket_id;
+    let until =
+        app::domain::describe::format_instant(survey.expires_at, app::domain::describe::Precision::Day);
+    let ask = format!(
+        "How did we do? Two questions and an optional comment take a minute, and tell us what to keep and what to \
+         improve. The link works once, until {until}."
+    );
+    let (heading, paragraphs) = if survey.reminder {
+        (
+            "How did we do?",
+            vec![
+                format!(
+                    "A few days ago we resolved your request #{id}, and we would like to hear how it went."
+                ),
+                ask,
+            ],
+        )
+    } else {
+        (
+            "Your request has been resolved",
+            vec![
+                format!(
+                    "Your request #{id} has been marked as resolved. If the problem is not fixed, open the request and \
+                     tell us, and we will pick it up again."
+                ),
+                ask,
+            ],
+        )
+    };
+    EmailContent {
+        subject: format!("Re: your request #{id}: {}", notice.ticket_subject),
+        heading: heading.to_owned(),
+        greeting: greeting(notice),
+        paragraphs,
+        facts: Vec::new(),
+        button_label: "Rate our support",
+        secondary_link: Some(("View your request", notice.ticket_url.clone())),
+        footer: format!("You receive this email because you opened request #{id} with our help desk."),
     }
 }
 
@@ -110,6 +176,7 @@ pub fn password_reset_email(display_name: &str, link: &str, valid_minutes: i64) 
         ],
         facts: Vec::new(),
         button_label: "Set a new password",
+        secondary_link: None,
         footer: "You receive this e-mail because a new password was asked for with your address.".to_owned(),
     };
     Email {
@@ -142,6 +209,7 @@ fn staff_headline(notice: &Notice) -> String {
         (EventKind::CustomerReplied, _) => "Customer replied".to_owned(),
         (EventKind::Reopened, _) => "Reopened".to_owned(),
         (EventKind::Resolved, _) => "Resolved".to_owned(),
+        (EventKind::LowScore, _) => "Low satisfaction score".to_owned(),
     }
 }
 
@@ -168,6 +236,10 @@ fn staff_opening(notice: &Notice) -> String {
         (EventKind::CustomerReplied, _) => format!("The customer replied on ticket #{id}."),
         (EventKind::Reopened, _) => format!("Ticket #{id} has been reopened."),
         (EventKind::Resolved, _) => format!("Ticket #{id} has been resolved."),
+        (EventKind::LowScore, _) => format!(
+            "The customer of ticket #{id} gave a low satisfaction score. A review is open for the leads of the \
+             tiers that held it."
+        ),
     }
 }
 
@@ -185,6 +257,7 @@ fn kind_phrase(kind: EventKind) -> &'static str {
         EventKind::CustomerReplied => "the customer replies",
         EventKind::Reopened => "a ticket is reopened",
         EventKind::Resolved => "a ticket is resolved",
+        EventKind::LowScore => "a customer gives a low satisfaction score",
     }
 }
 
@@ -213,6 +286,7 @@ fn staff_email(notice: &Notice) -> EmailContent {
         paragraphs,
         facts: staff_facts(notice),
         button_label: "Open ticket",
+        secondary_link: None,
         footer: format!(
             "You receive this email because a Tierline notification rule for when {} includes you \
              or a group you belong to.",
@@ -242,6 +316,13 @@ fn customer_email(notice: &Notice) -> EmailContent {
             format!(
                 "Your request #{id} has been passed to a specialist team, who will follow it up from \
                  here. You do not need to do anything."
+            ),
+        ),
+        EventKind::LowScore => (
+            "Thank you for your feedback",
+            format!(
+                "Thank you for telling us how we handled your request #{id}. We are sorry it fell short; our team \
+                 leads will look at what went wrong."
             ),
         ),
         EventKind::Reminder | EventKind::CheckpointMissed => (
@@ -288,6 +369,7 @@ fn customer_email(notice: &Notice) -> EmailContent {
         paragraphs: vec![body],
         facts: Vec::new(),
         button_label: "View your request",
+        secondary_link: None,
         footer: format!("You receive this email because you opened request #{id} with our help desk."),
     }
 }
@@ -307,6 +389,9 @@ fn email_text(content: &EmailContent, url: &str) -> String {
         text.push('\n');
     }
     text.push_str(&format!("{}: {url}\n\n", content.button_label));
+    if let Some((label, link)) = &content.secondary_link {
+        text.push_str(&format!("{label}: {link}\n\n"));
+    }
     text.push_str("-- \n");
     text.push_str(&content.footer);
     text.push('\n');
@@ -362,8 +447,14 @@ fn email_html(content: &EmailContent, url: &str) -> String {
          <a href=\"{url}\" style=\"display:inline-block;padding:10px 20px;background-color:#0052cc;\
          color:#ffffff;{FONT}font-size:15px;font-weight:bold;text-decoration:none;border-radius:3px;\">{}</a>\
          <p style=\"margin:12px 0 0 0;{FONT}font-size:12px;line-height:18px;color:#5e6c84;\">\
-         Or copy this link: <a href=\"{url}\" style=\"color:#0052cc;\">{url}</a></p></td></tr>\n",
-        escape_html(content.button_label)
+         Or copy this link: <a href=\"{url}\" style=\"color:#0052cc;\">{url}</a></p>{}</td></tr>\n",
+        escape_html(content.button_label),
+        content.secondary_link.as_ref().map_or(String::new(), |(label, link)| format!(
+            "<p style=\"margin:12px 0 0 0;{FONT}font-size:14px;line-height:20px;\">\
+             <a href=\"{link}\" style=\"color:#0052cc;\">{label}</a></p>",
+            link = escape_html(link),
+            label = escape_html(label)
+        ))
     ));
     html.push_str(&format!(
         "<tr><td style=\"padding:16px 24px;border-top:1px solid #dfe1e6;{FONT}font-size:12px;\

@@ -199,6 +199,7 @@ impl IntoResponse for ApiError {
             AppError::NotFound => "not_found",
             AppError::Invalid(_) => "invalid",
             AppError::Conflict(_) | AppError::Refused(_) => "conflict",
+            AppError::Gone(_) => "gone",
             AppError::RateLimited => "rate_limited",
             AppError::Internal { .. } | AppError::Transport(_) => "internal",
         };

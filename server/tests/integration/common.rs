@@ -79,9 +79,45 @@ pub async fn user_by_email(store: &Store, email: &str) -> UserSummary {
         .summary
 }
 
+/// Carla of Acme Logistics opens a ticket with `subject` in the portal; returns its id.
+pub async fn carla_opens(store: &Store, subject: &str) -> i64 {
+    use app::domain::commands::{self, NewTicket};
+    let carla = user_by_email(store, "carla@acme.example").await;
+    let created = commands::open(
+        &NewTicket {
+            subject: subject.into(),
+            description: "Opened by a test.".into(),
+            category_id: None,
+            priority: app::domain::Priority::Normal,
+        },
+        app::domain::Channel::Portal,
+    );
+    store
+        .create_ticket(carla.id, carla.organisation_id.expect("org"), carla.id, created, chrono::Utc::now())
+        .await
+        .expect("ticket")
+        .ticket
+        .id
+}
+
+/// The survey link key of the tests' servers (a server's own comes from its settings).
+pub const TEST_LINK_KEY: &str = "a test key for survey links, long enough";
+
+/// The tests' survey link signer, the same as their servers'.
+pub fn survey_links() -> std::sync::Arc<app::ssr::survey_links::SurveyLinks> {
+    std::sync::Arc::new(
+        app::ssr::survey_links::SurveyLinks::new(TEST_LINK_KEY, "https://help.example").expect("a long key"),
+    )
+}
+
 /// The state of a server with the default settings, but room for the many sign-ins of tests.
 pub fn state(store: Store) -> AppState {
-    let settings = server::config::Settings { login_attempts_per_minute: 1000, ..Default::default() };
+    let settings = server::config::Settings {
+        login_attempts_per_minute: 1000,
+        link_key: Some(TEST_LINK_KEY.into()),
+        public_url: "https://help.example".into(),
+        ..Default::default()
+    };
     server::startup::state_for(store, &settings, LeptosOptions::builder().output_name("tierline").build())
         .expect("the default settings make a state")
 }

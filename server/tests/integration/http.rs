@@ -53,6 +53,11 @@ pub const SERVER_FUNCTIONS: &[&str] = &[
     "tickets/watch",
     "tickets/acknowledge",
     "tickets/reopen",
+    "survey/show",
+    "survey/answer",
+    "survey/of_ticket",
+    "reviews/list",
+    "reviews/update",
     "notifications/centre",
     "notifications/unread",
     "notifications/read",
@@ -96,6 +101,8 @@ const ALLOWED: Answer = Answer::Allowed;
 const UNAUTHENTICATED: Answer = Answer::Refused("Unauthenticated");
 const FORBIDDEN: Answer = Answer::Refused("Forbidden");
 const NOT_FOUND: Answer = Answer::Refused("NotFound");
+/// Shaped like a survey link's token, but signed by nobody.
+const NOT_A_SURVEY: &str = "1.00000000000000000000000000000000.00000000000000000000000000000000";
 
 impl Answer {
     fn matches(self, reply: &Reply) -> bool {
@@ -358,6 +365,28 @@ fn server_function_cases(endpoint: &str, f: &Fixtures) -> Vec<(Form, [Answer; 5]
         "admin/token/revoke" => vec![(
             form(&[("token_id", &f.token)]),
             [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, ALLOWED],
+        )],
+        // The survey's own endpoints need no sign-in: the link is the credential, and a link that
+        // is not one is "not found" to everyone alike.
+        "survey/show" => vec![(form(&[("token", NOT_A_SURVEY)]), [NOT_FOUND; 5])],
+        "survey/answer" => {
+            vec![(form(&[("token", NOT_A_SURVEY), ("answer[csat]", "5")]), [NOT_FOUND; 5])]
+        }
+        "survey/of_ticket" => {
+            vec![(form(&[("ticket_id", ticket)]), [UNAUTHENTICATED, ALLOWED, NOT_FOUND, ALLOWED, ALLOWED])]
+        }
+        "reviews/list" => {
+            vec![(form(&[("status", "")]), [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, ALLOWED])]
+        }
+        "reviews/update" => vec![(
+            form(&[
+                ("review_id", "999999"),
+                ("change[status]", "discussed"),
+                ("change[owner_id]", ""),
+                ("change[notes]", ""),
+                ("change[action]", ""),
+            ]),
+            [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND],
         )],
         // Last, because it ends the callers' sessions; harmless when nobody is signed in.
         "session/logout" => vec![(form(&[]), [ALLOWED; 5])],

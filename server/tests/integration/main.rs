@@ -25,3 +25,4 @@ mod rest;
 mod schema;
 mod store;
 mod style;
+mod surveys;

@@ -22,7 +22,7 @@ use server::notifications::channels::Channels;
 use server::notifications::render;
 use server::notifications::{Notifier, Sender};
 
-use crate::common::{demo_store, fresh_database_url, user_by_email, Backend};
+use crate::common::{demo_store, fresh_database_url, survey_links, user_by_email, Backend};
 use crate::receivers::{free_port, Receiver, SmtpServer};
 
 crate::on_both_backends!(
@@ -190,7 +190,7 @@ async fn an_escalation_reaches_email_chat_webhook_and_in_app_once(backend: Backe
     let (receiver, address) = Receiver::start().await;
     let channels = Channels::from_settings(&settings(smtp.port, address)).expect("channels");
     let notifier = Notifier::new(store.clone(), "https://help.example");
-    let sender = Sender::new(store.clone(), channels, Duration::seconds(60));
+    let sender = Sender::new(store.clone(), channels, survey_links(), Duration::seconds(60));
     forget_demo_outbox(&store).await;
 
     let ticket_id = open_ticket(&store, Priority::High, now).await;
@@ -301,7 +301,7 @@ async fn a_failing_receiver_is_retried_then_fails_visibly_and_a_retry_keeps_the_
     receiver.failing.store(true, Ordering::SeqCst);
     let channels = Channels::from_settings(&settings(free_port(), address)).expect("channels");
     let notifier = Notifier::new(store.clone(), "https://help.example");
-    let sender = Sender::new(store.clone(), channels, Duration::seconds(60));
+    let sender = Sender::new(store.clone(), channels, survey_links(), Duration::seconds(60));
     forget_demo_outbox(&store).await;
 
     let ticket_id = open_ticket(&store, Priority::Normal, now).await;
@@ -470,7 +470,7 @@ async fn mentions_watchers_and_digests_reach_the_right_people(backend: Backend) 
     let (_receiver, address) = Receiver::start().await;
     let channels = Channels::from_settings(&settings(smtp.port, address)).expect("channels");
     let notifier = Notifier::new(store.clone(), "https://help.example");
-    let sender = Sender::new(store.clone(), channels, Duration::seconds(60));
+    let sender = Sender::new(store.clone(), channels, survey_links(), Duration::seconds(60));
     let sam = user_by_email(&store, "sam.agent@tierline.example").await;
     let nina = user_by_email(&store, "nina.agent@tierline.example").await;
     let kim = user_by_email(&store, "kim.agent@tierline.example").await;

@@ -9,9 +9,8 @@ use std::path::PathBuf;
 use std::process::{Child, Command};
 use std::sync::atomic::Ordering;
 
-use app::domain::commands::{self, NewTicket};
 use app::domain::delivery::DeliveryStatus;
-use app::domain::{Channel, EventData, Priority};
+use app::domain::EventData;
 use app::ssr::Store;
 use chrono::Utc;
 use server::notifications::render;
@@ -68,8 +67,14 @@ impl ServerProcess {
         std::fs::write(folder.join("tierline.toml"), settings).expect("settings file");
         let log = std::fs::File::create(folder.join("server.log")).expect("log file");
         let output = std::fs::File::create(folder.join("stdout.txt")).expect("output file");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_tierline"));
+        // With PostgreSQL the survey link key must be configured; with SQLite the server keeps
+        // one in a file beside the database.
+        if database_url.starts_with("postgres") {
+            command.env("TIERLINE_LINK_KEY", crate::common::TEST_LINK_KEY);
+        }
         let server = ServerProcess {
-            child: Command::new(env!("CARGO_BIN_EXE_tierline"))
+            child: command
                 .arg("serve")
                 .current_dir(&folder)
                 .env("DATABASE_URL", database_url)
@@ -167,25 +172,6 @@ async fn prepared_database(backend: Backend, policy: &str) -> (String, Store) {
     (url, store)
 }
 
-async fn open_ticket(store: &Store, subject: &str) -> i64 {
-    let customer = user_by_email(store, "carla@acme.example").await;
-    let created = commands::open(
-        &NewTicket {
-            subject: subject.into(),
-            description: "From the process tests.".into(),
-            category_id: None,
-            priority: Priority::Normal,
-        },
-        Channel::Portal,
-    );
-    store
-        .create_ticket(customer.id, customer.organisation_id.expect("org"), customer.id, created, Utc::now())
-        .await
-        .expect("ticket")
-        .ticket
-        .id
-}
-
 /// Waits (generously) until `check` holds.
 async fn eventually<F, Fut>(what: &str, mut check: F)
 where
@@ -216,7 +202,7 @@ async fn an_overdue_threshold_fires_once_after_a_kill_and_a_restart_marked_late(
     let smtp = SmtpServer::start().await;
     let (_receiver, address) = Receiver::start().await;
     let settings = settings(smtp.port, address);
-    let id = open_ticket(&store, "Killed while holding it").await;
+    let id = crate::common::carla_opens(&store, "Killed while holding it").await;
 
     let mut first = ServerProcess::start(&url, &settings).await;
     eventually("the engine routes the ticket to L1", || async {
@@ -261,7 +247,7 @@ async fn every_notification_arrives_after_a_kill_in_the_middle_of_a_batch(backen
     receiver.delay_ms.store(150, Ordering::SeqCst);
     let settings = settings(smtp.port, address);
     for n in 0..TICKETS {
-        open_ticket(&store, &format!("Batch ticket {n}")).await;
+        crate::common::carla_opens(&store, &format!("Batch ticket {n}")).await;
     }
 
     let mut first = ServerProcess::start(&url, &settings).await;
@@ -382,7 +368,7 @@ async fn postgres_two_processes_share_the_work_and_the_live_changes() {
     // Tickets opened through A, and a note written through A.
     let mut ids = Vec::new();
     for n in 0..6 {
-        ids.push(open_ticket(&store, &format!("Shared ticket {n}")).await);
+        ids.push(crate::common::carla_opens(&store, &format!("Shared ticket {n}")).await);
     }
     let sam = sign_in(&a.base, "sam.agent@tierline.example").await;
     let note = reqwest::Client::new()

@@ -5,6 +5,7 @@ use super::duration::duration_in_words;
 use super::model::{Criterion, CriterionAction, NotificationRule, Policy, Reminder};
 use super::vocabulary::{clock_limit_phrase, BreachAction, NotificationChannel, Recipient};
 use crate::clock::ClockKind;
+use crate::survey::{SurveyAudience, SurveySettings};
 use crate::ticket::TicketStatus;
 
 impl Policy {
@@ -138,6 +139,9 @@ impl Policy {
                 duration_in_words(checkpoint.public_update_every)
             ));
         }
+
+        lines.extend([String::new(), "## Satisfaction survey".to_string(), String::new()]);
+        lines.extend(describe_survey(&self.survey));
         lines.push(String::new());
         lines.join("\n")
     }
@@ -256,4 +260,48 @@ fn markdown_text(text: &str) -> String {
         }
     }
     escaped
+}
+
+/// The `[survey]` section as list items (its defaults when the document has none).
+fn describe_survey(survey: &SurveySettings) -> Vec<String> {
+    let asked = match survey.audience {
+        SurveyAudience::Nobody => return vec!["- No satisfaction surveys are sent.".to_string()],
+        SurveyAudience::EveryResolved => "every resolved ticket",
+        SurveyAudience::EscalatedOnly => "a resolved ticket that was escalated",
+    };
+    let plans = if survey.plans.is_empty() {
+        String::new()
+    } else {
+        format!(" when their organisation's plan is {}", markdown_text(&survey.plans.join(" or ")))
+    };
+    let reminder = match survey.remind_after {
+        Some(after) => format!("one reminder after {} if unanswered", calendar_span(after)),
+        None => "no reminder".to_string(),
+    };
+    vec![
+        format!("- The requester of {asked} is asked for feedback{plans}."),
+        format!("- The survey's link works once, for {}; {reminder}.", calendar_span(survey.valid_for)),
+        format!(
+            "- A customer is asked about at most one ticket every {}; a reopened ticket is asked again when it is resolved.",
+            calendar_span(survey.at_most_one_per)
+        ),
+        format!(
+            "- A score of {} or lower alerts the leads of the tiers that held the ticket and opens a review.",
+            survey.low_score
+        ),
+    ]
+}
+
+/// Calendar time in words: whole days as days ("14 days"), anything else in hours and minutes.
+fn calendar_span(duration: Duration) -> String {
+    let days = duration.num_days();
+    if days > 0 && duration == Duration::days(days) {
+        if days == 1 {
+            "1 day".to_string()
+        } else {
+            format!("{days} days")
+        }
+    } else {
+        duration_in_words(duration)
+    }
 }

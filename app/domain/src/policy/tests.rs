@@ -76,8 +76,13 @@ fn the_example_policy_parses_and_round_trips_through_to_toml() {
     assert_eq!(example.targets.len(), 6);
     assert_eq!(example.criteria.len(), 9);
     assert_eq!(example.ladder.len(), 3);
-    assert_eq!(example.notifications.len(), 11);
+    assert_eq!(example.notifications.len(), 12);
     assert_eq!(example.checkpoints.len(), 2);
+    assert_eq!(
+        example.survey,
+        crate::survey::SurveySettings::default(),
+        "the example spells out the defaults"
+    );
     let written = example.to_toml();
     assert_eq!(Policy::from_toml(&written), Ok(example.clone()), "{written}");
     // Writing is deterministic, so a stored policy only changes when its meaning does.
@@ -803,8 +808,8 @@ fn categories_and_the_urgent_flag_round_trip_through_toml_and_json() {
     let written = policy.to_toml();
     assert!(written.contains("category = [\"Security\", \"Billing\"]\nto = "), "{written}");
     assert!(written.contains("urgent = true"), "{written}");
-    // Rules 1 and 3 of the example are urgent; the others do not say so.
-    assert_eq!(written.matches("urgent = ").count(), 2, "only urgent rules say so:\n{written}");
+    // Rules 1, 3 and the low-score rule of the example are urgent; the others do not say so.
+    assert_eq!(written.matches("urgent = ").count(), 3, "only urgent rules say so:\n{written}");
     assert_eq!(Policy::from_toml(&written), Ok(policy.clone()));
 
     let json = serde_json::to_string(&policy).expect("a policy serialises");
@@ -881,8 +886,26 @@ fn the_markdown_says_which_categories_a_notify_rule_covers_and_whether_it_is_urg
     ] {
         assert!(markdown.contains(expected), "missing {expected:?} in:\n{markdown}");
     }
-    // Rules 1, 3 (the Security escalations) and 7.
-    assert_eq!(markdown.matches("urgently").count(), 3, "{markdown}");
+    // Rules 1, 3 (the Security escalations), 7 and the low-score rule.
+    assert_eq!(markdown.matches("urgently").count(), 4, "{markdown}");
+}
+
+#[test]
+fn the_markdown_tells_other_survey_settings_too() {
+    let mut policy = example();
+    policy.survey.audience = crate::survey::SurveyAudience::EscalatedOnly;
+    policy.survey.plans = vec!["enterprise".into()];
+    policy.survey.remind_after = None;
+    policy.survey.valid_for = chrono::Duration::hours(36);
+    let markdown = policy.to_markdown();
+    for expected in [
+        "- The requester of a resolved ticket that was escalated is asked for feedback when their organisation's plan is enterprise.",
+        "- The survey's link works once, for 36 hours; no reminder.",
+    ] {
+        assert!(markdown.contains(expected), "missing {expected:?} in:\n{markdown}");
+    }
+    policy.survey.audience = crate::survey::SurveyAudience::Nobody;
+    assert!(policy.to_markdown().contains("- No satisfaction surveys are sent."));
 }
 
 #[test]
@@ -917,6 +940,12 @@ fn the_markdown_reads_as_plain_english() {
         "- When a target or budget is breached (priority urgent), the watchers are told by the webhook \
          status-page.",
         "- While **L3 Engineering** holds a ticket, a public update is due every 4 hours of business time.",
+        "- When a customer gives a low satisfaction score, the lead is told by in-app message and e-mail, urgently",
+        "## Satisfaction survey",
+        "- The requester of every resolved ticket is asked for feedback.",
+        "- The survey's link works once, for 14 days; one reminder after 3 days if unanswered.",
+        "- A customer is asked about at most one ticket every 7 days; a reopened ticket is asked again when it is resolved.",
+        "- A score of 2 or lower alerts the leads of the tiers that held the ticket and opens a review.",
     ] {
         assert!(markdown.contains(expected), "missing {expected:?} in:\n{markdown}");
     }

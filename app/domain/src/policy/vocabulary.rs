@@ -48,6 +48,7 @@ named_enum! {
         CustomerReplied => "customer_replied", "Customer replied",
         Reopened => "reopened", "Ticket reopened",
         Resolved => "resolved", "Ticket resolved",
+        LowScore => "low_score", "Low satisfaction score",
     }
 }
 
@@ -65,6 +66,7 @@ impl EventKind {
             EventKind::CustomerReplied => "the customer replies",
             EventKind::Reopened => "a ticket is reopened",
             EventKind::Resolved => "a ticket is resolved",
+            EventKind::LowScore => "a customer gives a low satisfaction score",
         }
     }
 }

@@ -13,6 +13,7 @@ fn who_is_offered_a_survey() {
     let escalated_only =
         SurveySettings { audience: SurveyAudience::EscalatedOnly, ..SurveySettings::default() };
     let enterprise_only = SurveySettings { plans: vec!["enterprise".into()], ..SurveySettings::default() };
+    let nobody = SurveySettings { audience: SurveyAudience::Nobody, ..SurveySettings::default() };
     let resolved = utc("2026-03-10 12:00");
     let offer = OfferDecision::Offer {
         expires_at: utc("2026-03-24 12:00"),
@@ -20,6 +21,7 @@ fn who_is_offered_a_survey() {
     };
     let cases = [
         ("every resolved ticket, not escalated", &every, facts(false, "standard", None), offer.clone()),
+        ("nobody is asked", &nobody, facts(true, "standard", None), OfferDecision::NobodyAsked),
         ("escalated only, escalated", &escalated_only, facts(true, "standard", None), offer.clone()),
         (
             "escalated only, not escalated",
@@ -49,6 +51,30 @@ fn who_is_offered_a_survey() {
     ];
     for (case, settings, facts, expected) in cases {
         assert_eq!(decide_offer(settings, &facts, resolved), expected, "{case}");
+    }
+}
+
+#[test]
+fn resolving_offers_and_reopening_withdraws() {
+    use crate::ticket::TicketStatus::{Closed, New, Open, Pending, Resolved};
+    let status = |from, to| EventData::StatusChanged { from, to };
+    let note = EventData::InternalNote { body: "x".into() };
+    let cases = [
+        ("resolved", vec![status(Open, Resolved)], Some(SurveyStep::Resolved)),
+        ("closed while open", vec![status(Pending, Closed)], Some(SurveyStep::Resolved)),
+        ("a resolved ticket closed", vec![status(Resolved, Closed)], None),
+        ("reopened", vec![status(Resolved, Open)], Some(SurveyStep::Reopened)),
+        ("a closed ticket reopened", vec![status(Closed, New)], Some(SurveyStep::Reopened)),
+        ("worked on, not resolved", vec![status(New, Open), note.clone()], None),
+        (
+            "reopened and resolved again at once",
+            vec![status(Resolved, Open), status(Open, Resolved)],
+            Some(SurveyStep::Resolved),
+        ),
+        ("nothing about the status", vec![note], None),
+    ];
+    for (case, events, expected) in cases {
+        assert_eq!(survey_step(&events), expected, "{case}");
     }
 }
 
@@ -179,4 +205,35 @@ proptest! {
         let valid = matches!(text.trim().parse::<u8>(), Ok(1..=5));
         prop_assert_eq!(result.is_ok(), valid);
     }
+}
+
+#[test]
+fn a_review_change_names_every_wrong_field() {
+    let change = |status: &str, owner: &str, action: &str| ReviewChangeInput {
+        status: status.into(),
+        owner_id: owner.into(),
+        notes: " talked it through ".into(),
+        action: action.into(),
+    };
+    let valid = change("discussed", "7", "").validate().expect("valid");
+    assert_eq!(
+        valid,
+        ReviewChange {
+            status: ReviewStatus::Discussed,
+            owner_id: Some(7),
+            notes: "talked it through".into(),
+            action: String::new()
+        }
+    );
+    assert_eq!(change("open", "", "").validate().expect("nobody owns it").owner_id, None);
+    let fields = |input: ReviewChangeInput| -> Vec<String> {
+        input.validate().expect_err("refused").0.into_iter().map(|error| error.field).collect()
+    };
+    assert_eq!(fields(change("done", "x", "")), ["status", "owner_id"]);
+    assert_eq!(fields(change("action_agreed", "7", "  ")), ["action"]);
+    assert_eq!(fields(change("closed", "7", "")), ["action"]);
+    assert!(change("closed", "7", "Add a 4h checkpoint to L2").validate().is_ok());
+    let long = "x".repeat(REVIEW_TEXT_MAX + 1);
+    assert_eq!(fields(ReviewChangeInput { notes: long.clone(), ..change("open", "", "") }), ["notes"]);
+    assert_eq!(fields(change("discussed", "", &long)), ["action"]);
 }

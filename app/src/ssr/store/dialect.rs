@@ -157,18 +157,25 @@ pub fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
+/// The file of a `sqlite:` URL; `None` for an in-memory database or another backend.
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite:")?.trim_start_matches("//");
+    if rest.starts_with(":memory:") {
+        return None;
+    }
+    Some(rest.split('?').next().unwrap_or_default().into())
+}
+
 /// A SQLite URL made ready to open: its folder created when missing, and `mode=rwc` (create the
 /// file) unless the URL names a mode. PostgreSQL URLs are used as they are.
 pub fn prepare_url(backend: Backend, url: &str) -> StoreResult<String> {
     if backend == Backend::Postgres {
         return Ok(url.to_string());
     }
-    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
-    if rest.starts_with(":memory:") {
+    let Some(path) = sqlite_file(url) else {
         return Ok(url.to_string());
-    }
-    let path = rest.split('?').next().unwrap_or_default();
-    if let Some(folder) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+    };
+    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(folder)
             .map_err(|source| StoreError::Folder { path: folder.display().to_string(), source })?;
     }

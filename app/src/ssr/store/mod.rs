@@ -15,6 +15,7 @@ pub mod escalation;
 pub mod notifications;
 pub mod operations;
 pub mod policies;
+pub mod surveys;
 pub mod tickets;
 pub mod tokens;
 

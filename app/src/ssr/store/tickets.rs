@@ -224,6 +224,7 @@ impl Store {
         ticket.apply_all(&data, at);
         let events = append_events(write, &ticket, last_sequence, actor_id, &data, at).await?;
         update_projections(write, vec![(&ticket, last_sequence + data.len() as i64)]).await?;
+        super::surveys::offer_or_withdraw_in(write, &ticket, &events, at).await?;
         Ok(Appended { ticket, events })
     }
 

@@ -23,6 +23,7 @@ fn notice(kind: EventKind, reader: Reader) -> Notice {
         recipient_names: vec!["Ana Lima".to_owned(), "Ben Okafor".to_owned()],
         at: Utc.with_ymd_and_hms(2025, 3, 4, 10, 15, 30).single().expect("a valid date"),
         idempotency_key: "tl-d-42-9f3a".to_owned(),
+        survey: None,
     }
 }
 
@@ -32,7 +33,7 @@ fn kinds_of<T>(table: &[(EventKind, T)]) -> Vec<EventKind> {
 
 // ---- Email subjects and bodies ---------------------------------------------------------
 
-const STAFF_SUBJECTS: [(EventKind, &str); 10] = [
+const STAFF_SUBJECTS: [(EventKind, &str); 11] = [
     (EventKind::Created, "[Tierline #42] New ticket: Printer on fire"),
     (EventKind::Assigned, "[Tierline #42] Assigned to L2 Specialists: Printer on fire"),
     (EventKind::Escalated, "[Tierline #42] Escalated to L2 Specialists: Printer on fire"),
@@ -43,9 +44,10 @@ const STAFF_SUBJECTS: [(EventKind, &str); 10] = [
     (EventKind::CustomerReplied, "[Tierline #42] Customer replied: Printer on fire"),
     (EventKind::Reopened, "[Tierline #42] Reopened: Printer on fire"),
     (EventKind::Resolved, "[Tierline #42] Resolved: Printer on fire"),
+    (EventKind::LowScore, "[Tierline #42] Low satisfaction score: Printer on fire"),
 ];
 
-const CUSTOMER_SUBJECTS: [(EventKind, &str); 10] = [
+const CUSTOMER_SUBJECTS: [(EventKind, &str); 11] = [
     (EventKind::Created, "Your request #42: Printer on fire"),
     (EventKind::Assigned, "Re: your request #42: Printer on fire"),
     (EventKind::Escalated, "Re: your request #42: Printer on fire"),
@@ -56,10 +58,11 @@ const CUSTOMER_SUBJECTS: [(EventKind, &str); 10] = [
     (EventKind::CustomerReplied, "Re: your request #42: Printer on fire"),
     (EventKind::Reopened, "Re: your request #42: Printer on fire"),
     (EventKind::Resolved, "Re: your request #42: Printer on fire"),
+    (EventKind::LowScore, "Re: your request #42: Printer on fire"),
 ];
 
 /// A phrase each template's text body must contain: it tells the templates apart.
-const STAFF_OPENINGS: [(EventKind, &str); 10] = [
+const STAFF_OPENINGS: [(EventKind, &str); 11] = [
     (EventKind::Created, "A new ticket #42 has been opened."),
     (EventKind::Assigned, "Ticket #42 has been assigned to you or your group, L2 Specialists."),
     (EventKind::Escalated, "Ticket #42 has been escalated to you or your group, L2 Specialists."),
@@ -70,9 +73,10 @@ const STAFF_OPENINGS: [(EventKind, &str); 10] = [
     (EventKind::CustomerReplied, "The customer replied on ticket #42."),
     (EventKind::Reopened, "Ticket #42 has been reopened."),
     (EventKind::Resolved, "Ticket #42 has been resolved."),
+    (EventKind::LowScore, "The customer of ticket #42 gave a low satisfaction score."),
 ];
 
-const CUSTOMER_OPENINGS: [(EventKind, &str); 10] = [
+const CUSTOMER_OPENINGS: [(EventKind, &str); 11] = [
     (EventKind::Created, "We have received your request #42 and a member of our support team"),
     (EventKind::Assigned, "Your request #42 has been assigned to a member of our support team."),
     (EventKind::Escalated, "Your request #42 has been passed to a specialist team"),
@@ -83,6 +87,7 @@ const CUSTOMER_OPENINGS: [(EventKind, &str); 10] = [
     (EventKind::CustomerReplied, "We have received your reply and added it to your request #42."),
     (EventKind::Reopened, "Your request #42 has been reopened"),
     (EventKind::Resolved, "Your request #42 has been marked as resolved."),
+    (EventKind::LowScore, "Thank you for telling us how we handled your request #42."),
 ];
 
 #[test]
@@ -110,6 +115,50 @@ fn each_customer_template_has_its_subject_and_opening() {
         assert!(email.text.contains(opening), "{kind:?} text: {}", email.text);
         assert!(email.html.contains(&escape_html(opening)), "{kind:?} html");
     }
+}
+
+fn survey_notice(reminder: bool) -> Notice {
+    Notice {
+        survey: Some(SurveyInvite {
+            survey_id: 7,
+            nonce: "0123456789abcdef0123456789abcdef".into(),
+            expires_at: Utc.with_ymd_and_hms(2025, 3, 18, 10, 15, 30).single().expect("a valid date"),
+            reminder,
+            url: Some("https://help.example/survey/7.x.y".into()),
+        }),
+        ..notice(EventKind::Resolved, Reader::Customer)
+    }
+}
+
+#[test]
+fn a_resolution_with_a_survey_asks_for_it_and_still_links_the_request() {
+    for (reminder, opening) in [
+        (false, "Your request #42 has been marked as resolved."),
+        (true, "A few days ago we resolved your request #42"),
+    ] {
+        let email = email(&survey_notice(reminder));
+        assert_eq!(email.subject, "Re: your request #42: Printer on fire");
+        for body in [&email.text, &email.html] {
+            assert!(body.contains(opening), "{reminder}: {body}");
+            assert!(body.contains("Rate our support"), "{reminder}");
+            assert!(body.contains("https://help.example/survey/7.x.y"), "{reminder}");
+            assert!(body.contains("until 2025-03-18"), "{reminder}");
+            assert!(body.contains("View your request"), "{reminder}");
+            assert!(body.contains(URL), "{reminder}");
+        }
+        assert!(email.text.contains("Rate our support: https://help.example/survey/7.x.y\n"));
+    }
+}
+
+#[test]
+fn a_survey_without_its_signed_link_is_not_mentioned_and_staff_never_get_one() {
+    let mut unsigned = survey_notice(false);
+    if let Some(survey) = &mut unsigned.survey {
+        survey.url = None;
+    }
+    assert!(!email(&unsigned).text.contains("Rate our support"));
+    let staff = Notice { reader: Reader::Staff, ..survey_notice(false) };
+    assert!(!email(&staff).text.contains("survey"));
 }
 
 #[test]
@@ -422,7 +471,8 @@ fn kind_words_are_snake_case() {
             "checkpoint_missed",
             "customer_replied",
             "reopened",
-            "resolved"
+            "resolved",
+            "low_score",
         ]
     );
 }
