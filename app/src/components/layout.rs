@@ -51,6 +51,7 @@ fn UserNav(user: UserSummary, unread: i64) -> impl IntoView {
     let session = use_session();
     let staff = user.role.is_staff();
     let admin = user.role.may_configure();
+    let reviewer = user.role.may_review_feedback();
     view! {
         <ul class="nav-links">
             <Show when=move || !staff>
@@ -61,6 +62,9 @@ fn UserNav(user: UserSummary, unread: i64) -> impl IntoView {
                 <li><A href="/queue">"Queue"</A></li>
                 <li><A href="/tickets/new">"New ticket"</A></li>
                 <li><A href="/policy">"Policy"</A></li>
+            </Show>
+            <Show when=move || reviewer>
+                <li><A href="/reviews">"Reviews"</A></li>
             </Show>
             <Show when=move || admin>
                 <li><A href="/admin">"Admin"</A></li>

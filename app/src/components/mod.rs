@@ -1,6 +1,7 @@
 //! Reusable view pieces.
 
 pub mod errors;
+pub mod feedback;
 pub mod form;
 pub mod layout;
 pub mod loading;

@@ -9,6 +9,7 @@ mod new_ticket;
 mod notifications;
 mod policy;
 mod queue;
+mod reviews;
 mod survey;
 mod ticket;
 
@@ -19,5 +20,6 @@ pub use new_ticket::NewTicketPage;
 pub use notifications::NotificationsPage;
 pub use policy::PolicyPage;
 pub use queue::{PortalPage, QueuePage};
+pub use reviews::ReviewsPage;
 pub use survey::SurveyPage;
 pub use ticket::TicketPage;

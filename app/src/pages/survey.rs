@@ -8,13 +8,11 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::errors::{action_error, field_error, ErrorPanel, FormErrors};
+use crate::components::feedback::{GivenAnswer, SATISFACTION};
 use crate::components::time::{Instant, Precision};
-use crate::domain::survey::{SurveyAnswer, COMMENT_MAX};
+use crate::domain::survey::COMMENT_MAX;
 use crate::server_fns::surveys::{survey_form, AnswerSurvey, SurveyState, SurveyView};
 
-/// The satisfaction scale's words, from 1 to 5.
-const SATISFACTION: [&str; 5] =
-    ["Very dissatisfied", "Dissatisfied", "Neutral", "Satisfied", "Very satisfied"];
 /// The effort scale's words at its ends, 1 and 7.
 const EFFORT_ENDS: (&str, &str) = ("Very difficult", "Very easy");
 
@@ -85,19 +83,6 @@ fn SurveyContent(view: SurveyView, token: String, answer: ServerAction<AnswerSur
         .into_any(),
     };
     view! { {heading} {body} }
-}
-
-/// What the customer answered, in their words.
-#[component]
-fn GivenAnswer(answer: SurveyAnswer) -> impl IntoView {
-    view! {
-        <dl class="survey-answer">
-            <dt>"Satisfaction"</dt>
-            <dd>{format!("{} of 5 — {}", answer.csat, SATISFACTION[usize::from(answer.csat.clamp(1, 5)) - 1])}</dd>
-            {answer.effort.map(|effort| view! { <dt>"How easy it was"</dt><dd>{format!("{effort} of 7")}</dd> })}
-            {answer.comment.map(|comment| view! { <dt>"Your comment"</dt><dd class="survey-comment">{comment}</dd> })}
-        </dl>
-    }
 }
 
 #[component]

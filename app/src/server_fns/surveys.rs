@@ -44,6 +44,7 @@ impl SurveyState {
 }
 
 /// The survey on a ticket's page: its state and answer; for its requester, the form's path.
+/// Part of the ticket page's data (`tickets::load_ticket`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SurveyOnTicket {
     pub state: SurveyState,
@@ -103,29 +104,6 @@ pub async fn answer_survey(token: String, answer: SurveyAnswerInput) -> Result<(
     }
 }
 
-/// The newest survey of a ticket, for its page: staff who may see the ticket see the answer; its
-/// requester also gets the form's path while it is open; other customers of the organisation get
-/// nothing (a survey is the requester's own).
-#[server(endpoint = "survey/of_ticket")]
-pub async fn ticket_survey(ticket_id: i64) -> Result<Option<SurveyOnTicket>, AppError> {
-    let user = crate::ssr::auth::require_user().await?;
-    let state = crate::ssr::app_state()?;
-    let ticket = state.store.ticket(ticket_id).await?.ok_or(AppError::NotFound)?;
-    if !user.may_see_organisation(ticket.organisation_id) {
-        return Err(AppError::NotFound);
-    }
-    if !user.role.is_staff() && user.id != ticket.requester_id {
-        return Ok(None);
-    }
-    let Some(survey) = state.store.latest_survey_of(ticket_id).await? else {
-        return Ok(None);
-    };
-    let state_now = server::state_of(&survey);
-    let form_path = (user.id == survey.requester_id && matches!(state_now, SurveyState::Open { .. }))
-        .then(|| format!("/survey/{}", state.survey_links.token(survey.id, &survey.nonce)));
-    Ok(Some(SurveyOnTicket { state: state_now, form_path }))
-}
-
 /// The reviews of low scores, open ones first; `status` (a review status word, or empty for all)
 /// narrows them.
 #[server(endpoint = "reviews/list")]
@@ -165,6 +143,28 @@ pub async fn update_review(review_id: i64, change: ReviewChangeInput) -> Result<
         return Err(AppError::NotFound);
     }
     Ok(())
+}
+
+/// The newest survey of `ticket`, for its page as `user` sees it: staff see the answer; its
+/// requester also gets the form's path while it is open; other customers of the organisation get
+/// nothing (a survey is the requester's own). The caller has checked that `user` may see the
+/// ticket.
+#[cfg(feature = "ssr")]
+pub async fn survey_on_ticket(
+    state: &crate::ssr::AppState,
+    user: &crate::domain::UserSummary,
+    ticket: &crate::domain::Ticket,
+) -> Result<Option<SurveyOnTicket>, AppError> {
+    if !user.role.is_staff() && user.id != ticket.requester_id {
+        return Ok(None);
+    }
+    let Some(survey) = state.store.latest_survey_of(ticket.id).await? else {
+        return Ok(None);
+    };
+    let state_now = server::state_of(&survey);
+    let form_path = (user.id == survey.requester_id && matches!(state_now, SurveyState::Open { .. }))
+        .then(|| format!("/survey/{}", state.survey_links.token(survey.id, &survey.nonce)));
+    Ok(Some(SurveyOnTicket { state: state_now, form_path }))
 }
 
 #[cfg(feature = "ssr")]

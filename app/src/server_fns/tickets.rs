@@ -57,6 +57,8 @@ pub struct TicketDetail {
     pub clocks: Option<crate::domain::clock::TicketClocks>,
     /// Whether the viewer watches the ticket.
     pub watching: bool,
+    /// The newest satisfaction survey of the ticket and its answer.
+    pub survey: Option<crate::server_fns::surveys::SurveyOnTicket>,
 }
 
 /// A ticket as its page shows it to the customer: the public part only.
@@ -71,6 +73,9 @@ pub struct CustomerTicketDetail {
     pub timeline: Vec<TimelineEntry>,
     /// Whether the customer may reopen it (it is resolved).
     pub may_reopen: bool,
+    /// The satisfaction survey, for the requester only: the form's link while it is open, or
+    /// their answer.
+    pub survey: Option<crate::server_fns::surveys::SurveyOnTicket>,
 }
 
 /// The ticket page's data, shaped for whoever asked.
@@ -154,6 +159,7 @@ pub async fn load_ticket(ticket_id: i64) -> Result<ViewedTicket, AppError> {
         .ok_or_else(|| AppError::internal("organisation missing"))?;
     let timeline = state.store.timeline(ticket.id, user.role.is_staff()).await?;
     let directory = server::directory_for(&user).await?;
+    let survey = crate::server_fns::surveys::survey_on_ticket(&state, &user, &ticket).await?;
     if !user.role.is_staff() {
         return Ok(ViewedTicket::Customer(Box::new(CustomerTicketDetail {
             category_name: directory.category_name(ticket.category_id).map(str::to_string),
@@ -163,6 +169,7 @@ pub async fn load_ticket(ticket_id: i64) -> Result<ViewedTicket, AppError> {
             organisation_name: organisation.name,
             plan: organisation.plan,
             timeline,
+            survey,
         })));
     }
     let clocks = match state.store.rules().await? {
@@ -188,6 +195,7 @@ pub async fn load_ticket(ticket_id: i64) -> Result<ViewedTicket, AppError> {
         directory,
         clocks,
         watching,
+        survey,
         requester_name: requester.summary.display_name,
         organisation_name: organisation.name,
         plan: organisation.plan,

@@ -55,7 +55,6 @@ pub const SERVER_FUNCTIONS: &[&str] = &[
     "tickets/reopen",
     "survey/show",
     "survey/answer",
-    "survey/of_ticket",
     "reviews/list",
     "reviews/update",
     "notifications/centre",
@@ -372,9 +371,6 @@ fn server_function_cases(endpoint: &str, f: &Fixtures) -> Vec<(Form, [Answer; 5]
         "survey/answer" => {
             vec![(form(&[("token", NOT_A_SURVEY), ("answer[csat]", "5")]), [NOT_FOUND; 5])]
         }
-        "survey/of_ticket" => {
-            vec![(form(&[("ticket_id", ticket)]), [UNAUTHENTICATED, ALLOWED, NOT_FOUND, ALLOWED, ALLOWED])]
-        }
         "reviews/list" => {
             vec![(form(&[("status", "")]), [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, ALLOWED])]
         }
@@ -512,7 +508,16 @@ async fn each_role_receives_only_its_fields(backend: Backend) {
     let shown = &as_customer["Customer"];
     assert_eq!(
         keys(shown),
-        ["category_name", "may_reopen", "organisation_name", "plan", "requester_name", "ticket", "timeline"]
+        [
+            "category_name",
+            "may_reopen",
+            "organisation_name",
+            "plan",
+            "requester_name",
+            "survey",
+            "ticket",
+            "timeline"
+        ]
     );
     assert_eq!(keys(&shown["ticket"]), customer_ticket);
 

@@ -11,6 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use app::domain::survey::ReviewStatus;
 use app::domain::{Priority, TicketStatus};
 
 use crate::common::rust_sources;
@@ -20,6 +21,7 @@ fn families() -> BTreeMap<&'static str, Vec<&'static str>> {
     BTreeMap::from([
         ("priority-{}", Priority::ALL.iter().map(|priority| priority.as_str()).collect()),
         ("status-{}", TicketStatus::ALL.iter().map(|status| status.as_str()).collect()),
+        ("review-{}", ReviewStatus::ALL.iter().map(|status| status.as_str()).collect()),
     ])
 }
 

@@ -433,6 +433,51 @@ async fn a_low_score_tells_the_lead_of_every_tier_that_held_the_ticket_and_opens
     assert_eq!(review.status, app::domain::survey::ReviewStatus::Open);
     assert_eq!(review.answer.comment.as_deref(), Some("Took three days and nobody called."));
 
+    // A lead works the review: an agent cannot own it, an agreed action must be written down.
+    let mut lena = Client::new(state(store.clone()));
+    lena.sign_in("lena.lead@tierline.example", server::demo::DEMO_PASSWORD).await;
+    let review_id = review.id.to_string();
+    let lena_id = user_by_email(&store, "lena.lead@tierline.example").await.id.to_string();
+    let save = |owner: &str, status: &str, action: &str| {
+        let (owner, status, action, review_id) =
+            (owner.to_string(), status.to_string(), action.to_string(), review_id.clone());
+        let lena = &lena;
+        async move {
+            lena.call(
+                "reviews/update",
+                &[
+                    ("review_id", &review_id),
+                    ("change[owner_id]", &owner),
+                    ("change[status]", &status),
+                    ("change[notes]", "Nobody called back after the handoff."),
+                    ("change[action]", &action),
+                ],
+            )
+            .await
+        }
+    };
+    let refused = save(&sam.id.to_string(), "discussed", "").await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+    assert!(refused.body.contains("owner_id"));
+    let refused = save(&lena_id, "action_agreed", "").await;
+    assert!(refused.body.contains("action"), "{}", refused.body);
+    assert_eq!(
+        store.review(review.id).await.expect("read").expect("review").status,
+        review.status,
+        "nothing saved"
+    );
+    let saved = save(&lena_id, "action_agreed", "L2 calls the customer within 4h of a handoff.").await;
+    assert!(saved.status.is_success(), "{}", saved.body);
+    let worked = store.review(review.id).await.expect("read").expect("review");
+    assert_eq!(worked.status, app::domain::survey::ReviewStatus::ActionAgreed);
+    assert_eq!(worked.owner_id.map(|id| id.to_string()), Some(lena_id.clone()));
+    assert_eq!(worked.action, "L2 calls the customer within 4h of a handoff.");
+    assert!(worked.updated_by_name.is_some());
+    // An agent may not work reviews at all.
+    let mut agent_client = Client::new(state(store.clone()));
+    agent_client.sign_in("sam.agent@tierline.example", server::demo::DEMO_PASSWORD).await;
+    assert_eq!(agent_client.call("reviews/list", &[("status", "")]).await.status, StatusCode::FORBIDDEN);
+
     // A satisfied customer opens no review.
     let happy = resolve_and_answer(&store, "Happy", "3").await;
     assert!(store.reviews(None).await.expect("reviews").iter().all(|review| review.ticket_id != happy));

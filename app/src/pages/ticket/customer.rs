@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use super::feedback::SurveyPanel;
 use super::summary::{FactsPanel, TicketHeading};
 use super::timeline::TimelineSection;
 use crate::components::errors::action_error;
@@ -33,6 +34,7 @@ pub(super) fn CustomerTicketView(
                         </ActionForm>
                     </Show>
                 </FactsPanel>
+                {detail.survey.map(|survey| view! { <SurveyPanel survey=survey staff=false/> })}
             </aside>
         </div>
     }

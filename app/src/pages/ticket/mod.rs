@@ -3,14 +3,15 @@
 //!
 //! One file a part: the heading and facts both views share (`summary`), each viewer's page
 //! (`customer`, `staff`), the timeline and the form that writes on it (`timeline`, `message`),
-//! the attention panel with acknowledgement and watching (`attention`), the clocks (`clocks`), and
-//! the forms that change the ticket (`edit`, `escalate`).
+//! the attention panel with acknowledgement and watching (`attention`), the clocks (`clocks`), the
+//! satisfaction survey (`feedback`), and the forms that change the ticket (`edit`, `escalate`).
 
 mod attention;
 mod clocks;
 mod customer;
 mod edit;
 mod escalate;
+mod feedback;
 mod message;
 mod staff;
 mod summary;

@@ -7,6 +7,7 @@ use super::attention::AttentionPanel;
 use super::clocks::ClocksPanel;
 use super::edit::EditForm;
 use super::escalate::EscalateForm;
+use super::feedback::SurveyPanel;
 use super::summary::{FactsPanel, TicketHeading};
 use super::timeline::TimelineSection;
 use super::TicketActions;
@@ -60,6 +61,7 @@ pub(super) fn StaffTicketView(
                     reopen_count=ticket.reopen_count/>
                 <AttentionPanel detail=detail.clone() acknowledge=acknowledge watch=watch/>
                 {detail.clocks.clone().map(|clocks| view! { <ClocksPanel clocks=clocks directory=directory.clone()/> })}
+                {detail.survey.clone().map(|survey| view! { <SurveyPanel survey=survey staff=true/> })}
                 <div on:input=move |_| editing.set(true) on:change=move |_| editing.set(true)>
                     <EditForm detail=detail.clone() update=update/>
                     {(!ticket.status.is_done()).then(|| view! { <EscalateForm detail=detail.clone() escalate=escalate/> })}

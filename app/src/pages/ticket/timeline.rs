@@ -51,6 +51,8 @@ enum Look {
     Escalation,
     /// A breached target or a missed checkpoint.
     Breach,
+    /// The customer's answer to the satisfaction survey.
+    Feedback,
 }
 
 impl Look {
@@ -62,6 +64,7 @@ impl Look {
             Look::System => "system",
             Look::Escalation => "escalation",
             Look::Breach => "breach",
+            Look::Feedback => "feedback",
         }
     }
 }
@@ -80,6 +83,7 @@ fn timeline_item(entry: &TimelineEntry, directory: &Directory, requester: &str) 
         EventData::Escalated { handoff, .. } => (Look::Escalation, handoff.as_ref().map(handoff_text)),
         EventData::Deescalated { reason, .. } => (Look::System, Some(reason.clone())),
         EventData::CheckpointMissed { .. } | EventData::ClockBreached { .. } => (Look::Breach, None),
+        EventData::SurveyAnswered { comment, .. } => (Look::Feedback, comment.clone()),
         _ => (Look::System, None),
     };
     let internal_label = (entry.event.data.visibility() == Visibility::Internal && look != Look::System)
