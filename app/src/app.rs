@@ -64,6 +64,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/tickets/:id") view=pages::TicketPage ssr=SsrMode::Async/>
                     <Route path=path!("/survey/:token") view=pages::SurveyPage ssr=SsrMode::Async/>
                     <Route path=path!("/reviews") view=pages::ReviewsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/reports/feedback") view=pages::FeedbackReportPage ssr=SsrMode::Async/>
                     <ParentRoute path=path!("/admin") view=admin::AdminLayout ssr=SsrMode::Async>
                         <Route path=path!("") view=admin::AdminOverviewPage ssr=SsrMode::Async/>
                         <Route path=path!("organisations") view=admin::OrganisationsPage ssr=SsrMode::Async/>

@@ -46,6 +46,19 @@ pub enum Command {
         #[command(subcommand)]
         command: DemoCommand,
     },
+    /// What the organisation's history says: the feedback analysis of the surveys offered in a
+    /// period (the figures of /reports/feedback), as text or JSON.
+    Analyse {
+        /// The period's first day, YYYY-MM-DD (UTC); default 90 days before its last.
+        #[arg(long, default_value = "")]
+        from: String,
+        /// The period's last day, YYYY-MM-DD (UTC); default today.
+        #[arg(long, default_value = "")]
+        to: String,
+        /// Print the whole report as JSON, for other tools.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -120,6 +133,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 false => None,
             };
             check_policy(file, store.as_ref()).await
+        }
+        Command::Analyse { from, to, json } => {
+            let store = open_store(&settings()?).await?;
+            let query = app::domain::feedback::report::FeedbackQuery {
+                from: from.clone(),
+                to: to.clone(),
+                ..Default::default()
+            };
+            let page =
+                app::ssr::reports::feedback(&store, &query, chrono::Utc::now().date_naive(), usize::MAX)
+                    .await
+                    .map_err(|error| anyhow::anyhow!("{error}"))?;
+            if *json {
+                let low_score = store.rules().await?.map(|rules| rules.policy.survey.low_score).unwrap_or(2);
+                println!("{}", serde_json::to_string_pretty(&AnalysisJson::of(&page, low_score))?);
+            } else {
+                print!("{}", analysis_text(&page));
+            }
+            Ok(())
         }
         Command::Demo { command: DemoCommand::Load } => {
             let store = open_store(&settings()?).await?;
@@ -336,4 +368,125 @@ async fn create_user(
         Err(error) if error.is_unique_violation() => bail!("--email: {email} is already taken"),
         Err(error) => Err(error.into()),
     }
+}
+
+/// `tierline analyse --json`: the period and the feedback report, with each group's shares and
+/// intervals computed, so other tools need not know how.
+#[derive(serde::Serialize)]
+struct AnalysisJson<'a> {
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    feedback: FeedbackJson<'a>,
+}
+
+#[derive(serde::Serialize)]
+struct FeedbackJson<'a> {
+    overall: FiguresJson,
+    groupings: Vec<GroupingJson<'a>>,
+    /// A score at or below this is low under the policy in force.
+    low_score: u8,
+    /// Every answer of the period, newest first: the outcome criteria mining can target
+    /// (low satisfaction is `answer.csat <= low_score`).
+    answers: &'a [app::domain::feedback::report::AnswerRow],
+}
+
+#[derive(serde::Serialize)]
+struct GroupingJson<'a> {
+    grouping: &'static str,
+    groups: Vec<GroupJson<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct GroupJson<'a> {
+    key: &'a str,
+    label: &'a str,
+    #[serde(flatten)]
+    figures: FiguresJson,
+}
+
+#[derive(serde::Serialize)]
+struct FiguresJson {
+    offered: u64,
+    answered: u64,
+    response_rate: Option<f64>,
+    satisfied: u64,
+    csat_share: Option<f64>,
+    csat_interval_95: Option<(f64, f64)>,
+    mean_csat: Option<f64>,
+    mean_effort: Option<f64>,
+    enough_to_compare: bool,
+}
+
+impl FiguresJson {
+    fn of(figures: &app::domain::feedback::FeedbackFigures) -> FiguresJson {
+        FiguresJson {
+            offered: figures.responses.trials,
+            answered: figures.responses.successes,
+            response_rate: figures.responses.share(),
+            satisfied: figures.satisfied.successes,
+            csat_share: figures.satisfied.share(),
+            csat_interval_95: figures.satisfied.interval_95(),
+            mean_csat: figures.mean_csat(),
+            mean_effort: figures.mean_effort(),
+            enough_to_compare: figures.satisfied.is_enough_to_compare(),
+        }
+    }
+}
+
+impl<'a> AnalysisJson<'a> {
+    fn of(page: &'a app::domain::feedback::report::FeedbackPage, low_score: u8) -> AnalysisJson<'a> {
+        AnalysisJson {
+            from: page.from,
+            to: page.to,
+            feedback: FeedbackJson {
+                overall: FiguresJson::of(&page.report.overall),
+                groupings: page
+                    .report
+                    .sections
+                    .iter()
+                    .map(|section| GroupingJson {
+                        grouping: section.grouping.as_str(),
+                        groups: section
+                            .rows
+                            .iter()
+                            .map(|row| GroupJson {
+                                key: &row.key,
+                                label: &row.label,
+                                figures: FiguresJson::of(&row.figures),
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+                low_score,
+                answers: &page.answers,
+            },
+        }
+    }
+}
+
+/// The analysis for people: the overall figures and satisfaction by escalation path.
+fn analysis_text(page: &app::domain::feedback::report::FeedbackPage) -> String {
+    use app::domain::feedback::report::Grouping;
+    let line = |label: &str, figures: &app::domain::feedback::FeedbackFigures| {
+        let share =
+            figures.satisfied.share().map_or("-".to_string(), |share| format!("{:.0} %", share * 100.0));
+        let interval = figures
+            .satisfied
+            .interval_95()
+            .map_or(String::new(), |(low, high)| format!(" ({:.0}-{:.0} %)", low * 100.0, high * 100.0));
+        let few = if figures.satisfied.is_enough_to_compare() { "" } else { "  too few to compare" };
+        format!(
+            "  {label:<48} {:>5} offered {:>5} answered  satisfied {share}{interval}{few}\n",
+            figures.responses.trials, figures.responses.successes
+        )
+    };
+    let mut text = format!("Feedback from {} to {}\n", page.from, page.to);
+    text.push_str(&line("All surveys", &page.report.overall));
+    for section in page.report.sections.iter().filter(|section| section.grouping == Grouping::Path) {
+        text.push_str("By escalation path:\n");
+        for row in &section.rows {
+            text.push_str(&line(&row.label, &row.figures));
+        }
+    }
+    text
 }

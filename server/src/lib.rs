@@ -6,6 +6,7 @@ pub mod calendar_cli;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod downloads;
 pub mod escalation;
 pub mod live;
 pub mod metrics;

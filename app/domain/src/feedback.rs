@@ -1,7 +1,7 @@
 //! The figures a feedback analysis is made of: response rate, satisfaction with its confidence
 //! interval, effort — for any grouping of surveys — and the escalation path each ticket took, so
 //! that satisfaction can be compared by handoff and by breach, saying where the answers are too
-//! few to compare. No report shows them yet.
+//! few to compare. The report built from them is in [`report`].
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -211,6 +211,8 @@ pub fn figures_by<'a, K: Ord>(
     }
     groups
 }
+
+pub mod report;
 
 #[cfg(test)]
 mod tests;

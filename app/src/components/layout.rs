@@ -64,6 +64,7 @@ fn UserNav(user: UserSummary, unread: i64) -> impl IntoView {
                 <li><A href="/policy">"Policy"</A></li>
             </Show>
             <Show when=move || reviewer>
+                <li><A href="/reports/feedback">"Feedback"</A></li>
                 <li><A href="/reviews">"Reviews"</A></li>
             </Show>
             <Show when=move || admin>

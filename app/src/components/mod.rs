@@ -8,3 +8,4 @@ pub mod loading;
 pub mod notification_bell;
 pub mod ticket_table;
 pub mod time;
+pub mod url;

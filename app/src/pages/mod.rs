@@ -3,6 +3,7 @@
 
 mod account;
 pub mod admin;
+mod feedback_report;
 mod home;
 mod login;
 mod new_ticket;
@@ -14,6 +15,7 @@ mod survey;
 mod ticket;
 
 pub use account::{AccountPage, ForgotPasswordPage, ResetPasswordPage};
+pub use feedback_report::FeedbackReportPage;
 pub use home::{HomePage, NotFoundPage};
 pub use login::LoginPage;
 pub use new_ticket::NewTicketPage;

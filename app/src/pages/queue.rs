@@ -9,6 +9,7 @@ use leptos_router::hooks::use_query_map;
 use crate::components::form::{choices, Control, Field, Select};
 use crate::components::loading::Loaded;
 use crate::components::ticket_table::TicketTable;
+use crate::components::url::query_string;
 use crate::domain::directory::Directory;
 use crate::domain::queue::{ListedTickets, TicketSort};
 use crate::domain::{Priority, TicketStatus};
@@ -37,7 +38,8 @@ fn query_from_url() -> Memo<TicketQuery> {
 
 /// The URL of another page of the same list.
 fn page_href(query: &TicketQuery, page: i64) -> String {
-    let pairs = [
+    let page = page.to_string();
+    query_string(&[
         ("status", &query.status),
         ("tier", &query.tier),
         ("group", &query.group),
@@ -47,24 +49,8 @@ fn page_href(query: &TicketQuery, page: i64) -> String {
         ("tag", &query.tag),
         ("q", &query.q),
         ("sort", &query.sort),
-    ];
-    let mut parts: Vec<String> = pairs
-        .iter()
-        .filter(|(_, value)| !value.is_empty())
-        .map(|(name, value)| format!("{name}={}", encode(value)))
-        .collect();
-    parts.push(format!("page={page}"));
-    format!("?{}", parts.join("&"))
-}
-
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (byte as char).to_string(),
-            _ => format!("%{byte:02X}"),
-        })
-        .collect()
+        ("page", &page),
+    ])
 }
 
 #[component]

@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod notifications;
 pub mod policies;
+pub mod reports;
 pub mod session;
 pub mod surveys;
 pub mod tickets;

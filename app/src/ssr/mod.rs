@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod live;
+pub mod reports;
 pub mod security;
 pub mod store;
 pub mod survey_links;

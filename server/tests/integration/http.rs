@@ -57,6 +57,7 @@ pub const SERVER_FUNCTIONS: &[&str] = &[
     "survey/answer",
     "reviews/list",
     "reviews/update",
+    "reports/feedback",
     "notifications/centre",
     "notifications/unread",
     "notifications/read",
@@ -384,6 +385,9 @@ fn server_function_cases(endpoint: &str, f: &Fixtures) -> Vec<(Form, [Answer; 5]
             ]),
             [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND],
         )],
+        "reports/feedback" => {
+            vec![(form(&[("query[from]", "")]), [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, ALLOWED])]
+        }
         // Last, because it ends the callers' sessions; harmless when nobody is signed in.
         "session/logout" => vec![(form(&[]), [ALLOWED; 5])],
         other => panic!("{other} is in SERVER_FUNCTIONS but has no cases in the matrix"),

@@ -29,6 +29,7 @@ crate::on_both_backends!(
     a_customer_is_asked_at_most_once_a_week,
     an_unanswered_survey_is_reminded_once,
     a_low_score_tells_the_lead_of_every_tier_that_held_the_ticket_and_opens_a_review,
+    the_feedback_report_counts_what_a_plain_count_of_the_answers_says,
 );
 
 fn ladder<'a>(rules: &'a Option<Rules>, directory: &'a Directory) -> LadderContext<'a> {
@@ -46,6 +47,22 @@ async fn set_status(store: &Store, ticket_id: i64, agent: &UserSummary, status: 
         })
         .await
         .expect("status changed");
+}
+
+/// Places a new ticket in the first group of L1, as routing would.
+async fn place_in_l1(store: &Store, ticket_id: i64, agent: &UserSummary) {
+    let directory = store.directory().await.expect("directory");
+    let rules = store.rules().await.expect("rules");
+    let l1 = directory.tiers.iter().find(|tier| tier.name == "L1 Service Desk").expect("L1");
+    let group = directory.groups.iter().find(|group| group.tier_id == l1.id).expect("an L1 group");
+    let to = Assignment { tier_id: Some(l1.id), group_id: Some(group.id), assignee_id: None };
+    let changes = TicketChanges { assignment: Some(to), ..TicketChanges::default() };
+    store
+        .append(ticket_id, agent, None, Utc::now(), |ticket| {
+            commands::change(ticket, agent.role, &ladder(&rules, &directory), &changes)
+        })
+        .await
+        .expect("placed in L1");
 }
 
 /// Moves the ticket to the group `group` of a higher tier, by hand.
@@ -392,18 +409,9 @@ async fn a_low_score_tells_the_lead_of_every_tier_that_held_the_ticket_and_opens
     let sam = agent(&store).await;
     let ticket_id = carla_opens(&store, "Payroll export fails").await;
     // L1 holds it first (the example policy routes new tickets there), then L2's Network group.
+    place_in_l1(&store, ticket_id, &sam).await;
     let directory = store.directory().await.expect("directory");
     let l1 = directory.tiers.iter().find(|tier| tier.name == "L1 Service Desk").expect("L1");
-    let rules = store.rules().await.expect("rules");
-    store
-        .append(ticket_id, &sam, None, Utc::now(), |ticket| {
-            let group = directory.groups.iter().find(|group| group.tier_id == l1.id).expect("an L1 group");
-            let to = Assignment { tier_id: Some(l1.id), group_id: Some(group.id), assignee_id: None };
-            let changes = TicketChanges { assignment: Some(to), ..TicketChanges::default() };
-            commands::change(ticket, sam.role, &ladder(&rules, &directory), &changes)
-        })
-        .await
-        .expect("assigned to L1");
     escalate_to(&store, ticket_id, &sam, "Network").await;
     set_status(&store, ticket_id, &sam, TicketStatus::Resolved).await;
     notifier.tick(Utc::now()).await.expect("notifier");
@@ -481,4 +489,92 @@ async fn a_low_score_tells_the_lead_of_every_tier_that_held_the_ticket_and_opens
     // A satisfied customer opens no review.
     let happy = resolve_and_answer(&store, "Happy", "3").await;
     assert!(store.reviews(None).await.expect("reviews").iter().all(|review| review.ticket_id != happy));
+}
+
+async fn the_feedback_report_counts_what_a_plain_count_of_the_answers_says(backend: Backend) {
+    let store = demo_store(backend).await;
+    forget_demo_history(&store).await;
+    // Only this test's surveys are counted.
+    sqlx::query("DELETE FROM surveys").execute(store.pool()).await.expect("surveys");
+    let sam = agent(&store).await;
+    let anonymous = Client::new(state(store.clone()));
+    // A generated set: every third ticket escalated by hand, every fourth survey unanswered,
+    // scores going round 1 to 5.
+    let (mut offered, mut answered, mut satisfied) = (0u64, 0u64, 0u64);
+    let (mut escalated_answers, mut escalated_satisfied) = (0u64, 0u64);
+    let mut csat_total = 0u64;
+    for index in 0..24u64 {
+        let ticket_id = carla_opens(&store, &format!("Generated {index}")).await;
+        let escalated = index % 3 == 0;
+        place_in_l1(&store, ticket_id, &sam).await;
+        if escalated {
+            escalate_to(&store, ticket_id, &sam, "Network").await;
+        }
+        sqlx::query("UPDATE surveys SET offered_at = offered_at - 691200000")
+            .execute(store.pool())
+            .await
+            .expect("older");
+        set_status(&store, ticket_id, &sam, TicketStatus::Resolved).await;
+        offered += 1;
+        if index % 4 == 3 {
+            continue;
+        }
+        let csat = index % 5 + 1;
+        let token = token_of(&store, ticket_id).await;
+        assert!(answer(&anonymous, &token, &csat.to_string(), "").await.status.is_success());
+        answered += 1;
+        csat_total += csat;
+        satisfied += u64::from(csat >= 4);
+        if escalated {
+            escalated_answers += 1;
+            escalated_satisfied += u64::from(csat >= 4);
+        }
+    }
+
+    let query =
+        app::domain::feedback::report::FeedbackQuery { from: "2000-01-01".into(), ..Default::default() };
+    let page =
+        app::ssr::reports::feedback(&store, &query, Utc::now().date_naive(), 1000).await.expect("report");
+    let overall = &page.report.overall;
+    assert_eq!((overall.responses.trials, overall.responses.successes), (offered, answered));
+    assert_eq!(overall.satisfied.successes, satisfied);
+    let mean = overall.mean_csat().expect("answers");
+    assert!((mean - csat_total as f64 / answered as f64).abs() < 1e-9, "{mean}");
+    let escalated = page
+        .report
+        .sections
+        .iter()
+        .find(|section| section.grouping == app::domain::feedback::report::Grouping::Escalated)
+        .and_then(|section| section.rows.iter().find(|row| row.key == "yes"))
+        .expect("an escalated row");
+    assert_eq!(
+        (escalated.figures.satisfied.trials, escalated.figures.satisfied.successes),
+        (escalated_answers, escalated_satisfied)
+    );
+    assert_eq!(page.answers.len() as u64, answered);
+
+    // The lead's page and the CSV download say the same; an agent gets neither.
+    let mut lena = Client::new(state(store.clone()));
+    lena.sign_in("lena.lead@tierline.example", server::demo::DEMO_PASSWORD).await;
+    let served = lena.call("reports/feedback", &[("query[from]", "2000-01-01")]).await;
+    assert!(served.status.is_success(), "{}", served.body);
+    assert_eq!(served.json()["report"]["overall"]["satisfied"]["successes"], satisfied);
+    let csv = lena.get("/reports/feedback.csv?from=2000-01-01").await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.body);
+    assert_eq!(csv.headers["content-type"], "text/csv; charset=utf-8");
+    let mut lines = csv.body.split("\r\n");
+    assert!(lines
+        .next()
+        .expect("header")
+        .starts_with("grouping,group,offered,answered,response_rate,satisfied"));
+    let overall_row: Vec<&str> = lines.next().expect("overall").split(',').collect();
+    assert_eq!(overall_row[..4], ["overall", "all surveys", &offered.to_string(), &answered.to_string()]);
+    assert_eq!(overall_row[5], satisfied.to_string());
+    let mut sam_client = Client::new(state(store.clone()));
+    sam_client.sign_in("sam.agent@tierline.example", server::demo::DEMO_PASSWORD).await;
+    assert_eq!(sam_client.get("/reports/feedback.csv").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        Client::new(state(store.clone())).get("/reports/feedback.csv").await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }

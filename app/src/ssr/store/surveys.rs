@@ -12,6 +12,8 @@ use sqlx::Row;
 
 use super::tickets::WriteError;
 use super::{from_millis, get_instant, get_named, to_millis, Store, StoreError, StoreResult, WriteTx};
+use crate::domain::feedback::report::SurveyFacts;
+use crate::domain::feedback::{breached_clocks, escalation_path, FeedbackRecord};
 use crate::domain::policy::Policy;
 use crate::domain::survey::{
     self, check_link, decide_offer, LinkRefusal, OfferDecision, OfferFacts, Review, ReviewStatus,
@@ -70,6 +72,36 @@ pub const REMINDER_TOPIC: &str = "survey.reminder";
 const SURVEY_COLUMNS: &str = "s.id, s.ticket_id, t.subject, o.name AS organisation, s.requester_id, s.nonce,
      s.offered_at, s.expires_at, s.answered_at, s.withdrawn_at, s.csat, s.effort, s.comment
      FROM surveys s JOIN tickets t ON t.id = s.ticket_id JOIN organisations o ON o.id = s.organisation_id";
+
+/// A survey's own columns, for the report's facts.
+const SURVEY_COLUMNS_ONLY: &str =
+    "s.id, s.ticket_id, s.resolved_event_id, s.offered_at, s.answered_at, s.csat, s.effort, s.comment";
+
+/// The groups that held a ticket, in order of first arrival.
+fn groups_held(log: &[TicketEvent]) -> Vec<i64> {
+    let mut groups = Vec::new();
+    for event in log {
+        if let EventData::AssignmentChanged { to, .. }
+        | EventData::Escalated { to, .. }
+        | EventData::Deescalated { to, .. } = &event.data
+        {
+            if let Some(group) = to.group_id.filter(|group| !groups.contains(group)) {
+                groups.push(group);
+            }
+        }
+    }
+    groups
+}
+
+/// Who held the ticket after the last move in `log`.
+fn holder_at_end(log: &[TicketEvent]) -> Option<crate::domain::ticket::Assignment> {
+    log.iter().rev().find_map(|event| match &event.data {
+        EventData::AssignmentChanged { to, .. }
+        | EventData::Escalated { to, .. }
+        | EventData::Deescalated { to, .. } => Some(*to),
+        _ => None,
+    })
+}
 
 fn optional_instant(row: &AnyRow, column: &str) -> StoreResult<Option<DateTime<Utc>>> {
     row.try_get::<Option<i64>, _>(column)?.map(from_millis).transpose()
@@ -368,6 +400,61 @@ impl Store {
         .await?
         .try_get("next")?;
         next.map(from_millis).transpose()
+    }
+
+    /// Every survey offered in `[from, to)`, with what the feedback report groups it by: read
+    /// from the survey, its ticket, the organisation's plan and the ticket's log.
+    pub async fn survey_facts(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<SurveyFacts>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {SURVEY_COLUMNS_ONLY}, o.plan FROM surveys s JOIN organisations o ON o.id = s.organisation_id
+             WHERE s.offered_at >= $1 AND s.offered_at < $2 ORDER BY s.offered_at, s.id"
+        ))
+        .bind(to_millis(from))
+        .bind(to_millis(to))
+        .fetch_all(self.pool())
+        .await?;
+        let mut ticket_ids: Vec<i64> =
+            rows.iter().map(|row| row.try_get("ticket_id")).collect::<Result<_, _>>()?;
+        ticket_ids.sort_unstable();
+        ticket_ids.dedup();
+        let logs: std::collections::HashMap<i64, (Ticket, Vec<TicketEvent>)> = self
+            .tickets_with_logs(&ticket_ids)
+            .await?
+            .into_iter()
+            .map(|(ticket, log)| (ticket.id, (ticket, log)))
+            .collect();
+        let mut facts = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let ticket_id: i64 = row.try_get("ticket_id")?;
+            let Some((ticket, log)) = logs.get(&ticket_id) else { continue };
+            // The log up to this survey's resolution: a later reopening is another survey's.
+            let resolved_event: i64 = row.try_get("resolved_event_id")?;
+            let until: Vec<TicketEvent> =
+                log.iter().take_while(|event| event.id <= resolved_event).cloned().collect();
+            let plan: String = row.try_get("plan")?;
+            facts.push(SurveyFacts {
+                record: FeedbackRecord {
+                    ticket_id,
+                    answer: answer_from_row(row)?,
+                    path: escalation_path(&until),
+                    breached: breached_clocks(&until),
+                },
+                offered_at: get_instant(row, "offered_at")?,
+                answered_at: optional_instant(row, "answered_at")?,
+                subject: ticket.subject.clone(),
+                category_id: ticket.category_id,
+                priority: ticket.priority,
+                plan: plan.to_lowercase(),
+                channel: ticket.channel,
+                groups: groups_held(&until),
+                agent_id: holder_at_end(&until).and_then(|assignment| assignment.assignee_id),
+            });
+        }
+        Ok(facts)
     }
 
     /// Reviews, open ones first (then newest first); `status` keeps only those in it.

@@ -1,0 +1,38 @@
+//! Links that carry a page's filters in their query string.
+
+/// `?name=value&…` of the pairs whose value is not empty, each value percent-encoded; empty when
+/// no pair has a value.
+pub fn query_string(pairs: &[(&str, &str)]) -> String {
+    let parts: Vec<String> = pairs
+        .iter()
+        .filter(|(_, value)| !value.is_empty())
+        .map(|(name, value)| format!("{name}={}", encode(value)))
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", parts.join("&"))
+    }
+}
+
+/// Percent-encodes everything but the unreserved characters of RFC 3986.
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (byte as char).to_string(),
+            _ => format!("%{byte:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::query_string;
+
+    #[test]
+    fn empty_values_are_left_out_and_the_rest_encoded() {
+        assert_eq!(query_string(&[("q", "a b&c"), ("tier", ""), ("page", "2")]), "?q=a%20b%26c&page=2");
+        assert_eq!(query_string(&[("q", "")]), "");
+    }
+}
