@@ -5,6 +5,7 @@
 use app::domain::commands::{self, NewTicket, TicketChanges};
 use app::domain::directory::{Group, Tier};
 use app::domain::ladder::LadderContext;
+use app::domain::survey::SurveyAnswer;
 use app::domain::ticket::{Assignment, Handoff};
 use app::domain::{Channel, Priority, Role, TicketStatus, UserSummary, Visibility};
 use app::ssr::store::accounts::NewUser;
@@ -130,6 +131,15 @@ const ORGANISATIONS: &[(&str, &str, &[Customer])] = &[
         "standard",
         &[("peter@initech.example", "Peter Gibbons"), ("joanna@initech.example", "Joanna Lee")],
     ),
+];
+
+/// (satisfaction, effort, comment) of the demo's survey answers, in turn.
+const DEMO_ANSWERS: &[(u8, Option<u8>, Option<&str>)] = &[
+    (5, Some(6), Some("Quick and friendly, thank you.")),
+    (2, Some(2), Some("It took three days and we had to chase every update.")),
+    (4, None, None),
+    (5, Some(7), None),
+    (3, Some(4), Some("Fixed in the end, but the first answer did not help.")),
 ];
 
 const CATEGORIES: &[&str] =
@@ -531,6 +541,18 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> anyhow::Result<Vec<Login
                 )
             })
             .await?;
+        // The customer answers the survey the resolution offered (at most one a week each), so
+        // the feedback report and the reviews have something to show.
+        if let Some(survey) =
+            store.latest_survey_of(ticket_id).await?.filter(|survey| survey.link.answered_at.is_none())
+        {
+            let (csat, effort, comment) = DEMO_ANSWERS[index % DEMO_ANSWERS.len()];
+            let answer = SurveyAnswer { csat, effort, comment: comment.map(str::to_string) };
+            store
+                .answer_survey(survey.id, &survey.nonce, &answer, at + Duration::hours(5))
+                .await
+                .map_err(|error| anyhow::anyhow!("the demo's survey answer: {error}"))?;
+        }
         if ending == TicketStatus::Closed {
             at += Duration::hours(24);
             store

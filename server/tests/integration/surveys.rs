@@ -494,7 +494,8 @@ async fn a_low_score_tells_the_lead_of_every_tier_that_held_the_ticket_and_opens
 async fn the_feedback_report_counts_what_a_plain_count_of_the_answers_says(backend: Backend) {
     let store = demo_store(backend).await;
     forget_demo_history(&store).await;
-    // Only this test's surveys are counted.
+    // Only this test's surveys are counted (the demo's answers, and their reviews, go).
+    sqlx::query("DELETE FROM reviews").execute(store.pool()).await.expect("reviews");
     sqlx::query("DELETE FROM surveys").execute(store.pool()).await.expect("surveys");
     let sam = agent(&store).await;
     let anonymous = Client::new(state(store.clone()));
