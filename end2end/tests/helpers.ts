@@ -40,6 +40,12 @@ export async function followTicketLive(page: Page, id: number, subject: string):
   return queue;
 }
 
+/** The unread count in the header; 0 when the badge is not shown. */
+export async function unreadCount(page: Page): Promise<number> {
+  const badge = page.getByTestId("unread-count");
+  return (await badge.count()) === 0 ? 0 : Number(await badge.textContent());
+}
+
 /** What an escalation's handoff note says. */
 export interface Handoff {
   summary: string;

@@ -1,4 +1,4 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import {
   AGENT,
   CUSTOMER,
@@ -8,13 +8,8 @@ import {
   pageFor,
   receivedMails,
   uniqueSubject,
+  unreadCount,
 } from "./helpers";
-
-/** The unread count in the header; 0 when the badge is not shown. */
-async function unread(page: Page): Promise<number> {
-  const badge = page.getByTestId("unread-count");
-  return (await badge.count()) === 0 ? 0 : Number(await badge.textContent());
-}
 
 // A hand escalation to agent B's group reaches B's open pages without a reload: the ticket page's
 // timeline, the queue row and the notification count, through the tab's one live stream.
@@ -27,7 +22,7 @@ test("an escalation to another group shows up live on that group's open pages", 
   const tom = await pageFor(browser, true, "tom.engineer@tierline.example");
   const queue = await followTicketLive(tom, id, subject);
   await expect(queue.locator("tbody tr")).not.toContainText("L3 Engineering");
-  const before = await unread(tom);
+  const before = await unreadCount(tom);
 
   // Sam escalates it by hand to Tom's group.
   const sam = await pageFor(browser, true, AGENT);
@@ -44,7 +39,7 @@ test("an escalation to another group shows up live on that group's open pages", 
   await expect(tom.locator(".timeline li.escalation").last()).toContainText("escalated the ticket to L3 Engineering", { timeout: 15_000 });
   await expect(tom.getByRole("region", { name: "Handoff note" })).toContainText("Check the export service's queue.");
   await expect(queue.locator("tbody tr")).toContainText("L3 Engineering", { timeout: 15_000 });
-  await expect.poll(() => unread(tom), { timeout: 15_000 }).toBeGreaterThan(before);
+  await expect.poll(() => unreadCount(tom), { timeout: 15_000 }).toBeGreaterThan(before);
 
   // The requester's escalation update arrived at the SMTP server, without internal detail.
   await expect

@@ -1,11 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
-import { AGENT, LEAD, PASSWORD, escalateToEngineering, pageFor, receivedMails, signIn, uniqueSubject } from "./helpers";
-
-/** The unread count in the header; 0 when the badge is not shown. */
-async function unread(page: Page): Promise<number> {
-  const badge = page.getByTestId("unread-count");
-  return (await badge.count()) === 0 ? 0 : Number(await badge.textContent());
-}
+import { expect, test } from "@playwright/test";
+import { AGENT, LEAD, PASSWORD, escalateToEngineering, pageFor, receivedMails, signIn, uniqueSubject, unreadCount } from "./helpers";
 
 /** The survey link in the e-mail to `address` about ticket `id` (its text part is quoted-printable). */
 function surveyLinkIn(address: string, id: number): string | undefined {
@@ -33,7 +27,7 @@ test("a customer answers the survey from the resolution e-mail and a low score r
   await admin.getByLabel("Organisation (customers)").selectOption({ label: "Acme Logistics" });
   await admin.getByLabel("Initial password").fill(PASSWORD);
   await admin.getByRole("button", { name: "Add person" }).click();
-  await expect(admin.getByText(email)).toBeVisible();
+  await expect(admin.getByRole("cell", { name: email })).toBeVisible();
 
   const customerContext = await browser.newContext();
   const customer = await customerContext.newPage();
@@ -50,7 +44,7 @@ test("a customer answers the survey from the resolution e-mail and a low score r
   const lead = await pageFor(browser, true, LEAD);
   await lead.goto("/reviews");
   await expect(lead.locator("body")).toHaveAttribute("data-live", "open");
-  const unreadBefore = await unread(lead);
+  const unreadBefore = await unreadCount(lead);
 
   // An agent escalates it to L3 by hand, then resolves it.
   const sam = await pageFor(browser, true, AGENT);
@@ -96,7 +90,7 @@ test("a customer answers the survey from the resolution e-mail and a low score r
   // The lead is alerted and the review appears on the open page without a reload.
   await expect(lead.locator("article.review", { hasText: subject })).toBeVisible({ timeout: 15_000 });
   await expect(lead.locator("article.review", { hasText: subject })).toContainText("nobody called us back");
-  await expect.poll(() => unread(lead), { timeout: 15_000 }).toBeGreaterThan(unreadBefore);
+  await expect.poll(() => unreadCount(lead), { timeout: 15_000 }).toBeGreaterThan(unreadBefore);
 
   // The lead takes the review on.
   const review = lead.locator("article.review", { hasText: subject });

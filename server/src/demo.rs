@@ -133,13 +133,18 @@ const ORGANISATIONS: &[(&str, &str, &[Customer])] = &[
     ),
 ];
 
-/// (satisfaction, effort, comment) of the demo's survey answers, in turn.
-const DEMO_ANSWERS: &[(u8, Option<u8>, Option<&str>)] = &[
-    (5, Some(6), Some("Quick and friendly, thank you.")),
-    (2, Some(2), Some("It took three days and we had to chase every update.")),
-    (4, None, None),
-    (5, Some(7), None),
-    (3, Some(4), Some("Fixed in the end, but the first answer did not help.")),
+/// A demo survey answer: satisfaction, effort, comment.
+type DemoAnswer = (u8, Option<u8>, Option<&'static str>);
+
+/// The demo's survey answers, in turn; `None` leaves the survey unanswered, as many customers do.
+const DEMO_ANSWERS: &[Option<DemoAnswer>] = &[
+    Some((5, Some(6), Some("Quick and friendly, thank you."))),
+    Some((2, Some(2), Some("It took three days and we had to chase every update."))),
+    None,
+    Some((4, None, None)),
+    Some((5, Some(7), None)),
+    None,
+    Some((3, Some(4), Some("Fixed in the end, but the first answer did not help."))),
 ];
 
 const CATEGORIES: &[&str] =
@@ -543,10 +548,11 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> anyhow::Result<Vec<Login
             .await?;
         // The customer answers the survey the resolution offered (at most one a week each), so
         // the feedback report and the reviews have something to show.
-        if let Some(survey) =
-            store.latest_survey_of(ticket_id).await?.filter(|survey| survey.link.answered_at.is_none())
+        let survey =
+            store.latest_survey_of(ticket_id).await?.filter(|survey| survey.link.answered_at.is_none());
+        if let (Some(survey), Some((csat, effort, comment))) =
+            (survey, DEMO_ANSWERS[index % DEMO_ANSWERS.len()])
         {
-            let (csat, effort, comment) = DEMO_ANSWERS[index % DEMO_ANSWERS.len()];
             let answer = SurveyAnswer { csat, effort, comment: comment.map(str::to_string) };
             store
                 .answer_survey(survey.id, &survey.nonce, &answer, at + Duration::hours(5))

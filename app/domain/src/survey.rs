@@ -289,6 +289,11 @@ pub struct Review {
     pub updated_at: DateTime<Utc>,
     /// Who saved it last; `None` until someone has.
     pub updated_by_name: Option<String>,
+    /// The ticket's escalation path up to the resolution ("L1 Service Desk → L2 Specialists
+    /// (by hand)").
+    pub path: String,
+    /// The targets the ticket missed before it was resolved ("Resolution", "Tier budget").
+    pub missed_targets: Vec<String>,
 }
 
 /// The longest notes and agreed action of a review, in characters.

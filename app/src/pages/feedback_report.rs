@@ -43,6 +43,15 @@ fn Report(page: FeedbackPage) -> impl IntoView {
     let csv = format!("/reports/feedback.csv{}", query_string(&[("from", &from), ("to", &to)]));
     let overall = page.report.overall.clone();
     let (from_value, to_value) = (from.clone(), to.clone());
+    let jumps = page
+        .report
+        .sections
+        .iter()
+        .map(|section| {
+            let grouping = section.grouping;
+            view! { <a href=format!("#by-{}", grouping.as_str())>{grouping.label()}</a> " · " }
+        })
+        .collect_view();
     let sections = page
         .report
         .sections
@@ -67,6 +76,11 @@ fn Report(page: FeedbackPage) -> impl IntoView {
             </div>
         </Form>
         <OverallTiles figures=overall/>
+        <nav class="jump-links" aria-label="Groupings">
+            "Jump to: "
+            {jumps}
+            <a href="#answers">"Answers"</a>
+        </nav>
         {sections}
         <Answers page=page from=from to=to/>
     }
@@ -122,7 +136,7 @@ fn SectionTable(section: ReportSection, from: String, to: String) -> impl IntoVi
         })
         .collect_view();
     view! {
-        <section class="panel report-section">
+        <section class="panel report-section" id=format!("by-{}", grouping.as_str())>
             <h2>{heading}</h2>
             <table class="report-table">
                 <thead>

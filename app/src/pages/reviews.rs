@@ -95,6 +95,11 @@ fn ReviewCard(review: Review, owners: Choices, saved: RwSignal<u64>) -> impl Int
                 <span class="badge">{review.status.label()}</span>
             </header>
             <p class="muted">{review.organisation.clone()} " · answered " <Instant at=review.answered_at/></p>
+            <dl class="facts">
+                <dt>"Escalation path"</dt><dd>{review.path.clone()}</dd>
+                <dt>"Targets missed"</dt>
+                <dd>{if review.missed_targets.is_empty() { "None".to_string() } else { review.missed_targets.join(", ") }}</dd>
+            </dl>
             <GivenAnswer answer=review.answer.clone()/>
             <ActionForm action=update attr:class="stack-form">
                 <input type="hidden" name="review_id" value=id.to_string()/>

@@ -62,27 +62,36 @@ fn set_status(code: u16) {
 
 #[component]
 fn SurveyContent(view: SurveyView, token: String, answer: ServerAction<AnswerSurvey>) -> impl IntoView {
-    let heading = view! {
-        <p class="muted">{format!("{} · Request #{}", view.organisation, view.ticket_id)}</p>
-        <p class="survey-subject">{view.ticket_subject.clone()}</p>
-    };
-    let body = match view.state {
-        SurveyState::Open { expires_at } => {
-            view! { <SurveyForm token=token expires_at=expires_at answer=answer/> }.into_any()
+    // What the survey is about, under the page's heading.
+    let context = format!("{} · Request #{}", view.organisation, view.ticket_id);
+    let subject = view.ticket_subject;
+    let about = move || {
+        view! {
+            <p class="muted">{context.clone()}</p>
+            <p class="survey-subject">{subject.clone()}</p>
         }
+    };
+    match view.state {
+        SurveyState::Open { expires_at } => view! {
+            <h1>"How did we do?"</h1>
+            {about()}
+            <SurveyForm token=token expires_at=expires_at answer=answer/>
+        }
+        .into_any(),
         SurveyState::Answered(given) => view! {
             <h1>"Thank you for your feedback"</h1>
+            {about()}
             <p class="notice" role="status">"This survey was already answered. Thank you!"</p>
             <GivenAnswer answer=given/>
         }
         .into_any(),
         SurveyState::Closed(refusal) => view! {
             <h1>"This survey is closed"</h1>
+            {about()}
             <p class="notice" role="status">{refusal.message()}</p>
         }
         .into_any(),
-    };
-    view! { {heading} {body} }
+    }
 }
 
 #[component]
@@ -109,7 +118,6 @@ fn SurveyForm(
         })
         .collect_view();
     view! {
-        <h1>"How did we do?"</h1>
         {action_error(errors)}
         <ActionForm action=answer>
             <input type="hidden" name="token" value=token/>

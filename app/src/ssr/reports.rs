@@ -4,7 +4,7 @@
 use chrono::{Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 
 use crate::domain::feedback::report::{
-    belongs_to, feedback_report, path_label, AnswerRow, AskedReport, FeedbackPage, FeedbackQuery,
+    belongs_to, describe_path, feedback_report, AnswerRow, AskedReport, FeedbackPage, FeedbackQuery,
 };
 use crate::error::AppError;
 use crate::ssr::Store;
@@ -47,7 +47,7 @@ pub async fn feedback(
                 subject: survey.subject.clone(),
                 answered_at: survey.answered_at?,
                 answer,
-                path: path_label(survey, &names),
+                path: describe_path(&survey.record.path, &names),
             })
         })
         .collect();

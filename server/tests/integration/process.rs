@@ -2,7 +2,7 @@
 //! again, and two of them sharing one PostgreSQL database. What must hold: an overdue threshold
 //! fires once after a restart, marked late; every notification arrives, a repeat only ever
 //! carrying the idempotency key of an earlier delivery; a change made through one instance
-//! reaches a browser stream connected to the other.
+//! reaches a browser stream connected to the other; the survey link a server e-mails works once.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -22,6 +22,7 @@ crate::on_both_backends!(
     an_overdue_threshold_fires_once_after_a_kill_and_a_restart_marked_late,
     every_notification_arrives_after_a_kill_in_the_middle_of_a_batch,
     a_plain_serve_on_an_empty_database_loads_no_demo_and_says_how_to_create_an_admin,
+    the_survey_link_a_server_emails_works_once,
 );
 
 /// L1 may hold a ticket two seconds, around the clock; creations and escalations go to a fixed
@@ -320,6 +321,81 @@ async fn every_notification_arrives_after_a_kill_in_the_middle_of_a_batch(backen
     sending.abort();
     let _ = sending.await;
     assert!(direct.0.at("/hook").len() < TICKETS, "without the outbox, a crash loses what was not yet sent");
+}
+
+/// A resolution's e-mail leaves the running server for the SMTP server with a survey link signed
+/// by that server's key (from its settings with PostgreSQL, from the file beside the database
+/// with SQLite), and the link takes one answer.
+async fn the_survey_link_a_server_emails_works_once(backend: Backend) {
+    let (url, store) = prepared_database(backend, app::domain::policy::EXAMPLE_POLICY).await;
+    // The demo's customers were asked days ago; at most one survey a week would skip this one.
+    sqlx::query("UPDATE surveys SET offered_at = offered_at - 2592000000")
+        .execute(store.pool())
+        .await
+        .expect("older");
+    let smtp = SmtpServer::start().await;
+    let (_receiver, address) = Receiver::start().await;
+    let server = ServerProcess::start(&url, &settings(smtp.port, address)).await;
+
+    let ticket_id = crate::common::carla_opens(&store, "Label printer prints blank labels").await;
+    let sam = user_by_email(&store, "sam.agent@tierline.example").await;
+    let changes = app::domain::commands::TicketChanges {
+        status: Some(app::domain::TicketStatus::Resolved),
+        ..Default::default()
+    };
+    store
+        .append(ticket_id, &sam, None, Utc::now(), |ticket| {
+            app::domain::commands::change(
+                ticket,
+                sam.role,
+                &app::domain::ladder::LadderContext::without_organisation(),
+                &changes,
+            )
+        })
+        .await
+        .expect("resolved");
+
+    let mail = || {
+        smtp.messages()
+            .into_iter()
+            .map(|mail| mail.replace("=\r\n", "").replace("=\n", "").replace("=3D", "="))
+            .find(|mail| {
+                mail.contains("carla@acme.example")
+                    && mail.contains(&format!("#{ticket_id}"))
+                    && mail.contains("Rate our support")
+            })
+    };
+    eventually("the resolution e-mail with its survey arrived", || async { mail().is_some() }).await;
+    let mail = mail().expect("mail");
+    let start = mail.find("/survey/").expect("a survey link");
+    let path: String =
+        mail[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '.')).collect();
+
+    let client =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let page = client.get(format!("{}{path}", server.base)).send().await.expect("page");
+    assert_eq!(page.status(), 200);
+    let token = path.trim_start_matches("/survey/");
+    let answer = || {
+        client
+            .post(format!("{}/api/survey/answer", server.base))
+            .header("origin", &server.base)
+            .header("sec-fetch-site", "same-origin")
+            .header("accept", "application/json")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("token={token}&answer%5Bcsat%5D=5&answer%5Bcomment%5D=Thanks"))
+            .send()
+    };
+    assert!(answer().await.expect("answer").status().is_success(), "the first answer is taken");
+    assert_eq!(answer().await.expect("again").status(), 409, "the link works once");
+    let answers = store
+        .timeline(ticket_id, true)
+        .await
+        .expect("timeline")
+        .into_iter()
+        .filter(|entry| matches!(entry.event.data, EventData::SurveyAnswered { csat: 5, .. }))
+        .count();
+    assert_eq!(answers, 1);
 }
 
 /// Signs in through the HTTP form and returns the session cookie.

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{EscalationManner, FeedbackFigures, FeedbackRecord};
+use super::{EscalationManner, EscalationPath, FeedbackFigures, FeedbackRecord};
 use crate::directory::Directory;
 use crate::ticket::{Channel, ClockKind, Priority};
 use crate::validation::FieldErrors;
@@ -146,12 +146,7 @@ pub fn keys_of(grouping: Grouping, survey: &SurveyFacts, names: &Directory) -> V
     match grouping {
         Grouping::Path => {
             let key = record.path.tiers.iter().map(i64::to_string).collect::<Vec<_>>().join("-");
-            let tiers = record.path.tiers.iter().map(|tier| tier_name(*tier)).collect::<Vec<_>>();
-            let label = match (tiers.len(), record.path.manner) {
-                (0, _) => "No tier".to_string(),
-                (1, _) => format!("{} only", tiers[0]),
-                (_, manner) => format!("{} ({})", tiers.join(" → "), manner.label().to_lowercase()),
-            };
+            let label = describe_path(&record.path, names);
             let manner = match record.path.manner {
                 EscalationManner::NotEscalated => "none",
                 EscalationManner::Automatic => "automatic",
@@ -208,14 +203,21 @@ pub fn keys_of(grouping: Grouping, survey: &SurveyFacts, names: &Directory) -> V
     }
 }
 
+/// An escalation path as people read it: "L1 Service Desk → L2 Specialists (by hand)", or
+/// "L1 Service Desk only".
+pub fn describe_path(path: &EscalationPath, names: &Directory) -> String {
+    let tiers: Vec<&str> =
+        path.tiers.iter().map(|tier| names.tier_name(Some(*tier)).unwrap_or("a removed tier")).collect();
+    match tiers.as_slice() {
+        [] => "No tier".to_string(),
+        [only] => format!("{only} only"),
+        _ => format!("{} ({})", tiers.join(" → "), path.manner.label().to_lowercase()),
+    }
+}
+
 /// Whether `survey` counts under `key` (a row's key, as the URL names it) in `grouping`.
 pub fn belongs_to(grouping: Grouping, survey: &SurveyFacts, names: &Directory, key: &str) -> bool {
     keys_of(grouping, survey, names).iter().any(|(wanted, _)| wanted.trim_start_matches(SORT_PREFIX) == key)
-}
-
-/// The escalation path of `survey` as the report names it: "L1 Service Desk → L2 Specialists (by hand)".
-pub fn path_label(survey: &SurveyFacts, names: &Directory) -> String {
-    keys_of(Grouping::Path, survey, names).into_iter().next().map(|(_, label)| label).unwrap_or_default()
 }
 
 /// The Monday (UTC) of the week `at` falls in.
@@ -339,7 +341,6 @@ fn push_row(csv: &mut String, cells: impl Iterator<Item = String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::feedback::EscalationPath;
     use crate::survey::SurveyAnswer;
     use crate::test_support::{demo_directory, utc};
     use std::collections::BTreeSet;

@@ -24,6 +24,7 @@ pub(super) fn CustomerTicketView(
             <TimelineSection ticket=ticket.clone() timeline=detail.timeline directory=Directory::default()
                 requester_name=detail.requester_name.clone() staff=false post=post draft=draft/>
             <aside>
+                {detail.survey.map(|survey| view! { <SurveyPanel survey=survey staff=false/> })}
                 <FactsPanel organisation=format!("{} ({})", detail.organisation_name, detail.plan)
                     requester_name=detail.requester_name category=detail.category_name channel=ticket.channel>
                     <Show when=move || may_reopen>
@@ -34,7 +35,6 @@ pub(super) fn CustomerTicketView(
                         </ActionForm>
                     </Show>
                 </FactsPanel>
-                {detail.survey.map(|survey| view! { <SurveyPanel survey=survey staff=false/> })}
             </aside>
         </div>
     }

@@ -12,7 +12,7 @@ use crate::server_fns::surveys::{SurveyOnTicket, SurveyState};
 pub(super) fn SurveyPanel(survey: SurveyOnTicket, staff: bool) -> impl IntoView {
     let body = match (survey.state, survey.form_path) {
         (SurveyState::Open { expires_at }, Some(path)) => view! {
-            <p>"Your request is resolved. How did we do? Two questions and a comment, if you like."</p>
+            <p>"Your request is resolved. Tell us how it went: two questions and a comment, if you like. It takes a minute."</p>
             <a class="button" href=path>"Rate our support"</a>
             <p class="hint muted">"The survey works once, until " <Instant at=expires_at precision=Precision::Day/> "."</p>
         }

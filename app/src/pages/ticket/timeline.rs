@@ -83,7 +83,10 @@ fn timeline_item(entry: &TimelineEntry, directory: &Directory, requester: &str) 
         EventData::Escalated { handoff, .. } => (Look::Escalation, handoff.as_ref().map(handoff_text)),
         EventData::Deescalated { reason, .. } => (Look::System, Some(reason.clone())),
         EventData::CheckpointMissed { .. } | EventData::ClockBreached { .. } => (Look::Breach, None),
-        EventData::SurveyAnswered { comment, .. } => (Look::Feedback, comment.clone()),
+        // A low score reads as the bad outcome it is.
+        EventData::SurveyAnswered { comment, low, .. } => {
+            (if *low { Look::Breach } else { Look::Feedback }, comment.clone())
+        }
         _ => (Look::System, None),
     };
     let internal_label = (entry.event.data.visibility() == Visibility::Internal && look != Look::System)

@@ -12,7 +12,7 @@ use sqlx::Row;
 
 use super::tickets::WriteError;
 use super::{from_millis, get_instant, get_named, to_millis, Store, StoreError, StoreResult, WriteTx};
-use crate::domain::feedback::report::SurveyFacts;
+use crate::domain::feedback::report::{describe_path, SurveyFacts};
 use crate::domain::feedback::{breached_clocks, escalation_path, FeedbackRecord};
 use crate::domain::policy::Policy;
 use crate::domain::survey::{
@@ -466,15 +466,43 @@ impl Store {
         .bind(status.map(|status| status.as_str()).unwrap_or_default())
         .fetch_all(self.pool())
         .await?;
-        rows.iter().map(review_from_row).collect()
+        self.reviews_from_rows(&rows).await
     }
 
     pub async fn review(&self, id: i64) -> StoreResult<Option<Review>> {
-        let row = sqlx::query(&format!("SELECT {REVIEW_COLUMNS} WHERE r.id = $1"))
+        let rows = sqlx::query(&format!("SELECT {REVIEW_COLUMNS} WHERE r.id = $1"))
             .bind(id)
-            .fetch_optional(self.pool())
+            .fetch_all(self.pool())
             .await?;
-        row.as_ref().map(review_from_row).transpose()
+        Ok(self.reviews_from_rows(&rows).await?.into_iter().next())
+    }
+
+    /// Reviews with their ticket's escalation path and missed targets up to the resolution that
+    /// offered the survey, read from the log.
+    async fn reviews_from_rows(&self, rows: &[AnyRow]) -> StoreResult<Vec<Review>> {
+        let ticket_ids: Vec<i64> =
+            rows.iter().map(|row| row.try_get("ticket_id")).collect::<Result<_, _>>()?;
+        let logs: std::collections::HashMap<i64, Vec<TicketEvent>> = self
+            .tickets_with_logs(&ticket_ids)
+            .await?
+            .into_iter()
+            .map(|(ticket, log)| (ticket.id, log))
+            .collect();
+        let names = self.directory().await?;
+        let mut reviews = Vec::with_capacity(rows.len());
+        for row in rows {
+            let mut review = review_from_row(row)?;
+            let resolved_event: i64 = row.try_get("resolved_event_id")?;
+            let until: Vec<TicketEvent> = logs
+                .get(&review.ticket_id)
+                .map(|log| log.iter().take_while(|event| event.id <= resolved_event).cloned().collect())
+                .unwrap_or_default();
+            review.path = describe_path(&escalation_path(&until), &names);
+            review.missed_targets =
+                breached_clocks(&until).into_iter().map(|clock| clock.label().to_string()).collect();
+            reviews.push(review);
+        }
+        Ok(reviews)
     }
 
     /// Saves a review's owner, status, notes and action, by `by`.
@@ -506,7 +534,7 @@ impl Store {
 }
 
 const REVIEW_COLUMNS: &str =
-    "r.id, r.survey_id, r.ticket_id, t.subject, o.name AS organisation, s.csat, s.effort,
+    "r.id, r.survey_id, r.ticket_id, s.resolved_event_id, t.subject, o.name AS organisation, s.csat, s.effort,
      s.comment, s.answered_at, r.status, r.owner_id, owner.display_name AS owner_name, r.notes, r.action,
      r.created_at, r.updated_at, editor.display_name AS updated_by_name
      FROM reviews r JOIN surveys s ON s.id = r.survey_id JOIN tickets t ON t.id = r.ticket_id
@@ -531,6 +559,8 @@ fn review_from_row(row: &AnyRow) -> StoreResult<Review> {
         created_at: get_instant(row, "created_at")?,
         updated_at: get_instant(row, "updated_at")?,
         updated_by_name: row.try_get("updated_by_name")?,
+        path: String::new(),
+        missed_targets: Vec::new(),
     })
 }
 

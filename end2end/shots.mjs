@@ -1,0 +1,73 @@
+import { chromium } from "@playwright/test";
+import { execFileSync } from "node:child_process";
+const base = "http://127.0.0.1:3456";
+const out = "/tmp/shots";
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium" });
+const errors = [];
+async function page(email, options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
+  const p = await context.newPage();
+  p.on("console", (m) => { if (m.type() === "error") errors.push(`${email}: ${m.text()}`); });
+  p.on("pageerror", (e) => errors.push(`${email}: ${e}`));
+  if (email) {
+    await p.goto(base + "/login");
+    await p.getByLabel("E-mail").fill(email);
+    await p.getByLabel("Password").fill("tierline-demo");
+    await p.getByRole("button", { name: "Sign in" }).click();
+    await p.getByRole("button", { name: "Sign out" }).waitFor();
+  }
+  return p;
+}
+async function shot(p, path, name) {
+  await p.goto(base + path);
+  await p.waitForSelector("body[data-hydrated]", { timeout: 20000 }).catch(() => errors.push(`${name}: not hydrated`));
+  await p.waitForTimeout(500);
+  await p.screenshot({ path: `${out}/${name}.png`, fullPage: true });
+}
+const admin = await page("admin@tierline.example");
+const email = `sol.${Date.now().toString(36)}@acme.example`;
+await admin.goto(base + "/admin/people");
+await admin.getByLabel("Name", { exact: true }).fill("Sol Survey");
+await admin.getByLabel("E-mail", { exact: true }).fill(email);
+await admin.getByLabel("Role", { exact: true }).selectOption("customer");
+await admin.getByLabel("Organisation (customers)").selectOption({ label: "Acme Logistics" });
+await admin.getByLabel("Initial password").fill("tierline-demo");
+await admin.getByRole("button", { name: "Add person" }).click();
+await admin.getByRole("cell", { name: email }).waitFor();
+const customer = await page(email);
+await customer.goto(base + "/portal/new");
+await customer.getByLabel("Subject").fill("Label printer in bay 4 prints blank labels");
+await customer.getByLabel("Description").fill("Since this morning every label comes out blank.");
+await customer.getByRole("button", { name: "Open ticket" }).click();
+await customer.waitForURL(/tickets\/\d+/);
+const id = Number(/tickets\/(\d+)/.exec(customer.url())[1]);
+const sam = await page("sam.agent@tierline.example");
+await sam.goto(`${base}/tickets/${id}`);
+await sam.waitForSelector("body[data-hydrated]");
+await sam.getByLabel("Status", { exact: true }).selectOption("resolved");
+await sam.getByRole("button", { name: "Save changes" }).click();
+await sam.locator(".timeline", { hasText: "to Resolved" }).waitFor();
+const token = execFileSync("python3", ["/tmp/shots/token.py", "/tmp/shots/db/tierline.db", String(id)]).toString().trim();
+await shot(customer, `/tickets/${id}`, "customer-ticket-survey-open");
+const anon = await page(null);
+await shot(anon, `/survey/${token}`, "survey-form");
+const phone = await page(null, { viewport: { width: 390, height: 844 } });
+await shot(phone, `/survey/${token}`, "survey-form-phone");
+await anon.getByRole("radio", { name: "2 Dissatisfied" }).check();
+await anon.getByRole("radio", { name: "3", exact: true }).check();
+await anon.getByLabel("Anything else you want to tell us?").fill("Two days without labels, nobody called us back.");
+await anon.getByRole("button", { name: "Send my answer" }).click();
+await anon.getByRole("status").waitFor();
+await anon.waitForTimeout(500);
+await anon.screenshot({ path: `${out}/survey-answered.png`, fullPage: true });
+await shot(anon, `/survey/${token}x`, "survey-not-found");
+await shot(customer, `/tickets/${id}`, "customer-ticket-survey-answered");
+await shot(sam, `/tickets/${id}`, "agent-ticket-survey-answered");
+const lena = await page("lena.lead@tierline.example");
+await shot(lena, "/reviews", "lead-reviews");
+await shot(lena, "/reports/feedback", "lead-feedback-report");
+const maria = await page("maria.manager@tierline.example");
+await shot(maria, "/reports/feedback?grouping=path&key=" , "manager-feedback-report");
+await shot(sam, "/reviews", "agent-reviews-forbidden");
+console.log(JSON.stringify({ id, token, errors }, null, 1));
+await browser.close();
