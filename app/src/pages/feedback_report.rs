@@ -24,7 +24,13 @@ pub fn FeedbackReportPage() -> impl IntoView {
     let query = Memo::new(move |_| {
         let params = params.read();
         let get = |name: &str| params.get(name).unwrap_or_default();
-        FeedbackQuery { from: get("from"), to: get("to"), grouping: get("grouping"), key: get("key") }
+        FeedbackQuery {
+            from: get("from"),
+            to: get("to"),
+            grouping: get("grouping"),
+            key: get("key"),
+            comments: get("comments"),
+        }
     });
     let changed = use_live_updates().any_ticket();
     let report = Resource::new(move || (query.get(), changed()), |(query, _)| feedback_report(query));
@@ -32,13 +38,13 @@ pub fn FeedbackReportPage() -> impl IntoView {
         <Title text="Customer feedback"/>
         <h1>"Customer feedback"</h1>
         <Loaded resource=report let:page>
-            <Report page=page/>
+            <Report page=page query=query.get_untracked()/>
         </Loaded>
     }
 }
 
 #[component]
-fn Report(page: FeedbackPage) -> impl IntoView {
+fn Report(page: FeedbackPage, query: FeedbackQuery) -> impl IntoView {
     let (from, to) = (page.from.to_string(), page.to.to_string());
     let csv = format!("/reports/feedback.csv{}", query_string(&[("from", &from), ("to", &to)]));
     let overall = page.report.overall.clone();
@@ -82,7 +88,7 @@ fn Report(page: FeedbackPage) -> impl IntoView {
             <a href="#answers">"Answers"</a>
         </nav>
         {sections}
-        <Answers page=page from=from to=to/>
+        <Answers page=page query=query from=from to=to/>
     }
 }
 
@@ -159,15 +165,25 @@ fn SectionTable(section: ReportSection, from: String, to: String) -> impl IntoVi
 
 /// The answers of the group drilled into (or all), newest first, each linking to its ticket.
 #[component]
-fn Answers(page: FeedbackPage, from: String, to: String) -> impl IntoView {
+fn Answers(page: FeedbackPage, query: FeedbackQuery, from: String, to: String) -> impl IntoView {
     let heading = match &page.drill {
         Some(group) => format!("Answers — {group}"),
         None => "Answers".to_string(),
     };
-    let all = page.drill.is_some().then(|| {
+    let all = (page.drill.is_some() || !query.comments.is_empty()).then(|| {
         let href = format!("{}#answers", query_string(&[("from", &from), ("to", &to)]));
         view! { <p><a href=href>"Show every answer of the period"</a></p> }
     });
+    let commented = format!(
+        "{}#answers",
+        query_string(&[
+            ("from", &from),
+            ("to", &to),
+            ("grouping", &query.grouping),
+            ("key", &query.key),
+            ("comments", "with")
+        ])
+    );
     let shown = page.answers.len();
     let count = if shown < page.answer_count {
         format!("The newest {shown} of {} answers.", page.answer_count)
@@ -193,7 +209,7 @@ fn Answers(page: FeedbackPage, from: String, to: String) -> impl IntoView {
     view! {
         <section class="panel report-section" id="answers">
             <h2>{heading}</h2>
-            <p class="muted">{count}</p>
+            <p class="muted">{count} " " <a href=commented>"Only those with a comment"</a></p>
             {all}
             <table class="report-table">
                 <thead>

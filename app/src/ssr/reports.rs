@@ -20,7 +20,7 @@ pub async fn feedback(
     today: NaiveDate,
     answers_shown: usize,
 ) -> Result<FeedbackPage, AppError> {
-    let AskedReport { from, to, drill } = query.read(today)?;
+    let AskedReport { from, to, drill, with_comments } = query.read(today)?;
     let start = Utc.from_utc_datetime(&from.and_time(NaiveTime::MIN));
     let end = Utc.from_utc_datetime(&(to + Duration::days(1)).and_time(NaiveTime::MIN));
     let surveys = store.survey_facts(start, end).await?;
@@ -41,7 +41,8 @@ pub async fn feedback(
             None => true,
         })
         .filter_map(|survey| {
-            let answer = survey.record.answer.clone()?;
+            let answer =
+                survey.record.answer.clone().filter(|answer| !with_comments || answer.comment.is_some())?;
             Some(AnswerRow {
                 ticket_id: survey.record.ticket_id,
                 subject: survey.subject.clone(),

@@ -30,6 +30,7 @@ crate::on_both_backends!(
     an_unanswered_survey_is_reminded_once,
     a_low_score_tells_the_lead_of_every_tier_that_held_the_ticket_and_opens_a_review,
     the_feedback_report_counts_what_a_plain_count_of_the_answers_says,
+    answers_are_rate_limited_per_client_address,
 );
 
 fn ladder<'a>(rules: &'a Option<Rules>, directory: &'a Directory) -> LadderContext<'a> {
@@ -503,7 +504,7 @@ async fn the_feedback_report_counts_what_a_plain_count_of_the_answers_says(backe
     // scores going round 1 to 5.
     let (mut offered, mut answered, mut satisfied) = (0u64, 0u64, 0u64);
     let (mut escalated_answers, mut escalated_satisfied) = (0u64, 0u64);
-    let mut csat_total = 0u64;
+    let (mut csat_total, mut commented) = (0u64, 0u64);
     for index in 0..24u64 {
         let ticket_id = carla_opens(&store, &format!("Generated {index}")).await;
         let escalated = index % 3 == 0;
@@ -522,7 +523,9 @@ async fn the_feedback_report_counts_what_a_plain_count_of_the_answers_says(backe
         }
         let csat = index % 5 + 1;
         let token = token_of(&store, ticket_id).await;
-        assert!(answer(&anonymous, &token, &csat.to_string(), "").await.status.is_success());
+        let comment = if index % 2 == 0 { "Said something." } else { "" };
+        commented += u64::from(!comment.is_empty());
+        assert!(answer(&anonymous, &token, &csat.to_string(), comment).await.status.is_success());
         answered += 1;
         csat_total += csat;
         satisfied += u64::from(csat >= 4);
@@ -553,6 +556,14 @@ async fn the_feedback_report_counts_what_a_plain_count_of_the_answers_says(backe
         (escalated_answers, escalated_satisfied)
     );
     assert_eq!(page.answers.len() as u64, answered);
+    let with_comments =
+        app::domain::feedback::report::FeedbackQuery { comments: "with".into(), ..query.clone() };
+    let page_with_comments =
+        app::ssr::reports::feedback(&store, &with_comments, Utc::now().date_naive(), 1000)
+            .await
+            .expect("report");
+    assert_eq!(page_with_comments.answers.len() as u64, commented);
+    assert!(page_with_comments.answers.iter().all(|row| row.answer.comment.is_some()));
 
     // The lead's page and the CSV download say the same; an agent gets neither.
     let mut lena = Client::new(state(store.clone()));
@@ -577,5 +588,32 @@ async fn the_feedback_report_counts_what_a_plain_count_of_the_answers_says(backe
     assert_eq!(
         Client::new(state(store.clone())).get("/reports/feedback.csv").await.status,
         StatusCode::UNAUTHORIZED
+    );
+}
+
+/// Guessing at links is limited per client address, counted with sign-in attempts.
+async fn answers_are_rate_limited_per_client_address(backend: Backend) {
+    let store = demo_store(backend).await;
+    let settings = Settings {
+        login_attempts_per_minute: 3,
+        link_key: Some(crate::common::TEST_LINK_KEY.into()),
+        ..Settings::default()
+    };
+    let options = leptos::prelude::LeptosOptions::builder().output_name("tierline").build();
+    let state = server::startup::state_for(store.clone(), &settings, options).expect("state");
+    let mut guesser = Client::new(state.clone());
+    guesser.peer = Some("198.51.100.7:4000".parse().expect("address"));
+    let guess = "1.00000000000000000000000000000000.00000000000000000000000000000000";
+    for _ in 0..3 {
+        assert_eq!(answer(&guesser, guess, "5", "").await.status, StatusCode::NOT_FOUND);
+    }
+    let limited = answer(&guesser, guess, "5", "").await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS, "{}", limited.body);
+    let mut other = Client::new(state);
+    other.peer = Some("203.0.113.9:4000".parse().expect("address"));
+    assert_eq!(
+        answer(&other, guess, "5", "").await.status,
+        StatusCode::NOT_FOUND,
+        "another address is not limited"
     );
 }

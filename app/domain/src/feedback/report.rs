@@ -42,6 +42,8 @@ pub struct FeedbackQuery {
     pub to: String,
     pub grouping: String,
     pub key: String,
+    /// `"with"` lists only the answers that have a comment.
+    pub comments: String,
 }
 
 /// The feedback report page: the period, the figures, and the answers of the drill-down.
@@ -234,6 +236,8 @@ pub struct AskedReport {
     pub to: NaiveDate,
     /// The grouping and the key of the group whose answers to list, if any.
     pub drill: Option<(Grouping, String)>,
+    /// List only the answers with a comment.
+    pub with_comments: bool,
 }
 
 impl FeedbackQuery {
@@ -264,7 +268,18 @@ impl FeedbackQuery {
                 }
             },
         };
-        errors.into_result(AskedReport { from, to, drill })
+        let with_comments = match query.comments.trim() {
+            "" => false,
+            "with" => true,
+            _ => {
+                errors.push(
+                    "comments",
+                    "Leave it empty for every answer, or \"with\" for those with a comment.",
+                );
+                false
+            }
+        };
+        errors.into_result(AskedReport { from, to, drill, with_comments })
     }
 }
 
@@ -424,13 +439,21 @@ mod tests {
     }
 
     fn query(from: &str, to: &str, grouping: &str) -> FeedbackQuery {
-        FeedbackQuery { from: from.into(), to: to.into(), grouping: grouping.into(), key: "1".into() }
+        FeedbackQuery {
+            from: from.into(),
+            to: to.into(),
+            grouping: grouping.into(),
+            key: "1".into(),
+            comments: String::new(),
+        }
     }
 
     #[test]
     fn the_period_defaults_to_ninety_days_and_names_wrong_fields() {
         let today = NaiveDate::from_ymd_opt(2026, 12, 6).expect("date");
-        let AskedReport { from, to, drill } = FeedbackQuery::default().read(today).expect("defaults");
+        let AskedReport { from, to, drill, with_comments } =
+            FeedbackQuery::default().read(today).expect("defaults");
+        assert!(!with_comments);
         assert_eq!(
             (from.to_string(), to.to_string(), drill),
             ("2026-09-08".into(), "2026-12-06".into(), None)
@@ -446,6 +469,16 @@ mod tests {
         assert_eq!(fields(query("yesterday", "2026-13-01", "")), ["to", "from"]);
         assert_eq!(fields(query("2026-02-01", "2026-01-01", "")), ["from"]);
         assert_eq!(fields(query("", "", "colour")), ["grouping"]);
+        assert_eq!(
+            fields(FeedbackQuery { comments: "maybe".into(), ..FeedbackQuery::default() }),
+            ["comments"]
+        );
+        assert!(
+            FeedbackQuery { comments: "with".into(), ..FeedbackQuery::default() }
+                .read(today)
+                .expect("valid")
+                .with_comments
+        );
     }
 
     #[test]
