@@ -11,8 +11,9 @@
 //!   each of its non-empty filters holds: priority, plan (ignoring ASCII case), ladder level (a
 //!   ticket at level 0 matches no level filter) and category (exact names; a ticket without a
 //!   category matches no category filter). Every matching rule applies, not only the first.
-//! - **Urgency.** A delivery is urgent when its rule says `urgent = true` or the ticket's
-//!   priority is urgent. Urgent deliveries are sent at once: quiet hours and digests never hold
+//! - **Urgency.** A delivery is urgent when its rule says `urgent = true`, the ticket's
+//!   priority is urgent, or the occurrence is a low satisfaction score (urgent by default: a
+//!   customer who just told us we failed should not wait for a digest). Urgent deliveries are sent at once: quiet hours and digests never hold
 //!   them.
 //! - **Recipients.** Group, tier and lead are those holding the ticket: the group's active
 //!   members; the active members of every group of the tier (the group's tier when only the group
@@ -175,7 +176,8 @@ pub fn plan_deliveries(
     let resolver = Resolver { occurrence, audience };
     let mut plan = Plan::default();
     for rule in rules.iter().filter(|rule| rule_applies(rule, occurrence.kind, ticket)) {
-        let urgent = rule.urgent || ticket.priority == Priority::Urgent;
+        let urgent =
+            rule.urgent || ticket.priority == Priority::Urgent || occurrence.kind == EventKind::LowScore;
         let targets: Vec<Target> =
             rule.recipients.iter().flat_map(|recipient| resolver.resolve(recipient)).collect();
         for channel in &rule.channels {

@@ -400,6 +400,15 @@ fn urgency_comes_from_the_rule_or_the_ticket() {
 }
 
 #[test]
+fn a_low_satisfaction_score_is_urgent_by_default() {
+    let mut occurrence = occurrence(EventKind::LowScore);
+    occurrence.ticket.priority = Priority::Low;
+    let deliveries = plan(&occurrence, &[rule(&[EventKind::LowScore], &["assignee"], &["email"])], &people());
+    assert_eq!(deliveries.len(), 1);
+    assert!(deliveries[0].urgent, "{deliveries:?}");
+}
+
+#[test]
 fn breach_actions_add_the_lead_or_the_managers_urgently() {
     type Case = (Option<BreachAction>, Option<i64>, &'static [(&'static str, &'static str)]);
     #[rustfmt::skip]
