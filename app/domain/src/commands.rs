@@ -8,7 +8,8 @@ use crate::account::Role;
 use crate::directory::Directory;
 use crate::ladder::{LadderContext, Move};
 use crate::ticket::{
-    is_escalated, Assignment, Channel, EventData, Handoff, Priority, Ticket, TicketStatus, Visibility,
+    is_escalated, Assignment, Channel, EventData, Handoff, Priority, Ticket, TicketEvent, TicketStatus,
+    Visibility, Warranted,
 };
 use crate::validation::{self, FieldErrors};
 
@@ -357,6 +358,97 @@ pub fn acknowledge(
             Err(CommandError::Invalid(FieldErrors(vec![super::FieldError::new("level", message)])))
         }
         None => Ok(vec![EventData::EscalationAcknowledged { level: ticket.escalation_level }]),
+    }
+}
+
+/// The longest comment on an escalation's rating, in characters.
+pub const RATING_COMMENT_MAX: usize = 2_000;
+
+/// A rating of an escalation as its form sends it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EscalationRatingInput {
+    /// `yes`, `no` or `unsure`.
+    pub warranted: String,
+    /// 1 to 5.
+    pub handoff: String,
+    pub comment: String,
+}
+
+/// The escalation that brought the ticket to the tier holding it, by its event's sequence: the
+/// last `escalated` event into that tier. `None` when the tier got it otherwise (routing, a
+/// hand-back, a move inside the tier).
+pub fn received_escalation(ticket: &Ticket, log: &[TicketEvent]) -> Option<i64> {
+    let tier = ticket.assignment.tier_id?;
+    let arrival = log.iter().rev().find(|event| match &event.data {
+        EventData::Escalated { to, from, .. }
+        | EventData::Deescalated { to, from, .. }
+        | EventData::AssignmentChanged { to, from, .. } => {
+            to.tier_id == Some(tier) && from.tier_id != Some(tier)
+        }
+        _ => false,
+    })?;
+    match &arrival.data {
+        // Routing writes a ticket's first placement as an escalation from no tier: not one to rate.
+        EventData::Escalated { from, .. } if from.tier_id.is_some() => Some(arrival.sequence),
+        _ => None,
+    }
+}
+
+/// Whether the escalation at `escalation` (its event's sequence) was rated already.
+pub fn is_rated(log: &[TicketEvent], escalation: i64) -> bool {
+    log.iter().any(|event| matches!(event.data, EventData::EscalationRated { escalation: rated, .. } if rated == escalation))
+}
+
+/// Someone of the receiving tier rates the escalation that brought the ticket there: warranted
+/// or not, and how good the handoff note was. Once per escalation; never required to work the
+/// ticket. The same people who may acknowledge the escalation may rate it.
+pub fn rate_escalation(
+    ticket: &Ticket,
+    log: &[TicketEvent],
+    person_id: i64,
+    role: Role,
+    directory: &Directory,
+    input: &EscalationRatingInput,
+) -> Result<Vec<EventData>, CommandError> {
+    if !role.is_staff() {
+        return Err(CommandError::StaffOnly);
+    }
+    let refuse = |message: &str| {
+        CommandError::Invalid(FieldErrors(vec![super::FieldError::new("escalation", message)]))
+    };
+    let Some(escalation) = received_escalation(ticket, log) else {
+        return Err(refuse("This ticket did not reach its tier by an escalation; there is nothing to rate."));
+    };
+    if is_rated(log, escalation) {
+        return Err(refuse("This escalation is rated already."));
+    }
+    if !may_acknowledge(directory, person_id, role, ticket.assignment) {
+        return Err(refuse(
+            "Only the tier or group that received the escalation, its lead or a manager may rate it.",
+        ));
+    }
+    let mut errors = FieldErrors::default();
+    let warranted = Warranted::parse(input.warranted.trim());
+    if warranted.is_none() {
+        errors.push("warranted", "Say whether the escalation was warranted: yes, no or unsure.");
+    }
+    let handoff = input.handoff.trim().parse::<u8>().ok().filter(|score| (1..=5).contains(score));
+    if handoff.is_none() {
+        errors.push("handoff", "Rate the handoff note from 1 to 5.");
+    }
+    let comment = input.comment.trim();
+    if comment.chars().count() > RATING_COMMENT_MAX {
+        errors.push("comment", format!("Keep the comment under {RATING_COMMENT_MAX} characters."));
+    }
+    match (warranted, handoff) {
+        (Some(warranted), Some(handoff)) if errors.is_empty() => Ok(vec![EventData::EscalationRated {
+            escalation,
+            warranted,
+            handoff,
+            comment: (!comment.is_empty()).then(|| comment.to_string()),
+        }]),
+        _ => Err(CommandError::Invalid(errors)),
     }
 }
 

@@ -75,6 +75,10 @@ pub fn describe(event: &EventData, actor: &str, names: &Directory) -> String {
         EventData::EscalationAcknowledged { level } => {
             format!("{actor} acknowledged the escalation at level {level}")
         }
+        EventData::EscalationRated { warranted, handoff, .. } => format!(
+            "{actor} rated the escalation: {}, handoff note {handoff}/5",
+            warranted.label().to_lowercase()
+        ),
         EventData::SurveyAnswered { csat, effort, low, .. } => {
             let effort = effort.map(|effort| format!(", effort {effort}/7")).unwrap_or_default();
             let low = if *low { " (a low score: the leads were alerted)" } else { "" };
@@ -227,6 +231,15 @@ mod tests {
                 "Checkpoint missed: L2 Specialists owed the customer a public update by 2026-03-06 14:02 UTC",
             ),
             (EventData::EscalationAcknowledged { level: 2 }, "Sam acknowledged the escalation at level 2"),
+            (
+                EventData::EscalationRated {
+                    escalation: 4,
+                    warranted: crate::ticket::Warranted::No,
+                    handoff: 2,
+                    comment: None,
+                },
+                "Sam rated the escalation: not warranted, handoff note 2/5",
+            ),
             (
                 EventData::SurveyAnswered { survey_id: 1, csat: 4, effort: Some(2), comment: None, low: false },
                 "Sam rated the support 4/5, effort 2/7",

@@ -43,6 +43,15 @@ named_enum! {
 }
 
 named_enum! {
+    /// Whether an escalation was warranted, in the eyes of the tier that received it.
+    Warranted {
+        Yes => "yes", "Warranted",
+        No => "no", "Not warranted",
+        Unsure => "unsure", "Unsure",
+    }
+}
+
+named_enum! {
     /// Who may read an event: customers see only public ones.
     Visibility {
         Public => "public", "Public",
@@ -202,6 +211,16 @@ pub enum EventData {
     EscalationAcknowledged {
         level: i64,
     },
+    /// Someone of the tier an escalation brought the ticket to said whether it was warranted and
+    /// how good its handoff note was: the feedback loop on the escalation process itself.
+    EscalationRated {
+        /// The sequence number of the `escalated` event rated.
+        escalation: i64,
+        warranted: Warranted,
+        /// The handoff note, 1 (useless) to 5 (nothing left to ask).
+        handoff: u8,
+        comment: Option<String>,
+    },
     /// The requester answered the satisfaction survey offered at a resolution (`domain::survey`).
     SurveyAnswered {
         survey_id: i64,
@@ -261,6 +280,7 @@ impl EventData {
             EventData::ClockBreached { .. } => "clock_breached",
             EventData::CheckpointMissed { .. } => "checkpoint_missed",
             EventData::EscalationAcknowledged { .. } => "escalation_acknowledged",
+            EventData::EscalationRated { .. } => "escalation_rated",
             EventData::SurveyAnswered { .. } => "survey_answered",
         }
     }
@@ -288,6 +308,7 @@ impl EventData {
                 | EventData::ClockBreached { .. }
                 | EventData::CheckpointMissed { .. }
                 | EventData::EscalationAcknowledged { .. }
+                | EventData::EscalationRated { .. }
                 | EventData::SurveyAnswered { .. }
         )
     }
@@ -358,6 +379,7 @@ impl Ticket {
             | EventData::ClockReminder { .. }
             | EventData::ClockBreached { .. }
             | EventData::CheckpointMissed { .. }
+            | EventData::EscalationRated { .. }
             | EventData::SurveyAnswered { .. } => {}
             EventData::EscalationAcknowledged { level } => self.acknowledged_level = Some(*level),
             EventData::StatusChanged { from, to } => {

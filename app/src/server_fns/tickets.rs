@@ -59,6 +59,9 @@ pub struct TicketDetail {
     pub watching: bool,
     /// The newest satisfaction survey of the ticket and its answer.
     pub survey: Option<crate::server_fns::surveys::SurveyOnTicket>,
+    /// Whether the viewer may rate the escalation that brought the ticket to its tier: it came
+    /// by escalation, nobody rated it yet, and the viewer is of the receiving tier.
+    pub may_rate_escalation: bool,
 }
 
 /// A ticket as its page shows it to the customer: the public part only.
@@ -190,12 +193,20 @@ pub async fn load_ticket(ticket_id: i64) -> Result<ViewedTicket, AppError> {
         None => None,
     };
     let watching = state.store.watchers(ticket.id).await?.contains(&user.id);
+    let may_rate_escalation = {
+        use crate::domain::commands::{is_rated, may_acknowledge, received_escalation};
+        let log: Vec<_> = timeline.iter().map(|entry| entry.event.clone()).collect();
+        received_escalation(&ticket, &log).is_some_and(|escalation| {
+            !is_rated(&log, escalation) && may_acknowledge(&directory, user.id, user.role, ticket.assignment)
+        })
+    };
     Ok(ViewedTicket::Staff(Box::new(TicketDetail {
         timeline,
         directory,
         clocks,
         watching,
         survey,
+        may_rate_escalation,
         requester_name: requester.summary.display_name,
         organisation_name: organisation.name,
         plan: organisation.plan,
@@ -360,6 +371,26 @@ pub async fn acknowledge_escalation(ticket_id: i64) -> Result<(), AppError> {
         .store
         .append(ticket_id, &user, None, crate::ssr::now(), |t| {
             crate::domain::commands::acknowledge(t, user.id, user.role, &directory)
+        })
+        .await?;
+    Ok(())
+}
+
+/// Rates the escalation that brought the ticket to the tier holding it (its receivers, their
+/// lead or a manager; once): warranted or not, and how good the handoff note was.
+#[server(endpoint = "tickets/rate_escalation")]
+pub async fn rate_escalation(
+    ticket_id: i64,
+    rating: crate::domain::commands::EscalationRatingInput,
+) -> Result<(), AppError> {
+    let user = crate::ssr::auth::require_staff().await?;
+    let state = crate::ssr::app_state()?;
+    server::visible_ticket(&user, ticket_id).await?;
+    let directory = state.store.directory().await?;
+    state
+        .store
+        .append_deciding_on_log(ticket_id, &user, crate::ssr::now(), |ticket, log| {
+            crate::domain::commands::rate_escalation(ticket, log, user.id, user.role, &directory, &rating)
         })
         .await?;
     Ok(())

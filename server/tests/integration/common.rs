@@ -100,6 +100,12 @@ pub async fn carla_opens(store: &Store, subject: &str) -> i64 {
         .id
 }
 
+/// Whether the customer's (public) timeline of the ticket has no event of `kind`.
+pub async fn customers_see_no(store: &Store, ticket_id: i64, kind: &str) -> bool {
+    let public = store.timeline(ticket_id, false).await.expect("public timeline");
+    public.iter().all(|entry| entry.event.data.kind() != kind)
+}
+
 /// The survey link key of the tests' servers (a server's own comes from its settings).
 pub const TEST_LINK_KEY: &str = "a test key for survey links, long enough";
 

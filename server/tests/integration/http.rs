@@ -53,6 +53,7 @@ pub const SERVER_FUNCTIONS: &[&str] = &[
     "tickets/watch",
     "tickets/acknowledge",
     "tickets/reopen",
+    "tickets/rate_escalation",
     "survey/show",
     "survey/answer",
     "reviews/list",
@@ -365,6 +366,12 @@ fn server_function_cases(endpoint: &str, f: &Fixtures) -> Vec<(Form, [Answer; 5]
         "admin/token/revoke" => vec![(
             form(&[("token_id", &f.token)]),
             [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, ALLOWED],
+        )],
+        // The matrix's ticket came to its tier by routing, not by an escalation: staff are let
+        // in and told there is nothing to rate.
+        "tickets/rate_escalation" => vec![(
+            form(&[("ticket_id", ticket), ("rating[warranted]", "yes"), ("rating[handoff]", "4")]),
+            [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, Invalid("escalation"), Invalid("escalation")],
         )],
         // The survey's own endpoints need no sign-in: the link is the credential, and a link that
         // is not one is "not found" to everyone alike.

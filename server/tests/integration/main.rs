@@ -20,6 +20,7 @@ mod notifications;
 mod passwords;
 mod process;
 mod purity;
+mod ratings;
 mod receivers;
 mod rest;
 mod schema;

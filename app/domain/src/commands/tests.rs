@@ -290,3 +290,104 @@ fn replaying_the_log_gives_the_projection() {
     }
     assert_eq!(replayed, ticket);
 }
+
+#[test]
+fn the_receiving_tier_rates_the_escalation_that_brought_the_ticket_once() {
+    let ids = DemoIds::default();
+    let names = demo_directory();
+    let in_l1 = assignment(ids.l1, Some(ids.service_desk), None);
+    let in_network = assignment(ids.l2, Some(ids.network), None);
+    let routed = EventData::Escalated {
+        from: Assignment::default(),
+        to: in_l1,
+        level: Some(1),
+        handoff: None,
+        reason: "Routed".into(),
+    };
+    let escalated = EventData::Escalated {
+        from: in_l1,
+        to: in_network,
+        level: Some(2),
+        handoff: Some(handoff()),
+        reason: "By hand".into(),
+    };
+    let log = EventLog::created(Priority::Normal, at(0)).then(at(1), routed).then(at(2), escalated);
+    let rating = |warranted: &str, handoff: &str| EscalationRatingInput {
+        warranted: warranted.into(),
+        handoff: handoff.into(),
+        comment: " The logs were attached. ".into(),
+    };
+    let rated = rate_escalation(&log.ticket, &log.events, ids.nina, Role::Agent, &names, &rating("yes", "4"))
+        .expect("rated");
+    assert_eq!(
+        rated,
+        vec![EventData::EscalationRated {
+            escalation: 3,
+            warranted: Warranted::Yes,
+            handoff: 4,
+            comment: Some("The logs were attached.".into())
+        }]
+    );
+    let fields = |result: Result<Vec<EventData>, CommandError>| -> Vec<String> {
+        match result {
+            Err(CommandError::Invalid(errors)) => errors.0.into_iter().map(|error| error.field).collect(),
+            other => panic!("refused expected, got {other:?}"),
+        }
+    };
+    // Every wrong field is named; someone of another tier may not rate it; a customer never.
+    assert_eq!(
+        fields(rate_escalation(
+            &log.ticket,
+            &log.events,
+            ids.nina,
+            Role::Agent,
+            &names,
+            &rating("maybe", "6")
+        )),
+        ["warranted", "handoff"]
+    );
+    assert_eq!(
+        fields(rate_escalation(&log.ticket, &log.events, ids.sam, Role::Agent, &names, &rating("yes", "4"))),
+        ["escalation"]
+    );
+    assert!(matches!(
+        rate_escalation(&log.ticket, &log.events, 500, Role::Customer, &names, &rating("yes", "4")),
+        Err(CommandError::StaffOnly)
+    ));
+    // Once.
+    let rated_log = log.clone().then(at(3), rated[0].clone());
+    assert_eq!(
+        fields(rate_escalation(
+            &rated_log.ticket,
+            &rated_log.events,
+            ids.nina,
+            Role::Agent,
+            &names,
+            &rating("no", "1")
+        )),
+        ["escalation"]
+    );
+    // A ticket only routed to its tier has no escalation to rate.
+    let only_routed = EventLog::created(Priority::Normal, at(0)).then(
+        at(1),
+        EventData::Escalated {
+            from: Assignment::default(),
+            to: in_l1,
+            level: Some(1),
+            handoff: None,
+            reason: "Routed".into(),
+        },
+    );
+    assert_eq!(received_escalation(&only_routed.ticket, &only_routed.events), None);
+    assert_eq!(
+        fields(rate_escalation(
+            &only_routed.ticket,
+            &only_routed.events,
+            ids.sam,
+            Role::Agent,
+            &names,
+            &rating("yes", "4")
+        )),
+        ["escalation"]
+    );
+}

@@ -4,7 +4,8 @@
 //! One file a part: the heading and facts both views share (`summary`), each viewer's page
 //! (`customer`, `staff`), the timeline and the form that writes on it (`timeline`, `message`),
 //! the attention panel with acknowledgement and watching (`attention`), the clocks (`clocks`), the
-//! satisfaction survey (`feedback`), and the forms that change the ticket (`edit`, `escalate`).
+//! satisfaction survey (`feedback`), the rating of the escalation that brought the ticket
+//! (`rating`), and the forms that change the ticket (`edit`, `escalate`).
 
 mod attention;
 mod clocks;
@@ -13,6 +14,7 @@ mod edit;
 mod escalate;
 mod feedback;
 mod message;
+mod rating;
 mod staff;
 mod summary;
 mod timeline;
@@ -25,8 +27,8 @@ use crate::components::loading::Loaded;
 use crate::error::AppError;
 use crate::providers::use_live_updates;
 use crate::server_fns::tickets::{
-    load_ticket, AcknowledgeEscalation, EscalateTicket, PostMessage, ReopenTicket, UpdateTicket,
-    ViewedTicket, WatchTicket,
+    load_ticket, AcknowledgeEscalation, EscalateTicket, PostMessage, RateEscalation, ReopenTicket,
+    UpdateTicket, ViewedTicket, WatchTicket,
 };
 
 use customer::CustomerTicketView;
@@ -42,7 +44,8 @@ pub fn TicketPage() -> impl IntoView {
     let escalate = ServerAction::<EscalateTicket>::new();
     let acknowledge = ServerAction::<AcknowledgeEscalation>::new();
     let watch = ServerAction::<WatchTicket>::new();
-    let actions = TicketActions { post, update, escalate, acknowledge, watch };
+    let rate = ServerAction::<RateEscalation>::new();
+    let actions = TicketActions { post, update, escalate, acknowledge, watch, rate };
     // Someone else's change to this ticket, pushed by the server, reloads it like our own do —
     // except while the viewer has unsaved changes in the edit or escalation form: those are
     // kept, and saving them meets the version check (and its message) as without live updates.
@@ -66,7 +69,12 @@ pub fn TicketPage() -> impl IntoView {
                 ticket_id.get(),
                 shown.get(),
                 (post.version().get(), update.version().get(), reopen.version().get()),
-                (escalate.version().get(), acknowledge.version().get(), watch.version().get()),
+                (
+                    escalate.version().get(),
+                    acknowledge.version().get(),
+                    watch.version().get(),
+                    rate.version().get(),
+                ),
             )
         },
         |(id, ..)| async move {
@@ -103,4 +111,5 @@ struct TicketActions {
     escalate: ServerAction<EscalateTicket>,
     acknowledge: ServerAction<AcknowledgeEscalation>,
     watch: ServerAction<WatchTicket>,
+    rate: ServerAction<RateEscalation>,
 }

@@ -8,6 +8,7 @@ use super::clocks::ClocksPanel;
 use super::edit::EditForm;
 use super::escalate::EscalateForm;
 use super::feedback::SurveyPanel;
+use super::rating::EscalationRating;
 use super::summary::{FactsPanel, TicketHeading};
 use super::timeline::TimelineSection;
 use super::TicketActions;
@@ -24,7 +25,8 @@ pub(super) fn StaffTicketView(
     /// Set while the viewer has unsaved changes in the edit or escalation form.
     editing: RwSignal<bool>,
 ) -> impl IntoView {
-    let TicketActions { post, update, escalate, acknowledge, watch } = actions;
+    let TicketActions { post, update, escalate, acknowledge, watch, rate } = actions;
+    let may_rate = detail.may_rate_escalation;
     let ticket = detail.ticket.clone();
     let directory = detail.directory.clone();
     let handbook = directory
@@ -50,6 +52,11 @@ pub(super) fn StaffTicketView(
                     <dt>"Customer impact"</dt><dd>{handoff.impact}</dd>
                     <dt>"Asked of you"</dt><dd>{handoff.ask}</dd>
                 </dl>
+            </section>
+        })}
+        {may_rate.then(|| view! {
+            <section class="panel" aria-label="Rate the escalation">
+                <EscalationRating ticket_id=ticket.id rate=rate/>
             </section>
         })}
         <div class="ticket-layout">

@@ -82,6 +82,7 @@ fn timeline_item(entry: &TimelineEntry, directory: &Directory, requester: &str) 
         EventData::InternalNote { body } => (Look::Internal, Some(body.clone())),
         EventData::Escalated { handoff, .. } => (Look::Escalation, handoff.as_ref().map(handoff_text)),
         EventData::Deescalated { reason, .. } => (Look::System, Some(reason.clone())),
+        EventData::EscalationRated { comment, .. } => (Look::Internal, comment.clone()),
         EventData::CheckpointMissed { .. } | EventData::ClockBreached { .. } => (Look::Breach, None),
         // A low score reads as the bad outcome it is.
         EventData::SurveyAnswered { comment, low, .. } => {

@@ -191,6 +191,39 @@ impl Store {
         Ok(appended)
     }
 
+    /// The write path for a command that decides on the ticket's whole log (rating an escalation
+    /// once): the ticket is locked first, so the log `decide` sees is the log the events follow.
+    pub async fn append_deciding_on_log(
+        &self,
+        ticket_id: i64,
+        actor: &UserSummary,
+        at: DateTime<Utc>,
+        decide: impl FnOnce(&Ticket, &[TicketEvent]) -> Result<Vec<EventData>, CommandError>,
+    ) -> Result<Appended, WriteError> {
+        let mut write = self.begin_write().await?;
+        let locked =
+            sqlx::query(&format!("SELECT id FROM tickets WHERE id = $1{}", self.backend().lock_for_write()))
+                .bind(ticket_id)
+                .fetch_optional(&mut *write.tx)
+                .await?;
+        if locked.is_none() {
+            return Err(WriteError::NotFound);
+        }
+        let rows = sqlx::query(
+            "SELECT e.id, e.ticket_id, e.sequence, e.actor_id, e.at, e.data FROM ticket_events e
+             WHERE e.ticket_id = $1 ORDER BY e.sequence",
+        )
+        .bind(ticket_id)
+        .fetch_all(&mut *write.tx)
+        .await?;
+        let log = rows.iter().map(event_from_row).collect::<StoreResult<Vec<_>>>()?;
+        let appended = self
+            .append_in(&mut write, ticket_id, Some(actor.id), None, at, |ticket| decide(ticket, &log))
+            .await?;
+        write.commit().await?;
+        Ok(appended)
+    }
+
     /// The write path inside a transaction the caller owns (the escalation engine adds its own
     /// rows to the same transaction). `actor_id` is `None` for Tierline itself.
     pub async fn append_in(
