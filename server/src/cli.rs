@@ -146,7 +146,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     .await
                     .map_err(|error| anyhow::anyhow!("{error}"))?;
             if *json {
-                let low_score = store.rules().await?.map(|rules| rules.policy.survey.low_score).unwrap_or(2);
+                let low_score =
+                    store.rules().await?.map(|rules| rules.policy.survey).unwrap_or_default().low_score;
                 println!("{}", serde_json::to_string_pretty(&AnalysisJson::of(&page, low_score))?);
             } else {
                 print!("{}", analysis_text(&page));

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::survey::SurveyAnswer;
-use crate::ticket::{ClockKind, EventData, TicketEvent};
+use crate::ticket::{Assignment, ClockKind, EventData, TicketEvent};
 
 /// Fewer answers than this make a group's satisfaction "too few to say": its interval is shown,
 /// but it is not compared with others.
@@ -127,6 +127,32 @@ pub fn escalation_path(events: &[TicketEvent]) -> EscalationPath {
         }
     }
     path
+}
+
+/// The groups that held a ticket, in order of first arrival.
+pub fn groups_held(events: &[TicketEvent]) -> Vec<i64> {
+    let mut groups = Vec::new();
+    for assignment in moves(events) {
+        if let Some(group) = assignment.group_id.filter(|group| !groups.contains(group)) {
+            groups.push(group);
+        }
+    }
+    groups
+}
+
+/// Who held the ticket after the last move in `events`, if it ever moved.
+pub fn holder_at_end(events: &[TicketEvent]) -> Option<Assignment> {
+    moves(events).last()
+}
+
+/// Where each move of the log put the ticket, in order.
+fn moves(events: &[TicketEvent]) -> impl Iterator<Item = Assignment> + '_ {
+    events.iter().filter_map(|event| match &event.data {
+        EventData::AssignmentChanged { to, .. }
+        | EventData::Escalated { to, .. }
+        | EventData::Deescalated { to, .. } => Some(*to),
+        _ => None,
+    })
 }
 
 /// The clocks that ran past their target while the ticket was open.

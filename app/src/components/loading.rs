@@ -29,9 +29,7 @@ where
                         Err(error) => {
                             #[cfg(feature = "ssr")]
                             if error == AppError::NotFound {
-                                if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-                                    response.set_status(http::StatusCode::NOT_FOUND);
-                                }
+                                set_response_status(404);
                             }
                             view! { <ErrorPanel error=error/> }.into_any()
                         }
@@ -39,5 +37,16 @@ where
                 })
             }}
         </Transition>
+    }
+}
+
+/// The HTTP status of the page being rendered on the server (`code` a valid status, or nothing
+/// changes). Pages whose state has a status of its own, such as an answered survey, set it.
+#[cfg(feature = "ssr")]
+pub fn set_response_status(code: u16) {
+    if let (Some(response), Ok(status)) =
+        (use_context::<leptos_axum::ResponseOptions>(), http::StatusCode::from_u16(code))
+    {
+        response.set_status(status);
     }
 }

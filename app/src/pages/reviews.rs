@@ -14,7 +14,7 @@ use crate::components::loading::Loaded;
 use crate::components::time::Instant;
 use crate::domain::survey::{Review, ReviewStatus, REVIEW_TEXT_MAX};
 use crate::providers::use_live_updates;
-use crate::server_fns::surveys::{list_reviews, ReviewsPage as ReviewsData, UpdateReview};
+use crate::server_fns::surveys::{list_reviews, ReviewsListing, UpdateReview};
 
 #[component]
 pub fn ReviewsPage() -> impl IntoView {
@@ -50,7 +50,7 @@ pub fn ReviewsPage() -> impl IntoView {
 }
 
 #[component]
-fn ReviewList(page: ReviewsData, saved: RwSignal<u64>) -> impl IntoView {
+fn ReviewList(page: ReviewsListing, saved: RwSignal<u64>) -> impl IntoView {
     if page.reviews.is_empty() {
         return view! { <p class="panel">"No reviews here. Low scores appear as soon as a customer answers."</p> }
             .into_any();

@@ -30,12 +30,12 @@ pub fn SurveyPage() -> impl IntoView {
                     match survey.await {
                         Ok(view) => {
                             #[cfg(feature = "ssr")]
-                            set_status(view.state.status_code());
+                            crate::components::loading::set_response_status(view.state.status_code());
                             view! { <SurveyContent view=view token=token() answer=answer/> }.into_any()
                         }
                         Err(error) => {
                             #[cfg(feature = "ssr")]
-                            set_status(error.status_code());
+                            crate::components::loading::set_response_status(error.status_code());
                             view! {
                                 <h1>"Survey not found"</h1>
                                 <p>"This link does not lead to a survey. Check that it was copied whole from the e-mail."</p>
@@ -47,16 +47,6 @@ pub fn SurveyPage() -> impl IntoView {
                 })}
             </Transition>
         </section>
-    }
-}
-
-/// The page's HTTP status, while the server renders it.
-#[cfg(feature = "ssr")]
-fn set_status(code: u16) {
-    if let (Some(response), Ok(status)) =
-        (use_context::<leptos_axum::ResponseOptions>(), http::StatusCode::from_u16(code))
-    {
-        response.set_status(status);
     }
 }
 

@@ -54,7 +54,7 @@ pub struct SurveyOnTicket {
 
 /// A review as the reviews page shows it, and who may own one.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReviewsPage {
+pub struct ReviewsListing {
     pub reviews: Vec<crate::domain::survey::Review>,
     /// Active leads, managers and admins, by name: who may own a review.
     pub owners: Vec<(i64, String)>,
@@ -107,7 +107,7 @@ pub async fn answer_survey(token: String, answer: SurveyAnswerInput) -> Result<(
 /// The reviews of low scores, open ones first; `status` (a review status word, or empty for all)
 /// narrows them.
 #[server(endpoint = "reviews/list")]
-pub async fn list_reviews(status: String) -> Result<ReviewsPage, AppError> {
+pub async fn list_reviews(status: String) -> Result<ReviewsListing, AppError> {
     use crate::domain::survey::ReviewStatus;
     let user = crate::ssr::auth::require_user().await?;
     if !user.role.may_review_feedback() {
@@ -122,7 +122,7 @@ pub async fn list_reviews(status: String) -> Result<ReviewsPage, AppError> {
     };
     let state = crate::ssr::app_state()?;
     let reviews = state.store.reviews(status).await?;
-    Ok(ReviewsPage { reviews, owners: server::owners(&state).await? })
+    Ok(ReviewsListing { reviews, owners: server::owners(&state).await? })
 }
 
 /// Saves a review's owner, status, notes and agreed action.

@@ -243,24 +243,6 @@ fn staff_opening(notice: &Notice) -> String {
     }
 }
 
-/// The noun phrase naming the event in the footer: "a ticket is escalated" reads as the end of
-/// "a notification rule for when ...".
-fn kind_phrase(kind: EventKind) -> &'static str {
-    match kind {
-        EventKind::Created => "a ticket is created",
-        EventKind::Assigned => "a ticket is assigned",
-        EventKind::Escalated => "a ticket is escalated",
-        EventKind::Reminder => "a reminder is due",
-        EventKind::Breach => "a target or budget is breached",
-        EventKind::Mention => "someone is mentioned",
-        EventKind::CheckpointMissed => "a checkpoint is missed",
-        EventKind::CustomerReplied => "the customer replies",
-        EventKind::Reopened => "a ticket is reopened",
-        EventKind::Resolved => "a ticket is resolved",
-        EventKind::LowScore => "a customer gives a low satisfaction score",
-    }
-}
-
 fn staff_facts(notice: &Notice) -> Vec<(&'static str, String)> {
     let mut facts = vec![("Priority", notice.priority.clone())];
     if let Some(level) = notice.level {
@@ -290,7 +272,7 @@ fn staff_email(notice: &Notice) -> EmailContent {
         footer: format!(
             "You receive this email because a Tierline notification rule for when {} includes you \
              or a group you belong to.",
-            kind_phrase(notice.kind)
+            notice.kind.phrase()
         ),
     }
 }

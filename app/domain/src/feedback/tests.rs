@@ -134,6 +134,37 @@ fn the_escalation_path_follows_the_tiers_reached() {
 }
 
 #[test]
+fn the_groups_held_and_the_last_holder_are_read_from_the_moves() {
+    let ids = DemoIds::default();
+    let start = utc("2026-03-09 09:00");
+    let desk = assignment(ids.l1, Some(ids.service_desk), None);
+    let network = assignment(ids.l2, Some(ids.network), Some(ids.nina));
+    let back =
+        EventData::Deescalated { from: network, to: desk, level: 1, reason: "Workaround in place".into() };
+    let log = EventLog::created(Priority::Normal, start)
+        .then(start, EventData::AssignmentChanged { from: Assignment::default(), to: desk, level: Some(1) })
+        .then(
+            start,
+            EventData::Escalated {
+                from: desk,
+                to: network,
+                level: Some(2),
+                handoff: Some(handoff()),
+                reason: "By hand".into(),
+            },
+        )
+        .then(start, EventData::InternalNote { body: "Looking".into() })
+        .then(start, back);
+    assert_eq!(
+        groups_held(&log.events),
+        [ids.service_desk, ids.network],
+        "each group once, in order of arrival"
+    );
+    assert_eq!(holder_at_end(&log.events), Some(desk));
+    assert_eq!(holder_at_end(&EventLog::created(Priority::Normal, start).events), None);
+}
+
+#[test]
 fn breached_clocks_are_read_from_the_log() {
     let start = utc("2026-03-09 09:00");
     let breach = |clock| EventData::ClockBreached { clock, cycle: 0, due_at: start, late: false };

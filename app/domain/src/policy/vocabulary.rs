@@ -54,7 +54,7 @@ named_enum! {
 
 impl EventKind {
     /// "a ticket is escalated": the event as the end of a "when ..." sentence.
-    pub(super) fn phrase(self) -> &'static str {
+    pub fn phrase(self) -> &'static str {
         match self {
             EventKind::Created => "a ticket is created",
             EventKind::Assigned => "a ticket is assigned",

@@ -13,7 +13,7 @@ use sqlx::Row;
 use super::tickets::WriteError;
 use super::{from_millis, get_instant, get_named, to_millis, Store, StoreError, StoreResult, WriteTx};
 use crate::domain::feedback::report::{describe_path, SurveyFacts};
-use crate::domain::feedback::{breached_clocks, escalation_path, FeedbackRecord};
+use crate::domain::feedback::{breached_clocks, escalation_path, groups_held, holder_at_end, FeedbackRecord};
 use crate::domain::policy::Policy;
 use crate::domain::survey::{
     self, check_link, decide_offer, LinkRefusal, OfferDecision, OfferFacts, Review, ReviewStatus,
@@ -77,30 +77,10 @@ const SURVEY_COLUMNS: &str = "s.id, s.ticket_id, t.subject, o.name AS organisati
 const SURVEY_COLUMNS_ONLY: &str =
     "s.id, s.ticket_id, s.resolved_event_id, s.offered_at, s.answered_at, s.csat, s.effort, s.comment";
 
-/// The groups that held a ticket, in order of first arrival.
-fn groups_held(log: &[TicketEvent]) -> Vec<i64> {
-    let mut groups = Vec::new();
-    for event in log {
-        if let EventData::AssignmentChanged { to, .. }
-        | EventData::Escalated { to, .. }
-        | EventData::Deescalated { to, .. } = &event.data
-        {
-            if let Some(group) = to.group_id.filter(|group| !groups.contains(group)) {
-                groups.push(group);
-            }
-        }
-    }
-    groups
-}
-
-/// Who held the ticket after the last move in `log`.
-fn holder_at_end(log: &[TicketEvent]) -> Option<crate::domain::ticket::Assignment> {
-    log.iter().rev().find_map(|event| match &event.data {
-        EventData::AssignmentChanged { to, .. }
-        | EventData::Escalated { to, .. }
-        | EventData::Deescalated { to, .. } => Some(*to),
-        _ => None,
-    })
+/// The log up to the event `event_id` (a survey's resolution): a later reopening is another
+/// survey's.
+fn log_until(log: &[TicketEvent], event_id: i64) -> Vec<TicketEvent> {
+    log.iter().take_while(|event| event.id <= event_id).cloned().collect()
 }
 
 fn optional_instant(row: &AnyRow, column: &str) -> StoreResult<Option<DateTime<Utc>>> {
@@ -230,29 +210,29 @@ impl Store {
     /// The survey with `id`, if its nonce is `nonce` (a link made for another survey, or before
     /// a database was restored, finds nothing).
     pub async fn survey(&self, id: i64, nonce: &str) -> StoreResult<Option<SurveyRecord>> {
-        let row = sqlx::query(&format!("SELECT {SURVEY_COLUMNS} WHERE s.id = $1"))
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?;
-        let survey = row.as_ref().map(survey_from_row).transpose()?;
+        let survey = self.one_survey("s.id = $1", id).await?;
         Ok(survey.filter(|survey| nonce_matches(&survey.nonce, nonce)))
     }
 
     /// The newest survey offered about a ticket.
     pub async fn latest_survey_of(&self, ticket_id: i64) -> StoreResult<Option<SurveyRecord>> {
-        let row = sqlx::query(&format!(
-            "SELECT {SURVEY_COLUMNS} WHERE s.ticket_id = $1 ORDER BY s.id DESC LIMIT 1"
-        ))
-        .bind(ticket_id)
-        .fetch_optional(self.pool())
-        .await?;
-        row.as_ref().map(survey_from_row).transpose()
+        self.one_survey("s.ticket_id = $1 ORDER BY s.id DESC LIMIT 1", ticket_id).await
     }
 
     /// The survey a resolution (its `status_changed` event) offered, if it offered one.
     pub async fn survey_offered_by(&self, event_id: i64) -> StoreResult<Option<SurveyRecord>> {
-        let row = sqlx::query(&format!("SELECT {SURVEY_COLUMNS} WHERE s.resolved_event_id = $1"))
-            .bind(event_id)
+        self.one_survey("s.resolved_event_id = $1", event_id).await
+    }
+
+    /// The survey with `id`, for the notifier (which signs its link itself).
+    pub async fn survey_by_id(&self, id: i64) -> StoreResult<Option<SurveyRecord>> {
+        self.one_survey("s.id = $1", id).await
+    }
+
+    /// The first survey where `condition` (with its one parameter, `value`) holds.
+    async fn one_survey(&self, condition: &str, value: i64) -> StoreResult<Option<SurveyRecord>> {
+        let row = sqlx::query(&format!("SELECT {SURVEY_COLUMNS} WHERE {condition}"))
+            .bind(value)
             .fetch_optional(self.pool())
             .await?;
         row.as_ref().map(survey_from_row).transpose()
@@ -381,27 +361,6 @@ impl Store {
         Ok(due.len())
     }
 
-    /// The survey with `id`, for the notifier (which signs its link itself).
-    pub async fn survey_by_id(&self, id: i64) -> StoreResult<Option<SurveyRecord>> {
-        let row = sqlx::query(&format!("SELECT {SURVEY_COLUMNS} WHERE s.id = $1"))
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?;
-        row.as_ref().map(survey_from_row).transpose()
-    }
-
-    /// When the next survey reminder is due, if any.
-    pub async fn next_survey_reminder(&self) -> StoreResult<Option<DateTime<Utc>>> {
-        let next: Option<i64> = sqlx::query(
-            "SELECT MIN(remind_at) AS next FROM surveys
-             WHERE reminded_at IS NULL AND answered_at IS NULL AND withdrawn_at IS NULL",
-        )
-        .fetch_one(self.pool())
-        .await?
-        .try_get("next")?;
-        next.map(from_millis).transpose()
-    }
-
     /// Every survey offered in `[from, to)`, with what the feedback report groups it by: read
     /// from the survey, its ticket, the organisation's plan and the ticket's log.
     pub async fn survey_facts(
@@ -433,8 +392,7 @@ impl Store {
             let Some((ticket, log)) = logs.get(&ticket_id) else { continue };
             // The log up to this survey's resolution: a later reopening is another survey's.
             let resolved_event: i64 = row.try_get("resolved_event_id")?;
-            let until: Vec<TicketEvent> =
-                log.iter().take_while(|event| event.id <= resolved_event).cloned().collect();
+            let until = log_until(log, resolved_event);
             let plan: String = row.try_get("plan")?;
             facts.push(SurveyFacts {
                 record: FeedbackRecord {
@@ -493,10 +451,8 @@ impl Store {
         for row in rows {
             let mut review = review_from_row(row)?;
             let resolved_event: i64 = row.try_get("resolved_event_id")?;
-            let until: Vec<TicketEvent> = logs
-                .get(&review.ticket_id)
-                .map(|log| log.iter().take_while(|event| event.id <= resolved_event).cloned().collect())
-                .unwrap_or_default();
+            let until =
+                logs.get(&review.ticket_id).map(|log| log_until(log, resolved_event)).unwrap_or_default();
             review.path = describe_path(&escalation_path(&until), &names);
             review.missed_targets =
                 breached_clocks(&until).into_iter().map(|clock| clock.label().to_string()).collect();
