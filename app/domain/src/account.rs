@@ -52,6 +52,12 @@ impl Role {
         self >= Role::Lead
     }
 
+    /// Leads, managers and admins follow the escalations on the dashboard and the reports; a
+    /// lead's own tier by default.
+    pub fn may_track_progress(self) -> bool {
+        self >= Role::Lead
+    }
+
     /// The people a policy's `managers` recipient names: managers, not admins.
     pub fn is_manager(self) -> bool {
         self == Role::Manager
@@ -67,6 +73,8 @@ impl Role {
     pub fn home_path(self) -> &'static str {
         if self.is_customer() {
             "/portal"
+        } else if self.may_track_progress() {
+            "/dashboard"
         } else {
             "/queue"
         }
@@ -134,8 +142,9 @@ mod tests {
     #[test]
     fn customers_land_in_the_portal_and_staff_in_the_queue() {
         assert_eq!(Role::Customer.home_path(), "/portal");
-        for role in &Role::ALL[1..] {
-            assert_eq!(role.home_path(), "/queue", "{role:?}");
+        assert_eq!(Role::Agent.home_path(), "/queue");
+        for role in [Role::Lead, Role::Manager, Role::Admin] {
+            assert_eq!(role.home_path(), "/dashboard", "{role:?}");
         }
     }
 

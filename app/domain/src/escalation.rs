@@ -15,7 +15,9 @@
 //!    tier budget runs the ladder level's breach actions (next level, notify the lead or managers,
 //!    raise the priority); a move to the next level starts that level's budget *at the breach
 //!    instant*, so after downtime the ladder cascades exactly as if the engine had run.
-//! 4. **The next due instant**: the earliest threshold still ahead, for the worker to sleep until.
+//! 4. **The next due instant**: the earliest threshold still ahead — or instant a clock becomes at
+//!    risk — for the worker to sleep until, and where each open clock stands
+//!    ([`ClockStanding`]) for the dashboard and the queue's filters.
 //!
 //! Each threshold is identified by a [`ThresholdKey`] (clock, cycle, threshold); the store keeps
 //! them under a unique key so each fires once, whatever the number of engine instances.
@@ -35,6 +37,7 @@ use super::ladder::{holder_assignment, place_on_ladder, LadderPlace};
 use super::policy::{BreachAction, CriterionAction, CriterionFacts, EventKind, Policy};
 use super::routing::{place, AgentInfo};
 use super::ticket::{EventData, Priority, Ticket, TicketEvent};
+use super::tracking::{self, at_risk_fraction, ClockStanding};
 
 /// One threshold of one clock cycle.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -124,6 +127,11 @@ pub struct Decision {
     pub next_due: Option<DateTime<Utc>>,
     /// The earliest instant a running clock breaches, if any: what the queue sorts by.
     pub next_breach: Option<DateTime<Utc>>,
+    /// Where each open clock stands once the decision is applied (none for a done ticket).
+    pub standing: Vec<ClockStanding>,
+    /// A clock became at risk since the ticket last changed, with no event to tell of it: the
+    /// dashboards should hear of the ticket anyway.
+    pub risk_reached: bool,
 }
 
 /// Everything about the organisation the decision needs besides the ticket.
@@ -192,12 +200,23 @@ pub fn decide(
         }
         let Some(first) = passed.first().cloned() else {
             let upcoming_checkpoint = checkpoint.map(|(_, due_at)| due_at).filter(|due_at| *due_at > now);
+            let standing = standing(context, &ticket, &clocks, &targets, now);
+            // The engine wakes when a clock becomes at risk too, so the figures move at that
+            // instant even where no reminder fires then.
+            let upcoming_risk = standing.iter().filter_map(|clock| clock.at_risk_from).filter(|at| *at > now);
             decision.next_due = next_due(context, &ticket, &clocks, &targets, &fired, now)
                 .into_iter()
                 .chain(upcoming_checkpoint)
                 .chain(next_age_escalation(context, &ticket, &log, now))
+                .chain(upcoming_risk)
                 .min();
             decision.next_breach = clocks.next_due();
+            let last_change = last_instant(&log);
+            decision.risk_reached = standing
+                .iter()
+                .filter_map(|clock| clock.at_risk_from)
+                .any(|at| at > last_change && at <= now);
+            decision.standing = standing;
             return decision;
         };
         // Everything passed at the same instant as the earliest is handled together.
@@ -274,6 +293,27 @@ fn passed_thresholds(
     }
     passed.sort_by_key(|candidate| (candidate.due_at, candidate.key));
     passed
+}
+
+/// Where each open clock of the ticket stands, at risk from the fraction its level's first
+/// reminder sets (`tracking::at_risk_fraction`).
+fn standing(
+    context: &EngineContext<'_>,
+    ticket: &Ticket,
+    clocks: &TicketClocks,
+    targets: &ClockTargets<'_>,
+    now: DateTime<Utc>,
+) -> Vec<ClockStanding> {
+    let place = current_place(context, ticket);
+    let level = place.on_ladder.then(|| usize::try_from(place.level).ok()).flatten();
+    clocks
+        .clocks
+        .iter()
+        .filter_map(|clock| {
+            let fraction = at_risk_fraction(Some(context.policy), level, clock.kind);
+            tracking::standing(clock, targets, fraction, now)
+        })
+        .collect()
 }
 
 /// The thresholds of a clock kind at the ticket's level: the level's reminders and the breach.

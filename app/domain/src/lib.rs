@@ -63,6 +63,7 @@ pub mod escalation;
 pub mod feedback;
 pub mod ladder;
 pub mod notify;
+pub mod period;
 pub mod policy;
 pub mod policy_version;
 pub mod queue;

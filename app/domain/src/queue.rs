@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use chrono::{DateTime, Utc};
 
-use super::ticket::{Channel, Priority, Ticket, TicketEvent, TicketStatus};
+use super::period::Span;
+use super::ticket::{Channel, ClockKind, Priority, Ticket, TicketEvent, TicketStatus};
 use super::validation::FieldErrors;
 
 /// A status filter as written in a URL or an API query: `active` (or empty: everything not
@@ -134,6 +135,20 @@ pub struct TicketFilter {
     pub tag: Option<String>,
     /// Matches the subject or description, or the ticket number.
     pub text: Option<String>,
+    /// The ladder level it is at.
+    pub level: Option<i64>,
+    /// The plan of its organisation.
+    pub plan: Option<String>,
+    /// One of its clocks (of the kind `clock`, if set) stands so at `as_of`.
+    pub risk: Option<RiskFilter>,
+    /// Narrows `risk` and a breach in `happened` to one kind of clock.
+    pub clock: Option<ClockKind>,
+    /// It is above the first level and nobody acknowledged its escalation to that level.
+    pub unacknowledged: bool,
+    /// This happened to it during the span.
+    pub happened: Option<(Happening, Span)>,
+    /// The instant `risk` is judged at: the time of asking.
+    pub as_of: Option<DateTime<Utc>>,
     pub sort: TicketSort,
     /// From 1.
     pub page: i64,
@@ -151,6 +166,51 @@ named_enum! {
         Priority => "priority", "Most urgent first",
         Oldest => "oldest", "Oldest first",
         Newest => "newest", "Newest first",
+    }
+}
+
+named_enum! {
+    /// How a clock of a ticket stands, as a list filter (`?risk=at_risk`); the same judgement as
+    /// `tracking::risk`, read from the clock standing the engine stores.
+    RiskFilter {
+        /// Past its at-risk fraction and not yet overdue.
+        AtRisk => "at_risk", "At risk",
+        /// Overdue.
+        Breached => "breached", "Breached",
+    }
+}
+
+named_enum! {
+    /// Something that happened to a ticket in a period, as a list filter
+    /// (`?event=escalated&from=2026-12-01&to=2026-12-06`): what the dashboard's figures count.
+    Happening {
+        Opened => "opened", "Opened",
+        /// Its first public reply.
+        Answered => "answered", "First answered",
+        Resolved => "resolved", "Resolved",
+        Escalated => "escalated", "Escalated",
+        EscalatedByHand => "escalated_by_hand", "Escalated by hand",
+        EscalatedAutomatically => "escalated_automatically", "Escalated by the ladder",
+        /// A clock's target passed (of the kind the filter's clock names, if any).
+        Breached => "breached", "Breached a target",
+        MissedCheckpoint => "missed_checkpoint", "Missed a checkpoint",
+    }
+}
+
+/// Reads a list filter's word (`risk`, `event`, `clock`): empty is none, a wrong one is named.
+pub fn parse_word<T: Copy>(
+    errors: &mut FieldErrors,
+    field: &str,
+    text: &str,
+    parse: fn(&str) -> Option<T>,
+    words: fn() -> Vec<&'static str>,
+) -> Option<T> {
+    match text.trim() {
+        "" => None,
+        word => parse(word).or_else(|| {
+            errors.push(field, format!("\"{word}\" is not one of: {}.", words().join(", ")));
+            None
+        }),
     }
 }
 

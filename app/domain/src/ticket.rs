@@ -112,6 +112,12 @@ pub struct Ticket {
     /// The ladder level whose escalation a member of staff acknowledged: repeat notifications
     /// about that level stop (the ladder itself goes on).
     pub acknowledged_level: Option<i64>,
+    /// When the ticket reached its escalation level (its creation at level 1).
+    pub level_since: DateTime<Utc>,
+    /// The first public reply of staff, if any.
+    pub first_replied_at: Option<DateTime<Utc>>,
+    /// When the ticket was last resolved or closed; `None` while it is being worked.
+    pub resolved_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -364,6 +370,9 @@ impl Ticket {
             reopen_count: 0,
             escalation_level: 1,
             acknowledged_level: None,
+            level_since: at,
+            first_replied_at: None,
+            resolved_at: None,
             created_at: at,
             updated_at: at,
         })
@@ -372,9 +381,11 @@ impl Ticket {
     /// Folds one event into the projection.
     pub fn apply(&mut self, event: &EventData, at: DateTime<Utc>) {
         match event {
+            EventData::PublicReply { .. } => {
+                self.first_replied_at.get_or_insert(at);
+            }
             EventData::Created { .. }
             | EventData::CustomerMessage { .. }
-            | EventData::PublicReply { .. }
             | EventData::InternalNote { .. }
             | EventData::ClockReminder { .. }
             | EventData::ClockBreached { .. }
@@ -385,6 +396,11 @@ impl Ticket {
             EventData::StatusChanged { from, to } => {
                 if *from == TicketStatus::Resolved && !to.is_done() {
                     self.reopen_count += 1;
+                }
+                if !to.is_done() {
+                    self.resolved_at = None;
+                } else if !from.is_done() {
+                    self.resolved_at = Some(at);
                 }
                 self.status = *to;
             }
@@ -399,12 +415,12 @@ impl Ticket {
             EventData::AssignmentChanged { to, level, .. } | EventData::Escalated { to, level, .. } => {
                 self.assignment = *to;
                 if let Some(level) = level {
-                    self.move_to_level(*level);
+                    self.move_to_level(*level, at);
                 }
             }
             EventData::Deescalated { to, level, .. } => {
                 self.assignment = *to;
-                self.move_to_level(*level);
+                self.move_to_level(*level, at);
             }
         }
         self.updated_at = at;
@@ -412,9 +428,10 @@ impl Ticket {
 
     /// An acknowledgement belongs to the level it was given at: a ticket that changes level has
     /// an escalation nobody has acknowledged yet.
-    fn move_to_level(&mut self, level: i64) {
+    fn move_to_level(&mut self, level: i64, at: DateTime<Utc>) {
         if level != self.escalation_level {
             self.acknowledged_level = None;
+            self.level_since = at;
         }
         self.escalation_level = level;
     }

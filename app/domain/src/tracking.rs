@@ -3,7 +3,8 @@
 //!
 //! Every figure reads what `clock::compute_clocks` derives from the event log, so figures built
 //! on them cannot disagree with the queue or the escalation engine about "breached" or "at risk".
-//! No page shows them yet; the managers' dashboard and reports will.
+//! The engine stores each open clock's [`ClockStanding`]; the dashboard and the queue's filters
+//! compare its instants with the time of asking.
 
 use std::collections::BTreeMap;
 
@@ -11,7 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::{Calendar, SegmentKind};
-use crate::clock::{ClockPhase, ClockState, TicketClocks};
+use crate::clock::{ClockPhase, ClockState, ClockTargets, TicketClocks};
 use crate::policy::Policy;
 use crate::ticket::{ClockKind, EventData, TicketEvent, TicketStatus};
 
@@ -107,6 +108,82 @@ pub fn risk(clock: &ClockState, fraction: f64) -> Risk {
 fn reached(elapsed: Duration, target: Duration, fraction: f64) -> bool {
     let threshold = (target.num_milliseconds() as f64 * fraction).ceil();
     elapsed.num_milliseconds() as f64 >= threshold
+}
+
+/// Where one open clock of a ticket stands, as the instants its standing changes at: what the
+/// escalation engine stores for every open ticket, so that the dashboard and the queue ask "at
+/// risk now" and "breached now" with an indexed comparison rather than a replay of logs.
+///
+/// The instants hold until the ticket changes, and every change makes the engine decide again;
+/// so, read at any instant `t` before the next change, "`at_risk_from <= t` and not
+/// `breached_from <= t`" is what [`risk`] says of the clock computed at `t`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClockStanding {
+    pub kind: ClockKind,
+    /// From when the clock is at risk (or breached); `None` while it cannot be (paused below its
+    /// fraction).
+    pub at_risk_from: Option<DateTime<Utc>>,
+    /// From when it is overdue; `None` while it cannot be (paused in time).
+    pub breached_from: Option<DateTime<Utc>>,
+}
+
+impl ClockStanding {
+    /// How the clock stands at `at`.
+    pub fn risk_at(&self, at: DateTime<Utc>) -> Risk {
+        let reached = |from: Option<DateTime<Utc>>| from.is_some_and(|from| from <= at);
+        if reached(self.breached_from) {
+            Risk::Breached
+        } else if reached(self.at_risk_from) {
+            Risk::AtRisk
+        } else {
+            Risk::OnTrack
+        }
+    }
+}
+
+/// The standing of `clock` computed at `now`, at risk past `fraction` of its target; `None` for
+/// a clock that ended or has no target.
+pub fn standing(
+    clock: &ClockState,
+    targets: &ClockTargets<'_>,
+    fraction: f64,
+    now: DateTime<Utc>,
+) -> Option<ClockStanding> {
+    if !clock.is_open() || clock.target.is_none() {
+        return None;
+    }
+    // A clock is overdue once the instant is *after* its due instant (`clock::compute_clocks`);
+    // instants are kept to the millisecond, so the first overdue one is a millisecond later.
+    let overdue = |due: DateTime<Utc>| due + Duration::milliseconds(1);
+    let at_risk = clock.instant_at_fraction(targets, fraction).map(ceil_to_millisecond);
+    let (at_risk_from, breached_from) = match clock.state {
+        ClockPhase::Breached => {
+            let breached = clock.breached_at.map(overdue);
+            let at_risk_from = match (at_risk, breached) {
+                (Some(at_risk), Some(breached)) => Some(at_risk.min(breached)),
+                (at_risk, breached) => at_risk.or(breached),
+            };
+            (at_risk_from, breached)
+        }
+        ClockPhase::Running => (at_risk, clock.due_at.map(overdue)),
+        // A paused clock counts no time: it is at risk already, or not until it resumes.
+        ClockPhase::Paused => match risk(clock, fraction) {
+            Risk::AtRisk => (Some(at_risk.map_or(now, |at| at.min(now))), None),
+            _ => (None, None),
+        },
+        ClockPhase::Met | ClockPhase::Stopped => return None,
+    };
+    Some(ClockStanding { kind: clock.kind, at_risk_from, breached_from })
+}
+
+/// `at` rounded up to the millisecond, the precision instants are stored with.
+fn ceil_to_millisecond(at: DateTime<Utc>) -> DateTime<Utc> {
+    let truncated = at - Duration::nanoseconds(i64::from(at.timestamp_subsec_nanos() % 1_000_000));
+    if truncated == at {
+        at
+    } else {
+        truncated + Duration::milliseconds(1)
+    }
 }
 
 /// What counts as the holding tier working a ticket: a public reply, an internal note or a

@@ -52,8 +52,12 @@ fn UserNav(user: UserSummary, unread: i64) -> impl IntoView {
     let staff = user.role.is_staff();
     let admin = user.role.may_configure();
     let reviewer = user.role.may_review_feedback();
+    let tracker = user.role.may_track_progress();
     view! {
         <ul class="nav-links">
+            <Show when=move || tracker>
+                <li><A href="/dashboard">"Dashboard"</A></li>
+            </Show>
             <Show when=move || !staff>
                 <li><A href="/portal">"My tickets"</A></li>
                 <li><A href="/portal/new">"New ticket"</A></li>

@@ -1,5 +1,6 @@
 //! Reusable view pieces.
 
+pub mod chart;
 pub mod errors;
 pub mod feedback;
 pub mod form;

@@ -1,5 +1,7 @@
 //! Links that carry a page's filters in their query string.
 
+use crate::server_fns::tickets::TicketQuery;
+
 /// `?name=value&…` of the pairs whose value is not empty, each value percent-encoded; empty when
 /// no pair has a value.
 pub fn query_string(pairs: &[(&str, &str)]) -> String {
@@ -13,6 +15,11 @@ pub fn query_string(pairs: &[(&str, &str)]) -> String {
     } else {
         format!("?{}", parts.join("&"))
     }
+}
+
+/// The queue listing what `query` asks for.
+pub fn queue_href(query: &TicketQuery) -> String {
+    format!("/queue{}", query_string(&query.pairs()))
 }
 
 /// Percent-encodes everything but the unreserved characters of RFC 3986.

@@ -3,6 +3,7 @@
 
 mod account;
 pub mod admin;
+mod dashboard;
 mod feedback_report;
 mod home;
 mod login;
@@ -15,6 +16,7 @@ mod survey;
 mod ticket;
 
 pub use account::{AccountPage, ForgotPasswordPage, ResetPasswordPage};
+pub use dashboard::DashboardPage;
 pub use feedback_report::FeedbackReportPage;
 pub use home::{HomePage, NotFoundPage};
 pub use login::LoginPage;

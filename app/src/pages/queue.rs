@@ -32,25 +32,21 @@ fn query_from_url() -> Memo<TicketQuery> {
             q: get("q"),
             sort: get("sort"),
             page: get("page"),
+            level: get("level"),
+            plan: get("plan"),
+            risk: get("risk"),
+            clock: get("clock"),
+            unacknowledged: get("unacknowledged"),
+            event: get("event"),
+            from: get("from"),
+            to: get("to"),
         }
     })
 }
 
 /// The URL of another page of the same list.
 fn page_href(query: &TicketQuery, page: i64) -> String {
-    let page = page.to_string();
-    query_string(&[
-        ("status", &query.status),
-        ("tier", &query.tier),
-        ("group", &query.group),
-        ("assignee", &query.assignee),
-        ("priority", &query.priority),
-        ("category", &query.category),
-        ("tag", &query.tag),
-        ("q", &query.q),
-        ("sort", &query.sort),
-        ("page", &page),
-    ])
+    query_string(&TicketQuery { page: page.to_string(), ..query.clone() }.pairs())
 }
 
 #[component]
@@ -98,6 +94,53 @@ fn TicketList(staff: bool) -> impl IntoView {
     }
 }
 
+/// What a drill-down from the dashboard narrowed the list to, in words, or `None` without one.
+fn drill_down(query: &TicketQuery) -> Option<String> {
+    use crate::domain::queue::{Happening, RiskFilter};
+    use crate::domain::ticket::ClockKind;
+    let clock = ClockKind::parse(query.clock.trim()).map(|kind| kind.label().to_lowercase());
+    let mut parts = Vec::new();
+    if let Some(level) = Some(query.level.trim()).filter(|level| !level.is_empty()) {
+        parts.push(format!("at level {level}"));
+    }
+    if let Some(plan) = Some(query.plan.trim()).filter(|plan| !plan.is_empty()) {
+        parts.push(format!("on the {plan} plan"));
+    }
+    if let Some(risk) = RiskFilter::parse(query.risk.trim()) {
+        let of = clock.as_ref().map(|clock| format!(" ({clock})")).unwrap_or_default();
+        parts.push(format!("{}{of} now", risk.label().to_lowercase()));
+    }
+    if query.unacknowledged.trim() == "yes" {
+        parts.push("escalated and not acknowledged".into());
+    }
+    if let Some(event) = Happening::parse(query.event.trim()) {
+        let of = match (event, &clock) {
+            (Happening::Breached, Some(clock)) => format!(" ({clock})"),
+            _ => String::new(),
+        };
+        let dates = if query.from == query.to || query.from.is_empty() {
+            format!("on {}", query.to)
+        } else {
+            format!("from {} to {}", query.from, query.to)
+        };
+        parts.push(format!("{}{of} {dates}", event.label().to_lowercase()));
+    }
+    (!parts.is_empty()).then(|| format!("Tickets {}", parts.join(", ")))
+}
+
+/// The drill-down's parameters, kept when the filters are applied.
+fn drill_down_fields(query: &TicketQuery) -> impl IntoView + use<> {
+    query
+        .pairs()
+        .into_iter()
+        .filter(|(name, value)| {
+            !value.is_empty()
+                && ["level", "plan", "risk", "clock", "unacknowledged", "event", "from", "to"].contains(name)
+        })
+        .map(|(name, value)| view! { <input type="hidden" name=name value=value.to_string()/> })
+        .collect_view()
+}
+
 /// A page of the list: how many tickets match, the table, and links to the pages around it.
 #[component]
 fn Listing(tickets: ListedTickets, query: TicketQuery) -> impl IntoView {
@@ -106,7 +149,25 @@ fn Listing(tickets: ListedTickets, query: TicketQuery) -> impl IntoView {
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let previous = (number > 1).then(|| view! { <a href=page_href(&query, number - 1)>"← Previous"</a> });
     let next = (number < pages).then(|| view! { <a href=page_href(&query, number + 1)>"Next →"</a> });
+    let narrowed = drill_down(&query).map(|words| {
+        let whole = TicketQuery {
+            level: String::new(),
+            plan: String::new(),
+            risk: String::new(),
+            clock: String::new(),
+            unacknowledged: String::new(),
+            event: String::new(),
+            from: String::new(),
+            to: String::new(),
+            page: String::new(),
+            ..query.clone()
+        };
+        view! {
+            <p class="drill-down">{words} " · " <a href=page_href(&whole, 1)>"Show the whole queue"</a></p>
+        }
+    });
     view! {
+        {narrowed}
         <p class="muted">{format!("{total} tickets")}</p>
         <TicketTable tickets=tickets/>
         <nav class="pager" aria-label="Pages">
@@ -154,6 +215,7 @@ fn Filters(staff: bool, current: TicketQuery, directory: Directory) -> impl Into
             </div>
             <div><Select id="filter-category" name="category" label="Category" choices=categories empty="Any" selected=current.category.clone()/></div>
             {staff_filters}
+            {drill_down_fields(&current)}
             <div>
                 <Select id="filter-sort" name="sort" label="Sort" selected=sort
                     choices=choices(TicketSort::ALL, TicketSort::as_str, TicketSort::label)/>

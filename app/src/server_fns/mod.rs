@@ -3,6 +3,7 @@
 //! one is a public HTTP endpoint whatever the UI shows.
 
 pub mod admin;
+pub mod dashboard;
 pub mod notifications;
 pub mod policies;
 pub mod reports;

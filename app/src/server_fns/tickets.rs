@@ -37,6 +37,26 @@ pub struct TicketQuery {
     pub sort: String,
     #[serde(default)]
     pub page: String,
+    /// The drill-downs of the dashboard's figures (staff only): ladder level, plan, clock
+    /// standing (`at_risk`, `breached`) and kind, unacknowledged escalations (`yes`), and
+    /// something that happened (`opened`, `escalated`, …) from `from` to `to` (dates, both
+    /// included, in the support organisation's time zone).
+    #[serde(default)]
+    pub level: String,
+    #[serde(default)]
+    pub plan: String,
+    #[serde(default)]
+    pub risk: String,
+    #[serde(default)]
+    pub clock: String,
+    #[serde(default)]
+    pub unacknowledged: String,
+    #[serde(default)]
+    pub event: String,
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
 }
 
 pub const PAGE_SIZE: i64 = 25;
@@ -119,14 +139,41 @@ pub struct NewTicketForm {
     pub requester: String,
 }
 
+impl TicketQuery {
+    /// Its fields as URL parameters, by name (empty ones included), the page last.
+    pub fn pairs(&self) -> [(&'static str, &str); 18] {
+        [
+            ("status", &self.status),
+            ("tier", &self.tier),
+            ("group", &self.group),
+            ("assignee", &self.assignee),
+            ("priority", &self.priority),
+            ("category", &self.category),
+            ("tag", &self.tag),
+            ("q", &self.q),
+            ("level", &self.level),
+            ("plan", &self.plan),
+            ("risk", &self.risk),
+            ("clock", &self.clock),
+            ("unacknowledged", &self.unacknowledged),
+            ("event", &self.event),
+            ("from", &self.from),
+            ("to", &self.to),
+            ("sort", &self.sort),
+            ("page", &self.page),
+        ]
+    }
+}
+
 /// Lists tickets. Customers: their organisation's only, whatever the filter says, without the
 /// internal columns. Staff: all.
 #[server(endpoint = "tickets/list")]
 pub async fn list_tickets(query: TicketQuery) -> Result<ListedTickets, AppError> {
     use crate::domain::queue::CustomerTicketListPage;
     let user = crate::ssr::auth::require_user().await?;
-    let filter = server::filter_for(&user, &query)?;
-    let page = crate::ssr::app_state()?.store.list_tickets(&filter).await?;
+    let store = crate::ssr::app_state()?.store;
+    let filter = server::filter_for(&user, &query, store.time_zone().await?, crate::ssr::now())?;
+    let page = store.list_tickets(&filter).await?;
     Ok(if user.role.is_staff() {
         ListedTickets::Staff(page)
     } else {
@@ -431,7 +478,7 @@ pub async fn reopen_ticket(ticket_id: i64) -> Result<(), AppError> {
 
 /// Server-side helpers of the ticket functions.
 #[cfg(feature = "ssr")]
-mod server {
+pub(crate) mod server {
     use super::*;
     use crate::domain::commands::{parse_tags, TicketChanges};
     use crate::domain::queue::{parse_statuses, TicketFilter, TicketSort};
@@ -460,7 +507,16 @@ mod server {
         }
     }
 
-    pub fn filter_for(user: &UserSummary, query: &TicketQuery) -> Result<TicketFilter, AppError> {
+    /// The filter a list request asks for, as `user` may have it, with periods as days in
+    /// `zone` and clock standings judged at `now`; every wrong field named.
+    pub fn filter_for(
+        user: &UserSummary,
+        query: &TicketQuery,
+        zone: crate::domain::period::Tz,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<TicketFilter, AppError> {
+        use crate::domain::queue::{parse_word, Happening, RiskFilter};
+        use crate::domain::ticket::ClockKind;
         let mut errors = FieldErrors::default();
         let statuses = parse_statuses(&mut errors, "status", &query.status);
         let (assignee_id, unassigned) = match query.assignee.trim() {
@@ -486,6 +542,26 @@ mod server {
             }),
         };
         let page = crate::domain::queue::parse_page(&mut errors, "page", &query.page);
+        let level = match query.level.trim() {
+            "" => None,
+            text => text.parse::<i64>().ok().filter(|level| *level >= 1).or_else(|| {
+                errors.push("level", "The level is a number from 1.");
+                None
+            }),
+        };
+        let risk = parse_word(&mut errors, "risk", &query.risk, RiskFilter::parse, RiskFilter::words);
+        let clock = parse_word(&mut errors, "clock", &query.clock, ClockKind::parse, ClockKind::words);
+        let unacknowledged = match query.unacknowledged.trim() {
+            "" => false,
+            "yes" => true,
+            _ => {
+                errors.push("unacknowledged", "Leave it empty, or \"yes\" for unacknowledged escalations.");
+                false
+            }
+        };
+        let event = parse_word(&mut errors, "event", &query.event, Happening::parse, Happening::words);
+        let today = crate::domain::period::day_of(now, zone);
+        let period = crate::domain::period::Period::read(&mut errors, &query.from, &query.to, 1, today);
         let filter = TicketFilter {
             organisation_id: if staff {
                 None
@@ -501,6 +577,13 @@ mod server {
             category_id: optional_id(&mut errors, "category", &query.category),
             tag: Some(query.tag.trim().to_lowercase()).filter(|tag| !tag.is_empty() && staff),
             text: Some(query.q.trim().to_string()).filter(|text| !text.is_empty()),
+            level: level.filter(|_| staff),
+            plan: Some(query.plan.trim().to_string()).filter(|plan| !plan.is_empty() && staff),
+            risk: risk.filter(|_| staff),
+            clock: clock.filter(|_| staff),
+            unacknowledged: unacknowledged && staff,
+            happened: event.filter(|_| staff).map(|event| (event, period.span(zone))),
+            as_of: Some(now),
             sort,
             page,
             per_page: PAGE_SIZE,

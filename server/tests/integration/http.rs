@@ -59,6 +59,7 @@ pub const SERVER_FUNCTIONS: &[&str] = &[
     "reviews/list",
     "reviews/update",
     "reports/feedback",
+    "dashboard",
     "notifications/centre",
     "notifications/unread",
     "notifications/read",
@@ -394,6 +395,12 @@ fn server_function_cases(endpoint: &str, f: &Fixtures) -> Vec<(Form, [Answer; 5]
         )],
         "reports/feedback" => {
             vec![(form(&[("query[from]", "")]), [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, ALLOWED])]
+        }
+        "dashboard" => {
+            vec![(
+                form(&[("query[period]", "7d")]),
+                [UNAUTHENTICATED, NOT_FOUND, NOT_FOUND, FORBIDDEN, ALLOWED],
+            )]
         }
         // Last, because it ends the callers' sessions; harmless when nobody is signed in.
         "session/logout" => vec![(form(&[]), [ALLOWED; 5])],

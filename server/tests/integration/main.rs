@@ -7,6 +7,7 @@
 mod cli;
 mod common;
 mod concurrency;
+mod dashboard;
 mod escalation;
 mod fuzz;
 mod http;

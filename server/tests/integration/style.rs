@@ -22,6 +22,7 @@ fn families() -> BTreeMap<&'static str, Vec<&'static str>> {
         ("priority-{}", Priority::ALL.iter().map(|priority| priority.as_str()).collect()),
         ("status-{}", TicketStatus::ALL.iter().map(|status| status.as_str()).collect()),
         ("review-{}", ReviewStatus::ALL.iter().map(|status| status.as_str()).collect()),
+        ("series-{}", app::components::chart::COLOURS.to_vec()),
     ])
 }
 

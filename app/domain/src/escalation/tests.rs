@@ -12,6 +12,7 @@ use super::*;
 use crate::directory::Tier;
 use crate::test_support::{assignment, calendars, demo_directory, policy_from_toml, utc, DemoIds, EventLog};
 use crate::ticket::{Assignment, TicketStatus};
+use crate::tracking::Risk;
 
 /// Targets and a three-level ladder: L1 holds a ticket 2 business hours (reminded at half), L2 4,
 /// L3 8; a tagged ticket goes straight to Security; old urgent tickets go to Engineering.
@@ -160,6 +161,7 @@ struct Case {
     fired: Vec<ThresholdKey>,
     now: &'static str,
     events: &'static [&'static str],
+    /// When the engine looks again: the next threshold, or the instant a clock becomes at risk.
     next_due: Option<&'static str>,
 }
 
@@ -191,7 +193,7 @@ fn cases() -> Vec<Case> {
             fired: vec![],
             now: "2026-03-02 09:00",
             events: &["Mon 09:00 escalated to L3 Engineering / Security at level 3"],
-            next_due: Some("2026-03-02 13:00"),
+            next_due: Some("2026-03-02 12:00"),
         },
         Case {
             name: "level 1's reminder at half its budget",
@@ -209,7 +211,7 @@ fn cases() -> Vec<Case> {
             fired: vec![L1_REMINDER],
             now: "2026-03-02 11:00",
             events: &["Mon 11:00 breach tier_budget", "Mon 11:00 escalated to L2 Specialists at level 2"],
-            next_due: Some("2026-03-02 13:00"),
+            next_due: Some("2026-03-02 12:00"),
         },
         Case {
             name: "a reminder overtaken by its breach is recorded without a word",
@@ -218,7 +220,7 @@ fn cases() -> Vec<Case> {
             fired: vec![],
             now: "2026-03-02 11:00",
             events: &["Mon 11:00 breach tier_budget", "Mon 11:00 escalated to L2 Specialists at level 2"],
-            next_due: Some("2026-03-02 13:00"),
+            next_due: Some("2026-03-02 12:00"),
         },
         Case {
             name: "after downtime the ladder cascades as if the engine had run",
@@ -233,7 +235,7 @@ fn cases() -> Vec<Case> {
                 "Mon 15:00 breach tier_budget",
                 "Mon 15:00 escalated to L3 Engineering / Security at level 3",
             ],
-            next_due: Some("2026-03-03 15:00"),
+            next_due: Some("2026-03-03 13:00"),
         },
         Case {
             name: "escalated by hand from L1 to L3 (an event of old, without its level): L3's budget runs, never back down",
@@ -242,7 +244,7 @@ fn cases() -> Vec<Case> {
             fired: vec![],
             now: "2026-03-03 10:00",
             events: &["Mon 13:00 breach first_response", "Tue 09:30 breach tier_budget"],
-            next_due: Some("2026-03-03 17:00"),
+            next_due: Some("2026-03-03 13:00"),
         },
         Case {
             name: "escalated by hand from L1 to L2's Network: L2's budget, then level 3",
@@ -251,7 +253,7 @@ fn cases() -> Vec<Case> {
             fired: vec![key(ClockKind::FirstResponse, Threshold::Breach)],
             now: "2026-03-02 13:30",
             events: &["Mon 13:30 breach tier_budget", "Mon 13:30 escalated to L3 Engineering / Security at level 3"],
-            next_due: Some("2026-03-03 13:30"),
+            next_due: Some("2026-03-03 11:30"),
         },
         Case {
             name: "handed back to L1, the ticket runs on L1's budget and the ladder takes it up again",
@@ -285,7 +287,7 @@ fn cases() -> Vec<Case> {
                 "Mon 13:00 breach tier_budget",
                 "Mon 13:00 escalated to L3 Engineering / Security at level 3",
             ],
-            next_due: Some("2026-03-03 13:00"),
+            next_due: Some("2026-03-03 11:00"),
         },
         Case {
             name: "an urgent ticket a day old is due when it turns a day old",
@@ -303,7 +305,7 @@ fn cases() -> Vec<Case> {
             fired: vec![],
             now: "2026-03-03 09:00",
             events: &["Tue 09:00 escalated to L3 Engineering / Security at level 3"],
-            next_due: Some("2026-03-13 17:00"),
+            next_due: Some("2026-03-11 13:00"),
         },
         Case {
             name: "a tier that gives no public update misses its checkpoint",
@@ -312,7 +314,7 @@ fn cases() -> Vec<Case> {
             fired: vec![],
             now: "2026-03-02 11:00",
             events: &["Mon 11:00 checkpoint missed"],
-            next_due: Some("2026-03-13 17:00"),
+            next_due: Some("2026-03-11 13:00"),
         },
         Case {
             name: "a public update starts the checkpoint's period again",
@@ -560,4 +562,32 @@ fn without_lateness(data: &EventData) -> EventData {
         _ => {}
     }
     data
+}
+
+#[test]
+fn the_engine_wakes_when_a_clock_becomes_at_risk_and_says_so() {
+    const TARGETS_ONLY: &str =
+        "[[targets]]\nfirst_response = \"4h\"\n\n[[ladder]]\nholder = \"L1 Service Desk\"\n";
+    let none = BTreeSet::new();
+    let before = decide_with(TARGETS_ONLY, &at_l1(), &none, utc("2026-03-02 11:00"));
+    assert_eq!(before.next_due, Some(utc("2026-03-02 12:00")), "75 % of four hours, with no reminder");
+    assert!(!before.risk_reached);
+    let first_response = |decision: &Decision| {
+        decision.standing.iter().find(|clock| clock.kind == ClockKind::FirstResponse).copied()
+    };
+    let standing = first_response(&before).expect("the first response clock runs");
+    assert_eq!(standing.risk_at(utc("2026-03-02 11:59")), Risk::OnTrack);
+    assert_eq!(standing.risk_at(utc("2026-03-02 12:00")), Risk::AtRisk);
+    assert_eq!(standing.risk_at(utc("2026-03-02 13:01")), Risk::Breached);
+
+    let at = decide_with(TARGETS_ONLY, &at_l1(), &none, utc("2026-03-02 12:00"));
+    assert!(at.risk_reached && at.batches.is_empty(), "no event tells of it");
+    assert_eq!(at.next_due, Some(utc("2026-03-02 13:00")), "then the breach");
+
+    let answered = at_l1().public_reply(utc("2026-03-02 11:30"));
+    let after_reply = decide_with(TARGETS_ONLY, &answered, &none, utc("2026-03-02 12:00"));
+    assert_eq!(first_response(&after_reply), None, "a met clock stands nowhere");
+    assert!(!after_reply.risk_reached);
+    let resolved = at_l1().status(utc("2026-03-02 11:30"), TicketStatus::Resolved);
+    assert!(decide_with(TARGETS_ONLY, &resolved, &none, utc("2026-03-02 12:00")).standing.is_empty());
 }

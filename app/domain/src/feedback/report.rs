@@ -6,6 +6,8 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+
+use crate::period::Period;
 use serde::{Deserialize, Serialize};
 
 use super::{EscalationManner, EscalationPath, FeedbackFigures, FeedbackRecord};
@@ -246,18 +248,7 @@ impl FeedbackQuery {
     pub fn read(&self, today: NaiveDate) -> Result<AskedReport, FieldErrors> {
         let query = self;
         let mut errors = FieldErrors::default();
-        let mut date = |field: &str, text: &str, default: NaiveDate| match text.trim() {
-            "" => default,
-            text => NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap_or_else(|_| {
-                errors.push(field, "Write a date as YYYY-MM-DD.");
-                default
-            }),
-        };
-        let to = date("to", &query.to, today);
-        let from = date("from", &query.from, to - Duration::days(DEFAULT_DAYS - 1));
-        if from > to {
-            errors.push("from", "The period must start on or before its last day.");
-        }
+        let Period { from, to } = Period::read(&mut errors, &query.from, &query.to, DEFAULT_DAYS, today);
         let drill = match (query.grouping.trim(), query.key.trim()) {
             ("", _) => None,
             (word, key) => match Grouping::parse(word) {

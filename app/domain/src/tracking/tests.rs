@@ -215,3 +215,86 @@ proptest! {
         prop_assert_eq!(all, now - start, "some tier held the ticket from routing until now");
     }
 }
+
+/// The standing of the resolution clock of `resolution_clock`'s ticket, computed at `computed`,
+/// read at each minute of Monday and Tuesday, says what `risk` says of the clock computed then.
+/// Returns how many minutes each risk was seen.
+fn standing_agrees_with_risk(computed: &str, status: Option<(&str, TicketStatus)>) -> BTreeMap<Risk, u32> {
+    let calendar = office_hours();
+    let targets = clock_targets(&calendar, None, None, Some(240), None);
+    let clock = resolution_clock(computed, status);
+    let at = utc(&format!("2026-03-02 {computed}"));
+    let standing = standing(&clock, &targets, DEFAULT_AT_RISK_FRACTION, at);
+    let standing = standing.expect("an open clock has a standing");
+    let mut seen = BTreeMap::new();
+    let mut instant = at;
+    while instant < utc("2026-03-04 00:00") {
+        let later = instant.format("%H:%M").to_string();
+        let clock = if instant.date_naive() == at.date_naive() {
+            resolution_clock(&later, status)
+        } else {
+            let mut log = EventLog::created(Priority::Normal, utc("2026-03-02 09:00"));
+            if let Some((time, status)) = status {
+                log = log.status(utc(&format!("2026-03-02 {time}")), status);
+            }
+            let clocks = compute_clocks(&log.events, &targets, &PauseRules::default(), instant);
+            clocks.latest(ClockKind::Resolution).expect("a resolution clock").clone()
+        };
+        let expected = risk(&clock, DEFAULT_AT_RISK_FRACTION);
+        assert_eq!(standing.risk_at(instant), expected, "computed at {computed}, read at {instant}");
+        *seen.entry(expected).or_insert(0) += 1;
+        instant += minutes(1);
+    }
+    seen
+}
+
+#[test]
+fn a_running_clocks_standing_says_when_it_becomes_at_risk_and_overdue() {
+    // Computed before, at and after the at-risk instant (12:00) and the breach (13:00).
+    for computed in ["09:00", "11:59", "12:00", "12:30", "13:00", "13:01", "16:00"] {
+        standing_agrees_with_risk(computed, None);
+    }
+    let seen = standing_agrees_with_risk("09:00", None);
+    assert_eq!(seen.keys().copied().collect::<Vec<_>>(), [Risk::OnTrack, Risk::AtRisk, Risk::Breached]);
+    let calendar = office_hours();
+    let targets = clock_targets(&calendar, None, None, Some(240), None);
+    let standing = standing(
+        &resolution_clock("10:00", None),
+        &targets,
+        DEFAULT_AT_RISK_FRACTION,
+        utc("2026-03-02 10:00"),
+    );
+    assert_eq!(
+        standing,
+        Some(ClockStanding {
+            kind: ClockKind::Resolution,
+            at_risk_from: Some(utc("2026-03-02 12:00")),
+            breached_from: Some(utc("2026-03-02 13:00") + Duration::milliseconds(1)),
+        })
+    );
+}
+
+#[test]
+fn a_paused_clock_stands_still() {
+    // Paused at 10:00 on track: it cannot become at risk while it waits.
+    standing_agrees_with_risk("11:00", Some(("10:00", TicketStatus::Pending)));
+    // Paused at 12:30, already at risk: it stays at risk, and cannot breach while it waits.
+    standing_agrees_with_risk("15:00", Some(("12:30", TicketStatus::Pending)));
+    let calendar = office_hours();
+    let targets = clock_targets(&calendar, None, None, Some(240), None);
+    let on_track = standing(
+        &resolution_clock("11:00", Some(("10:00", TicketStatus::Pending))),
+        &targets,
+        DEFAULT_AT_RISK_FRACTION,
+        utc("2026-03-02 11:00"),
+    );
+    assert_eq!(on_track.map(|s| (s.at_risk_from, s.breached_from)), Some((None, None)));
+}
+
+#[test]
+fn an_ended_clock_has_no_standing() {
+    let calendar = office_hours();
+    let targets = clock_targets(&calendar, None, None, Some(240), None);
+    let resolved = resolution_clock("15:00", Some(("10:00", TicketStatus::Resolved)));
+    assert_eq!(standing(&resolved, &targets, DEFAULT_AT_RISK_FRACTION, utc("2026-03-02 15:00")), None);
+}

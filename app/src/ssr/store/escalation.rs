@@ -9,11 +9,13 @@ use sqlx::Row;
 use super::tickets::{
     insert_events, ticket_from_row, update_projections, NewEvent, WriteError, TICKET_COLUMNS,
 };
-use super::{execute_rows, from_millis, to_millis, Store, StoreResult};
+use super::{execute_rows, from_millis, get_optional_instant, to_millis, Store, StoreResult};
 use crate::domain::clock::ClockKind;
 use crate::domain::escalation::{Decision, Firing, NotificationIntent, Threshold, ThresholdKey};
 use crate::domain::routing::AgentInfo;
+use crate::domain::tracking::ClockStanding;
 use crate::domain::Ticket;
+use crate::ssr::live::{Change, Topic};
 
 /// What applying a decision did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -88,7 +90,7 @@ impl Store {
     pub async fn next_due_instant(&self) -> StoreResult<Option<DateTime<Utc>>> {
         let row =
             sqlx::query("SELECT MIN(due_at) AS due FROM ticket_schedule").fetch_one(self.pool()).await?;
-        row.try_get::<Option<i64>, _>("due")?.map(from_millis).transpose()
+        get_optional_instant(&row, "due")
     }
 
     /// The due instants in the schedule of several tickets (those not in it are left out).
@@ -306,6 +308,7 @@ impl Store {
             projections.iter().map(|(ticket, sequence, _)| (ticket, *sequence)).collect(),
         )
         .await?;
+        write_standing(&mut write, &projections).await?;
         // What the queue sorts by.
         execute_rows(
             &mut write,
@@ -337,6 +340,68 @@ impl Store {
         write.commit().await?;
         Ok(outcomes)
     }
+}
+
+/// Replaces the clock standing of the decided tickets (`domain::tracking::ClockStanding`), and
+/// tells the live streams of the tickets one of whose clocks became at risk with no event to say
+/// so, as a change of the ticket's last event: the dashboards' figures move at that instant.
+async fn write_standing(write: &mut super::WriteTx, decided: &[(Ticket, i64, &Decision)]) -> StoreResult<()> {
+    if decided.is_empty() {
+        return Ok(());
+    }
+    let list = super::id_list(decided.iter().map(|(ticket, _, _)| ticket.id));
+    sqlx::query(&format!("DELETE FROM clock_standing WHERE ticket_id IN ({list})"))
+        .execute(&mut *write.tx)
+        .await?;
+    let rows: Vec<(i64, &ClockStanding)> = decided
+        .iter()
+        .flat_map(|(ticket, _, decision)| decision.standing.iter().map(move |clock| (ticket.id, clock)))
+        .collect();
+    execute_rows(
+        write,
+        "INSERT INTO clock_standing (ticket_id, clock, at_risk_from, breached_from) VALUES ",
+        "",
+        4,
+        rows,
+        |query, (ticket_id, clock)| {
+            query
+                .bind(ticket_id)
+                .bind(clock.kind.as_str())
+                .bind(clock.at_risk_from.map(to_millis))
+                .bind(clock.breached_from.map(to_millis))
+        },
+    )
+    .await?;
+    let silent: Vec<&Ticket> = decided
+        .iter()
+        .filter(|(_, _, decision)| decision.risk_reached && decision.batches.is_empty())
+        .map(|(ticket, _, _)| ticket)
+        .collect();
+    if silent.is_empty() {
+        return Ok(());
+    }
+    let list = super::id_list(silent.iter().map(|ticket| ticket.id));
+    let rows = sqlx::query(&format!(
+        "SELECT e.ticket_id, e.id FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id AND e.sequence = t.last_sequence
+         WHERE t.id IN ({list})"
+    ))
+    .fetch_all(&mut *write.tx)
+    .await?;
+    for row in &rows {
+        let ticket_id: i64 = row.try_get("ticket_id")?;
+        let organisation_id =
+            silent.iter().find(|ticket| ticket.id == ticket_id).map(|ticket| ticket.organisation_id);
+        write.record(Change {
+            topic: Topic::Ticket,
+            id: row.try_get("id")?,
+            ticket_id: Some(ticket_id),
+            organisation_id,
+            public: false,
+            user_id: None,
+            kind: "clock_at_risk".into(),
+        });
+    }
+    Ok(())
 }
 
 /// Marks open tickets due at `now` in the caller's transaction — every one, or those of one

@@ -12,6 +12,7 @@ pub mod accounts;
 pub mod dialect;
 pub mod directory;
 pub mod escalation;
+pub mod lists;
 pub mod notifications;
 pub mod operations;
 pub mod policies;
@@ -348,6 +349,10 @@ pub fn from_millis(millis: i64) -> StoreResult<DateTime<Utc>> {
 
 pub(crate) fn get_instant(row: &AnyRow, column: &str) -> StoreResult<DateTime<Utc>> {
     from_millis(row.try_get::<i64, _>(column)?)
+}
+
+pub(crate) fn get_optional_instant(row: &AnyRow, column: &str) -> StoreResult<Option<DateTime<Utc>>> {
+    row.try_get::<Option<i64>, _>(column)?.map(from_millis).transpose()
 }
 
 pub(crate) fn get_flag(row: &AnyRow, column: &str) -> StoreResult<bool> {

@@ -10,7 +10,9 @@ use chrono::{DateTime, Duration, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::{from_millis, get_flag, get_instant, to_millis, Store, StoreError, StoreResult, WriteTx};
+use super::{
+    get_flag, get_instant, get_optional_instant, to_millis, Store, StoreError, StoreResult, WriteTx,
+};
 use crate::domain::delivery::{DeliveryStatus, DeliveryView, Notification};
 use crate::domain::UserSummary;
 use crate::ssr::live::{Change, Topic};
@@ -272,7 +274,7 @@ impl Store {
         )
         .fetch_one(self.pool())
         .await?;
-        row.try_get::<Option<i64>, _>("due")?.map(from_millis).transpose()
+        get_optional_instant(&row, "due")
     }
 
     /// Records a delivery the receiver accepted.
@@ -385,7 +387,7 @@ impl Store {
                     last_error: row.try_get("last_error")?,
                     idempotency_key: row.try_get("idempotency_key")?,
                     created_at: get_instant(row, "created_at")?,
-                    sent_at: row.try_get::<Option<i64>, _>("sent_at")?.map(from_millis).transpose()?,
+                    sent_at: get_optional_instant(row, "sent_at")?,
                     not_before: get_instant(row, "not_before")?,
                 })
             })

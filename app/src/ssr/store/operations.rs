@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::{from_millis, to_millis, Store, StoreResult};
+use super::{get_optional_instant, to_millis, Store, StoreResult};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OperationalFigures {
@@ -39,7 +39,7 @@ impl Store {
             )
             .await?,
             due_tickets: due.try_get("n")?,
-            oldest_due_at: due.try_get::<Option<i64>, _>("oldest")?.map(from_millis).transpose()?,
+            oldest_due_at: get_optional_instant(&due, "oldest")?,
             unprocessed_outbox: count("SELECT COUNT(*) AS n FROM outbox WHERE processed_at IS NULL").await?,
             pending_deliveries: count("SELECT COUNT(*) AS n FROM deliveries WHERE status = 'pending'")
                 .await?,

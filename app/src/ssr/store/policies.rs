@@ -17,6 +17,15 @@ pub struct Rules {
     pub calendars: std::collections::BTreeMap<String, Calendar>,
 }
 
+impl Rules {
+    /// The time zone of the policy's calendar: where the support organisation's days begin.
+    pub fn time_zone(&self) -> crate::domain::period::Tz {
+        self.calendars
+            .get(self.policy.calendar.as_str())
+            .map_or(crate::domain::period::Tz::UTC, Calendar::timezone)
+    }
+}
+
 fn version_from_row(row: &AnyRow) -> StoreResult<PolicyVersion> {
     Ok(PolicyVersion {
         version: row.try_get("version")?,
@@ -157,6 +166,11 @@ impl Store {
         };
         let lines = policy.lines_naming_holder(name);
         Ok((!lines.is_empty()).then_some((version.version, lines)))
+    }
+
+    /// The time zone the support organisation's days are counted in (UTC without a policy).
+    pub async fn time_zone(&self) -> StoreResult<crate::domain::period::Tz> {
+        Ok(self.rules().await?.map_or(crate::domain::period::Tz::UTC, |rules| rules.time_zone()))
     }
 
     /// The version in force: the newest.

@@ -11,7 +11,10 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::tickets::WriteError;
-use super::{from_millis, get_instant, get_named, to_millis, Store, StoreError, StoreResult, WriteTx};
+use super::{
+    from_millis, get_instant, get_named, get_optional_instant, to_millis, Store, StoreError, StoreResult,
+    WriteTx,
+};
 use crate::domain::feedback::report::{describe_path, SurveyFacts};
 use crate::domain::feedback::{breached_clocks, escalation_path, groups_held, holder_at_end, FeedbackRecord};
 use crate::domain::policy::Policy;
@@ -83,10 +86,6 @@ fn log_until(log: &[TicketEvent], event_id: i64) -> Vec<TicketEvent> {
     log.iter().take_while(|event| event.id <= event_id).cloned().collect()
 }
 
-fn optional_instant(row: &AnyRow, column: &str) -> StoreResult<Option<DateTime<Utc>>> {
-    row.try_get::<Option<i64>, _>(column)?.map(from_millis).transpose()
-}
-
 fn answer_from_row(row: &AnyRow) -> StoreResult<Option<SurveyAnswer>> {
     let csat: Option<i64> = row.try_get("csat")?;
     let effort: Option<i64> = row.try_get("effort")?;
@@ -109,8 +108,8 @@ fn survey_from_row(row: &AnyRow) -> StoreResult<SurveyRecord> {
             ticket_id,
             offered_at: get_instant(row, "offered_at")?,
             expires_at: get_instant(row, "expires_at")?,
-            answered_at: optional_instant(row, "answered_at")?,
-            withdrawn_at: optional_instant(row, "withdrawn_at")?,
+            answered_at: get_optional_instant(row, "answered_at")?,
+            withdrawn_at: get_optional_instant(row, "withdrawn_at")?,
         },
         answer: answer_from_row(row)?,
         nonce: row.try_get("nonce")?,
@@ -402,7 +401,7 @@ impl Store {
                     breached: breached_clocks(&until),
                 },
                 offered_at: get_instant(row, "offered_at")?,
-                answered_at: optional_instant(row, "answered_at")?,
+                answered_at: get_optional_instant(row, "answered_at")?,
                 subject: ticket.subject.clone(),
                 category_id: ticket.category_id,
                 priority: ticket.priority,

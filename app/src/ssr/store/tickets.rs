@@ -10,13 +10,13 @@ use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::dialect;
 use super::{
-    execute_rows, from_millis, get_instant, get_named, to_millis, Store, StoreError, StoreResult, WriteTx,
+    execute_rows, get_instant, get_named, get_optional_instant, to_millis, Store, StoreError, StoreResult,
+    WriteTx,
 };
 use crate::domain::commands::CommandError;
 use crate::domain::describe::{self, describe};
-use crate::domain::queue::{TicketFilter, TicketListItem, TicketListPage, TicketSort, TimelineEntry};
+use crate::domain::queue::TimelineEntry;
 use crate::domain::ticket::Assignment;
 use crate::domain::{
     Channel, EventData, Priority, Ticket, TicketEvent, TicketStatus, UserSummary, Visibility,
@@ -66,7 +66,8 @@ pub struct Appended {
 
 pub(super) const TICKET_COLUMNS: &str = "t.id, t.subject, t.description, t.requester_id, t.organisation_id, t.category_id, \
      t.priority, t.channel, t.status, t.tier_id, t.group_id, t.assignee_id, t.tags, t.version, t.reopen_count, \
-     t.escalation_level, t.acknowledged_level, t.created_at, t.updated_at";
+     t.escalation_level, t.acknowledged_level, t.level_since, t.first_replied_at, t.resolved_at, t.created_at, \
+     t.updated_at";
 
 pub(super) fn ticket_from_row(row: &AnyRow) -> StoreResult<Ticket> {
     let tags: String = row.try_get("tags")?;
@@ -90,6 +91,9 @@ pub(super) fn ticket_from_row(row: &AnyRow) -> StoreResult<Ticket> {
         reopen_count: row.try_get("reopen_count")?,
         escalation_level: row.try_get("escalation_level")?,
         acknowledged_level: row.try_get("acknowledged_level")?,
+        level_since: get_instant(row, "level_since")?,
+        first_replied_at: get_optional_instant(row, "first_replied_at")?,
+        resolved_at: get_optional_instant(row, "resolved_at")?,
         created_at: get_instant(row, "created_at")?,
         updated_at: get_instant(row, "updated_at")?,
     })
@@ -108,29 +112,6 @@ fn event_from_row(row: &AnyRow) -> StoreResult<TicketEvent> {
     })
 }
 
-/// The SQL ordering of a sort choice.
-fn order_by(sort: TicketSort) -> &'static str {
-    match sort {
-        // NULLs (no running clock) last, written so both dialects agree.
-        TicketSort::BreachesFirst => {
-            "CASE WHEN t.next_breach_at IS NULL THEN 1 ELSE 0 END, t.next_breach_at ASC, t.updated_at DESC, t.id DESC"
-        }
-        TicketSort::RecentlyUpdated => "t.updated_at DESC, t.id DESC",
-        TicketSort::Oldest => "t.created_at ASC, t.id ASC",
-        TicketSort::Newest => "t.created_at DESC, t.id DESC",
-        TicketSort::Priority => {
-            "CASE t.priority WHEN 'urgent' THEN 4 WHEN 'high' THEN 3 WHEN 'normal' THEN 2 ELSE 1 END DESC, \
-             t.created_at ASC, t.id ASC"
-        }
-    }
-}
-
-/// A value bound to a dynamically built query.
-enum Bind {
-    Int(i64),
-    Text(String),
-}
-
 impl Store {
     /// Opens a ticket: writes its `Created` event, the projection and the outbox row.
     pub async fn create_ticket(
@@ -146,8 +127,8 @@ impl Store {
             .ok_or_else(|| StoreError::Corrupt("a ticket must start with a Created event".into()))?;
         let id: i64 = sqlx::query(
             "INSERT INTO tickets (subject, description, requester_id, organisation_id, category_id, priority, channel,
-                 status, tags, version, reopen_count, last_sequence, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', $9, 0, 1, $10, $11) RETURNING id",
+                 status, tags, version, reopen_count, last_sequence, level_since, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', $9, 0, 1, $10, $10, $10) RETURNING id",
         )
         .bind(&provisional.subject)
         .bind(&provisional.description)
@@ -158,7 +139,6 @@ impl Store {
         .bind(provisional.channel.as_str())
         .bind(provisional.status.as_str())
         .bind(provisional.version)
-        .bind(to_millis(at))
         .bind(to_millis(at))
         .fetch_one(&mut *write.tx)
         .await?
@@ -383,123 +363,6 @@ impl Store {
             .collect()
     }
 
-    pub async fn list_tickets(&self, filter: &TicketFilter) -> StoreResult<TicketListPage> {
-        let mut conditions = Vec::new();
-        let mut binds = Vec::new();
-        // `?` in a condition becomes the number of the value bound for it.
-        let add = |condition: &str, bind: Bind, binds: &mut Vec<Bind>, conditions: &mut Vec<String>| {
-            binds.push(bind);
-            conditions.push(condition.replace('?', &format!("${}", binds.len())));
-        };
-        if let Some(id) = filter.organisation_id {
-            add("t.organisation_id = ?", Bind::Int(id), &mut binds, &mut conditions);
-        }
-        if !filter.statuses.is_empty() {
-            let mut names = Vec::new();
-            for status in &filter.statuses {
-                binds.push(Bind::Text(status.as_str().to_string()));
-                names.push(format!("${}", binds.len()));
-            }
-            conditions.push(format!("t.status IN ({})", names.join(", ")));
-        }
-        if let Some(id) = filter.tier_id {
-            add("t.tier_id = ?", Bind::Int(id), &mut binds, &mut conditions);
-        }
-        if let Some(id) = filter.group_id {
-            add("t.group_id = ?", Bind::Int(id), &mut binds, &mut conditions);
-        }
-        if let Some(id) = filter.assignee_id {
-            add("t.assignee_id = ?", Bind::Int(id), &mut binds, &mut conditions);
-        }
-        if filter.unassigned {
-            conditions.push("t.assignee_id IS NULL".into());
-        }
-        if let Some(priority) = filter.priority {
-            add("t.priority = ?", Bind::Text(priority.as_str().into()), &mut binds, &mut conditions);
-        }
-        if let Some(id) = filter.category_id {
-            add("t.category_id = ?", Bind::Int(id), &mut binds, &mut conditions);
-        }
-        if let Some(tag) = &filter.tag {
-            add(
-                "(' ' || t.tags || ' ') LIKE ? ESCAPE '\\'",
-                Bind::Text(format!("% {} %", dialect::escape_like(tag))),
-                &mut binds,
-                &mut conditions,
-            );
-        }
-        if let Some(text) = filter.text.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
-            let pattern = dialect::like_pattern(text);
-            let number = text.trim_start_matches('#').parse::<i64>().unwrap_or(-1);
-            binds.push(Bind::Text(pattern.clone()));
-            let subject = binds.len();
-            binds.push(Bind::Text(pattern));
-            let description = binds.len();
-            binds.push(Bind::Int(number));
-            let id = binds.len();
-            conditions.push(format!(
-                "({} OR {} OR t.id = ${id})",
-                dialect::contains_ignoring_case("t.subject", &format!("${subject}")),
-                dialect::contains_ignoring_case("t.description", &format!("${description}")),
-            ));
-        }
-        let where_clause =
-            if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
-        let count_sql = format!("SELECT COUNT(*) AS n FROM tickets t {where_clause}");
-        let mut count_query = sqlx::query(&count_sql);
-        for bind in &binds {
-            count_query = match bind {
-                Bind::Int(value) => count_query.bind(*value),
-                Bind::Text(value) => count_query.bind(value.clone()),
-            };
-        }
-        let total: i64 = count_query.fetch_one(self.pool()).await?.try_get("n")?;
-
-        let per_page = filter.per_page.clamp(1, 200);
-        let offset = (filter.page.max(1) - 1) * per_page;
-        let list_sql = format!(
-            "SELECT {TICKET_COLUMNS}, r.display_name AS requester_name, o.name AS organisation_name,
-                 c.name AS category_name, tr.name AS tier_name, g.name AS group_name, a.display_name AS assignee_name,
-                 t.next_breach_at
-             FROM tickets t
-             JOIN users r ON r.id = t.requester_id
-             JOIN organisations o ON o.id = t.organisation_id
-             LEFT JOIN categories c ON c.id = t.category_id
-             LEFT JOIN tiers tr ON tr.id = t.tier_id
-             LEFT JOIN agent_groups g ON g.id = t.group_id
-             LEFT JOIN users a ON a.id = t.assignee_id
-             {where_clause} ORDER BY {} LIMIT {per_page} OFFSET {offset}",
-            order_by(filter.sort)
-        );
-        let mut list_query = sqlx::query(&list_sql);
-        for bind in binds {
-            list_query = match bind {
-                Bind::Int(value) => list_query.bind(value),
-                Bind::Text(value) => list_query.bind(value),
-            };
-        }
-        let rows = list_query.fetch_all(self.pool()).await?;
-        let items = rows
-            .iter()
-            .map(|row| {
-                Ok(TicketListItem {
-                    ticket: ticket_from_row(row)?,
-                    requester_name: row.try_get("requester_name")?,
-                    organisation_name: row.try_get("organisation_name")?,
-                    category_name: row.try_get("category_name")?,
-                    tier_name: row.try_get("tier_name")?,
-                    group_name: row.try_get("group_name")?,
-                    assignee_name: row.try_get("assignee_name")?,
-                    next_breach_at: row
-                        .try_get::<Option<i64>, _>("next_breach_at")?
-                        .map(from_millis)
-                        .transpose()?,
-                })
-            })
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok(TicketListPage { items, total })
-    }
-
     pub async fn count_tickets(&self) -> StoreResult<i64> {
         Ok(sqlx::query("SELECT COUNT(*) AS n FROM tickets").fetch_one(self.pool()).await?.try_get("n")?)
     }
@@ -578,10 +441,11 @@ pub(super) async fn update_projections(
         "UPDATE tickets SET category_id = v.column2, priority = v.column3, status = v.column4,
              tier_id = v.column5, group_id = v.column6, assignee_id = v.column7, tags = v.column8,
              version = v.column9, reopen_count = v.column10, escalation_level = v.column11,
-             acknowledged_level = v.column12, updated_at = v.column13, last_sequence = v.column14
+             acknowledged_level = v.column12, updated_at = v.column13, last_sequence = v.column14,
+             level_since = v.column15, first_replied_at = v.column16, resolved_at = v.column17
          FROM (VALUES ",
         ") AS v WHERE tickets.id = v.column1",
-        14,
+        17,
         projections,
         |query, (ticket, last_sequence)| {
             query
@@ -599,6 +463,9 @@ pub(super) async fn update_projections(
                 .bind(ticket.acknowledged_level)
                 .bind(to_millis(ticket.updated_at))
                 .bind(last_sequence)
+                .bind(to_millis(ticket.level_since))
+                .bind(ticket.first_replied_at.map(to_millis))
+                .bind(ticket.resolved_at.map(to_millis))
         },
     )
     .await?;

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::{from_millis, to_millis, Store, StoreResult};
+use super::{from_millis, get_optional_instant, to_millis, Store, StoreResult};
 use crate::domain::account::ApiToken;
 use crate::domain::UserSummary;
 
@@ -61,10 +61,7 @@ impl Store {
                     name: row.try_get("name")?,
                     created_by: row.try_get("display_name")?,
                     created_at: from_millis(row.try_get("created_at")?)?,
-                    last_used_at: row
-                        .try_get::<Option<i64>, _>("last_used_at")?
-                        .map(from_millis)
-                        .transpose()?,
+                    last_used_at: get_optional_instant(row, "last_used_at")?,
                     revoked: row.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
                 })
             })

@@ -1,0 +1,431 @@
+//! Ticket lists: the queue, the portal, and the dashboard's figures. A figure and the list it
+//! drills down to are the same filter ([`TicketFilter`]) turned into the same `WHERE` clause here,
+//! so the number on a tile is the number of rows its link lists.
+
+use std::collections::BTreeMap;
+
+use chrono::{Duration, Utc};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use super::dialect;
+use super::tickets::ticket_from_row;
+use super::{get_optional_instant, to_millis, Store, StoreError, StoreResult};
+use crate::domain::period::Span;
+use crate::domain::queue::{Happening, RiskFilter, TicketFilter, TicketListItem, TicketListPage, TicketSort};
+use crate::domain::ticket::ClockKind;
+
+/// A value bound to a dynamically built query.
+#[derive(Clone, Debug)]
+enum Bind {
+    Int(i64),
+    Text(String),
+}
+
+/// The conditions of a filter and the values bound to them, numbered in order.
+#[derive(Default)]
+struct Where {
+    conditions: Vec<String>,
+    binds: Vec<Bind>,
+}
+
+impl Where {
+    /// Binds `value` and returns its placeholder.
+    fn bind(&mut self, value: Bind) -> String {
+        self.binds.push(value);
+        format!("${}", self.binds.len())
+    }
+
+    /// Adds `condition`, each `?` in it bound to the next of `values`.
+    fn add(&mut self, condition: &str, values: impl IntoIterator<Item = Bind>) {
+        let mut text = String::new();
+        let mut values = values.into_iter();
+        for (index, part) in condition.split('?').enumerate() {
+            if index > 0 {
+                let value = values.next().expect("a value for each placeholder");
+                text.push_str(&self.bind(value));
+            }
+            text.push_str(part);
+        }
+        self.conditions.push(text);
+    }
+
+    fn of(filter: &TicketFilter) -> Where {
+        let mut clause = Where::default();
+        if let Some(id) = filter.organisation_id {
+            clause.add("t.organisation_id = ?", [Bind::Int(id)]);
+        }
+        if !filter.statuses.is_empty() {
+            let names: Vec<String> = filter
+                .statuses
+                .iter()
+                .map(|status| clause.bind(Bind::Text(status.as_str().to_string())))
+                .collect();
+            clause.conditions.push(format!("t.status IN ({})", names.join(", ")));
+        }
+        if let Some(id) = filter.tier_id {
+            clause.add("t.tier_id = ?", [Bind::Int(id)]);
+        }
+        if let Some(id) = filter.group_id {
+            clause.add("t.group_id = ?", [Bind::Int(id)]);
+        }
+        if let Some(id) = filter.assignee_id {
+            clause.add("t.assignee_id = ?", [Bind::Int(id)]);
+        }
+        if filter.unassigned {
+            clause.add("t.assignee_id IS NULL", []);
+        }
+        if let Some(priority) = filter.priority {
+            clause.add("t.priority = ?", [Bind::Text(priority.as_str().into())]);
+        }
+        if let Some(id) = filter.category_id {
+            clause.add("t.category_id = ?", [Bind::Int(id)]);
+        }
+        if let Some(tag) = &filter.tag {
+            clause.add(
+                "(' ' || t.tags || ' ') LIKE ? ESCAPE '\\'",
+                [Bind::Text(format!("% {} %", dialect::escape_like(tag)))],
+            );
+        }
+        if let Some(text) = filter.text.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
+            let pattern = dialect::like_pattern(text);
+            let number = text.trim_start_matches('#').parse::<i64>().unwrap_or(-1);
+            let subject = clause.bind(Bind::Text(pattern.clone()));
+            let description = clause.bind(Bind::Text(pattern));
+            let id = clause.bind(Bind::Int(number));
+            clause.conditions.push(format!(
+                "({} OR {} OR t.id = {id})",
+                dialect::contains_ignoring_case("t.subject", &subject),
+                dialect::contains_ignoring_case("t.description", &description),
+            ));
+        }
+        if let Some(level) = filter.level {
+            clause.add("t.escalation_level = ?", [Bind::Int(level)]);
+        }
+        if let Some(plan) = &filter.plan {
+            clause.add(
+                "t.organisation_id IN (SELECT o.id FROM organisations o WHERE o.plan = ?)",
+                [Bind::Text(plan.clone())],
+            );
+        }
+        if filter.unacknowledged {
+            clause.add(
+                "t.escalation_level > 1 AND (t.acknowledged_level IS NULL OR t.acknowledged_level <> t.escalation_level)",
+                [],
+            );
+        }
+        if let Some(risk) = filter.risk {
+            let now = Bind::Int(to_millis(filter.as_of.unwrap_or_else(Utc::now)));
+            let clock = filter.clock.map(|kind| Bind::Text(kind.as_str().into()));
+            let of_kind = if clock.is_some() { " AND s.clock = ?" } else { "" };
+            // Standing rows belong to open tickets; a ticket just resolved keeps its rows until
+            // the engine's next step, so the status is asked too.
+            let standing = match risk {
+                RiskFilter::AtRisk => {
+                    "s.at_risk_from <= ? AND (s.breached_from IS NULL OR s.breached_from > ?)"
+                }
+                RiskFilter::Breached => "s.breached_from <= ?",
+            };
+            let instants = match risk {
+                RiskFilter::AtRisk => vec![now.clone(), now],
+                RiskFilter::Breached => vec![now],
+            };
+            clause.add(
+                &format!(
+                    "t.status NOT IN ('resolved', 'closed') AND t.id IN \
+                     (SELECT s.ticket_id FROM clock_standing s WHERE {standing}{of_kind})"
+                ),
+                instants.into_iter().chain(clock),
+            );
+        }
+        if let Some((happening, span)) = filter.happened {
+            let span = [Bind::Int(to_millis(span.from)), Bind::Int(to_millis(span.until))];
+            let events = |kind: &str, actor: &str| {
+                format!(
+                    "t.id IN (SELECT e.ticket_id FROM ticket_events e \
+                     WHERE e.kind = '{kind}'{actor} AND e.at >= ? AND e.at < ?)"
+                )
+            };
+            match happening {
+                Happening::Opened | Happening::Answered | Happening::Resolved => {
+                    let column = instant_of(happening).expect("a ticket column");
+                    clause.add(&format!("{column} >= ? AND {column} < ?"), span)
+                }
+                Happening::Escalated => clause.add(&events("escalated", ""), span),
+                Happening::EscalatedByHand => {
+                    clause.add(&events("escalated", " AND e.actor_id IS NOT NULL"), span)
+                }
+                Happening::EscalatedAutomatically => {
+                    clause.add(&events("escalated", " AND e.actor_id IS NULL"), span)
+                }
+                Happening::MissedCheckpoint => clause.add(&events("checkpoint_missed", ""), span),
+                Happening::Breached => {
+                    let clock = filter.clock.map(|kind| Bind::Text(kind.as_str().into()));
+                    let of_kind = if clock.is_some() { " AND f.clock = ?" } else { "" };
+                    clause.add(
+                        &format!(
+                            "t.id IN (SELECT f.ticket_id FROM fired_thresholds f \
+                             WHERE f.threshold = 'breach' AND f.due_at >= ? AND f.due_at < ?{of_kind})"
+                        ),
+                        span.into_iter().chain(clock),
+                    )
+                }
+            }
+        }
+        clause
+    }
+
+    fn sql(&self) -> String {
+        if self.conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.conditions.join(" AND "))
+        }
+    }
+
+    async fn fetch_all(&self, store: &Store, sql: &str) -> StoreResult<Vec<AnyRow>> {
+        let mut query = sqlx::query(sql);
+        for bind in &self.binds {
+            query = match bind {
+                Bind::Int(value) => query.bind(*value),
+                Bind::Text(value) => query.bind(value.clone()),
+            };
+        }
+        Ok(query.fetch_all(store.pool()).await?)
+    }
+}
+
+/// The ticket's column that records when `happening` happened, where one does.
+fn instant_of(happening: Happening) -> Option<&'static str> {
+    match happening {
+        Happening::Opened => Some("t.created_at"),
+        Happening::Answered => Some("t.first_replied_at"),
+        Happening::Resolved => Some("t.resolved_at"),
+        _ => None,
+    }
+}
+
+/// A column a count can be split by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CountBy {
+    Tier,
+    Level,
+    Assignee,
+}
+
+impl CountBy {
+    fn column(self) -> &'static str {
+        match self {
+            CountBy::Tier => "t.tier_id",
+            CountBy::Level => "t.escalation_level",
+            CountBy::Assignee => "t.assignee_id",
+        }
+    }
+}
+
+/// The SQL ordering of a sort choice.
+fn order_by(sort: TicketSort) -> &'static str {
+    match sort {
+        // NULLs (no running clock) last, written so both dialects agree.
+        TicketSort::BreachesFirst => {
+            "CASE WHEN t.next_breach_at IS NULL THEN 1 ELSE 0 END, t.next_breach_at ASC, t.updated_at DESC, t.id DESC"
+        }
+        TicketSort::RecentlyUpdated => "t.updated_at DESC, t.id DESC",
+        TicketSort::Oldest => "t.created_at ASC, t.id ASC",
+        TicketSort::Newest => "t.created_at DESC, t.id DESC",
+        TicketSort::Priority => {
+            "CASE t.priority WHEN 'urgent' THEN 4 WHEN 'high' THEN 3 WHEN 'normal' THEN 2 ELSE 1 END DESC, \
+             t.created_at ASC, t.id ASC"
+        }
+    }
+}
+
+impl Store {
+    /// One page of the tickets `filter` matches, and how many match in all.
+    pub async fn list_tickets(&self, filter: &TicketFilter) -> StoreResult<TicketListPage> {
+        let clause = Where::of(filter);
+        let total = self.count_matching(filter).await?;
+        let per_page = filter.per_page.clamp(1, 200);
+        let offset = (filter.page.max(1) - 1) * per_page;
+        let rows = clause
+            .fetch_all(
+                self,
+                &format!(
+                    "SELECT {columns}, r.display_name AS requester_name, o.name AS organisation_name,
+                         c.name AS category_name, tr.name AS tier_name, g.name AS group_name,
+                         a.display_name AS assignee_name, t.next_breach_at
+                     FROM tickets t
+                     JOIN users r ON r.id = t.requester_id
+                     JOIN organisations o ON o.id = t.organisation_id
+                     LEFT JOIN categories c ON c.id = t.category_id
+                     LEFT JOIN tiers tr ON tr.id = t.tier_id
+                     LEFT JOIN agent_groups g ON g.id = t.group_id
+                     LEFT JOIN users a ON a.id = t.assignee_id
+                     {where_clause} ORDER BY {order} LIMIT {per_page} OFFSET {offset}",
+                    columns = super::tickets::TICKET_COLUMNS,
+                    where_clause = clause.sql(),
+                    order = order_by(filter.sort),
+                ),
+            )
+            .await?;
+        let items = rows
+            .iter()
+            .map(|row| {
+                Ok(TicketListItem {
+                    ticket: ticket_from_row(row)?,
+                    requester_name: row.try_get("requester_name")?,
+                    organisation_name: row.try_get("organisation_name")?,
+                    category_name: row.try_get("category_name")?,
+                    tier_name: row.try_get("tier_name")?,
+                    group_name: row.try_get("group_name")?,
+                    assignee_name: row.try_get("assignee_name")?,
+                    next_breach_at: get_optional_instant(row, "next_breach_at")?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(TicketListPage { items, total })
+    }
+
+    /// How many tickets `filter` matches (its page and sort aside).
+    pub async fn count_matching(&self, filter: &TicketFilter) -> StoreResult<i64> {
+        let clause = Where::of(filter);
+        let rows =
+            clause.fetch_all(self, &format!("SELECT COUNT(*) AS n FROM tickets t {}", clause.sql())).await?;
+        Ok(rows.first().map(|row| row.try_get("n")).transpose()?.unwrap_or(0))
+    }
+
+    /// How many tickets `filter` matches for each value of `by` (`None`: the column is empty),
+    /// in one query: the count for a value is what `filter` narrowed to that value matches.
+    pub async fn count_matching_by(
+        &self,
+        filter: &TicketFilter,
+        by: CountBy,
+    ) -> StoreResult<BTreeMap<Option<i64>, i64>> {
+        let clause = Where::of(filter);
+        let column = by.column();
+        let rows = clause
+            .fetch_all(
+                self,
+                &format!(
+                    "SELECT {column} AS k, COUNT(*) AS n FROM tickets t {} GROUP BY {column}",
+                    clause.sql()
+                ),
+            )
+            .await?;
+        rows.iter().map(|row| Ok((row.try_get("k")?, row.try_get("n")?))).collect()
+    }
+
+    /// How many tickets `filter` matches that `happening` (opened, answered or resolved) happened
+    /// to in each of `spans` — one query for all of them: the count for a span is what `filter`
+    /// with that happening and span matches.
+    pub async fn count_matching_per_span(
+        &self,
+        filter: &TicketFilter,
+        happening: Happening,
+        spans: &[Span],
+    ) -> StoreResult<Vec<i64>> {
+        let Some(column) = instant_of(happening) else {
+            return Err(StoreError::Corrupt(format!("{} is not counted per span", happening.as_str())));
+        };
+        if spans.is_empty() {
+            return Ok(Vec::new());
+        }
+        let filter = TicketFilter { happened: None, ..filter.clone() };
+        let clause = Where::of(&filter);
+        let rows = clause
+            .fetch_all(
+                self,
+                &format!(
+                    "SELECT CAST(d.column1 AS BIGINT) AS k, COUNT(*) AS n FROM ({values}) AS d
+                     JOIN tickets t ON {column} >= d.column2 AND {column} < d.column3
+                     {where_clause} GROUP BY d.column1",
+                    values = span_values(spans),
+                    where_clause = clause.sql(),
+                ),
+            )
+            .await?;
+        per_span(spans, &rows)
+    }
+
+    /// How many tickets `filter` matches had a target of each kind of clock breached in each of
+    /// `spans`, in one query: what `filter` with `event=breached`, the clock and the span matches.
+    pub async fn breaches_per_span(
+        &self,
+        filter: &TicketFilter,
+        spans: &[Span],
+    ) -> StoreResult<BTreeMap<ClockKind, Vec<i64>>> {
+        if spans.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let filter = TicketFilter { happened: None, clock: None, ..filter.clone() };
+        let clause = Where::of(&filter);
+        let rows = clause
+            .fetch_all(
+                self,
+                &format!(
+                    "SELECT CAST(d.column1 AS BIGINT) AS k, f.clock, COUNT(DISTINCT f.ticket_id) AS n FROM ({values}) AS d
+                     JOIN fired_thresholds f ON f.threshold = 'breach' AND f.due_at >= d.column2 AND f.due_at < d.column3
+                     JOIN tickets t ON t.id = f.ticket_id
+                     {where_clause} GROUP BY d.column1, f.clock",
+                    values = span_values(spans),
+                    where_clause = clause.sql(),
+                ),
+            )
+            .await?;
+        let mut counts: BTreeMap<ClockKind, Vec<i64>> = BTreeMap::new();
+        for row in &rows {
+            let Some(kind) = ClockKind::parse(&row.try_get::<String, _>("clock")?) else { continue };
+            let index = usize::try_from(row.try_get::<i64, _>("k")?).unwrap_or(usize::MAX);
+            let days = counts.entry(kind).or_insert_with(|| vec![0; spans.len()]);
+            if let Some(count) = days.get_mut(index) {
+                *count = row.try_get("n")?;
+            }
+        }
+        Ok(counts)
+    }
+
+    /// The times from opening to `happening` (answered or resolved) of the tickets `filter`
+    /// matches, shortest first: what the median and the 90th percentile are taken from. The
+    /// filter's period bounds how many there are.
+    pub async fn times_to(&self, filter: &TicketFilter, happening: Happening) -> StoreResult<Vec<Duration>> {
+        let Some(column) = instant_of(happening).filter(|_| happening != Happening::Opened) else {
+            return Err(StoreError::Corrupt(format!("no time to {}", happening.as_str())));
+        };
+        let clause = Where::of(filter);
+        let where_clause = if clause.conditions.is_empty() {
+            format!("WHERE {column} IS NOT NULL")
+        } else {
+            format!("{} AND {column} IS NOT NULL", clause.sql())
+        };
+        let rows = clause
+            .fetch_all(
+                self,
+                &format!("SELECT {column} - t.created_at AS ms FROM tickets t {where_clause} ORDER BY 1"),
+            )
+            .await?;
+        rows.iter().map(|row| Ok(Duration::milliseconds(row.try_get("ms")?))).collect()
+    }
+}
+
+/// `VALUES (0, from, until), (1, …)` of the spans, their instants in milliseconds: numbers this
+/// code computed, so written into the statement rather than bound.
+fn span_values(spans: &[Span]) -> String {
+    let rows: Vec<String> = spans
+        .iter()
+        .enumerate()
+        .map(|(index, span)| format!("({index}, {}, {})", to_millis(span.from), to_millis(span.until)))
+        .collect();
+    format!("VALUES {}", rows.join(", "))
+}
+
+/// The counts of rows `(k, n)` in the order of `spans`, zero where no row came.
+fn per_span(spans: &[Span], rows: &[AnyRow]) -> StoreResult<Vec<i64>> {
+    let mut counts = vec![0; spans.len()];
+    for row in rows {
+        let index = usize::try_from(row.try_get::<i64, _>("k")?).unwrap_or(usize::MAX);
+        if let Some(count) = counts.get_mut(index) {
+            *count = row.try_get("n")?;
+        }
+    }
+    Ok(counts)
+}

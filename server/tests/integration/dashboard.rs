@@ -1,0 +1,202 @@
+//! The managers' dashboard on both backends: every figure equals the number of tickets its link
+//! lists in the queue, the drill-down filters refuse what they cannot read, and a clock's standing
+//! follows its ticket.
+
+use app::domain::queue::{RiskFilter, TicketFilter};
+use app::domain::ticket::ClockKind;
+use app::server_fns::dashboard::{Dashboard, Figure};
+use app::server_fns::tickets::TicketQuery;
+use app::ssr::Store;
+use chrono::{Duration, Utc};
+use http::StatusCode;
+use server::escalation::Engine;
+
+use crate::common::{carla_opens, demo_store, state, Backend, Client};
+
+crate::on_both_backends!(
+    every_figure_counts_the_tickets_its_link_lists,
+    the_drill_down_filters_name_what_they_cannot_read,
+    a_clock_stands_at_risk_then_overdue_and_nowhere_once_resolved,
+);
+
+/// Lets the engine decide about everything due now, as the running server would.
+async fn run_engine(store: &Store) {
+    let engine = Engine::new(store.clone());
+    for _ in 0..10 {
+        let report = engine.tick(Utc::now()).await.expect("the engine runs");
+        if report.evaluated == 0 {
+            return;
+        }
+    }
+}
+
+/// Every figure of the dashboard with what it is called, for messages.
+fn figures(dashboard: &Dashboard) -> Vec<(String, &Figure)> {
+    let mut all: Vec<(String, &Figure)> = Vec::new();
+    for (section, list) in [
+        ("open by tier", &dashboard.open_by_tier),
+        ("open by level", &dashboard.open_by_level),
+        ("flow", &dashboard.flow),
+        ("at risk", &dashboard.at_risk),
+        ("overdue", &dashboard.breached),
+        ("attention", &dashboard.attention),
+    ] {
+        all.extend(list.iter().map(|figure| (format!("{section}: {}", figure.label), figure)));
+    }
+    for agent in &dashboard.load {
+        for figure in [&agent.open, &agent.at_risk, &agent.breached] {
+            all.push((format!("load of {}: {}", agent.name, figure.label), figure));
+        }
+    }
+    for day in &dashboard.per_day {
+        all.push((format!("{}: opened", day.day), &day.opened));
+        all.push((format!("{}: resolved", day.day), &day.resolved));
+    }
+    for day in &dashboard.breaches_per_day {
+        for (kind, figure) in &day.breaches {
+            all.push((format!("{}: {} breached", day.day, kind.as_str()), figure));
+        }
+    }
+    all
+}
+
+/// How many tickets the queue lists for `query`, asked as the queue page asks.
+async fn listed_total(client: &Client, query: &TicketQuery) -> i64 {
+    let fields: Vec<(String, &str)> =
+        query.pairs().into_iter().map(|(field, value)| (format!("query[{field}]"), value)).collect();
+    let form: Vec<(&str, &str)> = fields.iter().map(|(field, value)| (field.as_str(), *value)).collect();
+    let listed = client.call("tickets/list", &form).await;
+    assert_eq!(listed.status, StatusCode::OK, "{query:?}: {}", listed.body);
+    listed.json()["Staff"]["total"].as_i64().expect("a staff list")
+}
+
+async fn every_figure_counts_the_tickets_its_link_lists(backend: Backend) {
+    let store = demo_store(backend).await;
+    run_engine(&store).await;
+    // A ticket opened today, so "today" has something to count.
+    carla_opens(&store, "The VPN drops every hour").await;
+    run_engine(&store).await;
+    let state = state(store.clone());
+    let mut manager = Client::new(state.clone());
+    manager.sign_in("maria.manager@tierline.example", server::demo::DEMO_PASSWORD).await;
+
+    for period in ["today", "7d", "30d"] {
+        let reply = manager.call("dashboard", &[("query[period]", period)]).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        let dashboard: Dashboard = serde_json::from_str(&reply.body).expect("a dashboard");
+        assert_eq!(dashboard.scope, "Every tier", "a manager sees every tier");
+        let open: i64 = dashboard.open_by_tier.iter().map(|figure| figure.value).sum();
+        assert!(open > 0, "the demo has open tickets");
+        assert!(dashboard.flow.iter().any(|figure| figure.value > 0), "{period}: nothing happened");
+        let mut counted = 0;
+        for (name, figure) in figures(&dashboard) {
+            let total = listed_total(&manager, &figure.drill).await;
+            assert_eq!(total, figure.value, "{period}, {name}: the figure and its list disagree");
+            counted += figure.value;
+        }
+        assert!(counted > 0);
+        // The times count the tickets their link lists too.
+        for time in &dashboard.times {
+            let total = listed_total(&manager, &time.drill).await;
+            assert_eq!(total, time.current.count as i64, "{period}, {}", time.label);
+        }
+    }
+
+    // A lead lands on their own tier.
+    let mut lead = Client::new(state);
+    lead.sign_in("lena.lead@tierline.example", server::demo::DEMO_PASSWORD).await;
+    let reply = lead.call("dashboard", &[("query[period]", "7d")]).await;
+    let dashboard: Dashboard = serde_json::from_str(&reply.body).expect("a dashboard");
+    assert_eq!(dashboard.scope, "L1 Service Desk");
+    assert!(dashboard.open_by_tier.iter().all(|figure| figure.drill.tier == dashboard.query.tier));
+    let everything = lead.call("dashboard", &[("query[period]", "7d"), ("query[tier]", "all")]).await;
+    let everything: Dashboard = serde_json::from_str(&everything.body).expect("a dashboard");
+    assert_eq!(everything.scope, "Every tier", "a lead may ask for every tier");
+}
+
+async fn the_drill_down_filters_name_what_they_cannot_read(backend: Backend) {
+    let store = demo_store(backend).await;
+    let state = state(store);
+    let mut manager = Client::new(state);
+    manager.sign_in("maria.manager@tierline.example", server::demo::DEMO_PASSWORD).await;
+    for (field, value) in [
+        ("risk", "soon"),
+        ("clock", "sundial"),
+        ("event", "exploded"),
+        ("level", "0"),
+        ("unacknowledged", "maybe"),
+        ("from", "yesterday"),
+        ("to", "2026-13-01"),
+    ] {
+        let name = format!("query[{field}]");
+        let mut form = vec![(name.as_str(), value)];
+        if field == "from" || field == "to" {
+            form.push(("query[event]", "opened"));
+        }
+        let reply = manager.call("tickets/list", &form).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}={value}: {}", reply.body);
+        assert!(reply.body.contains(&format!("\"{field}\"")), "{field} is not named: {}", reply.body);
+    }
+    for (form, field) in [
+        (&[("query[period]", "fortnight")][..], "period"),
+        (&[("query[period]", "custom"), ("query[from]", "someday")][..], "from"),
+        (
+            &[("query[period]", "custom"), ("query[from]", "2026-12-05"), ("query[to]", "2026-12-01")][..],
+            "from",
+        ),
+        (
+            &[("query[period]", "custom"), ("query[from]", "2020-01-01"), ("query[to]", "2026-12-01")][..],
+            "from",
+        ),
+        (&[("query[group]", "x")][..], "group"),
+    ] {
+        let reply = manager.call("dashboard", form).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{form:?}: {}", reply.body);
+        assert!(reply.body.contains(&format!("\"{field}\"")), "{field} is not named: {}", reply.body);
+    }
+}
+
+async fn a_clock_stands_at_risk_then_overdue_and_nowhere_once_resolved(backend: Backend) {
+    let store = demo_store(backend).await;
+    let ticket_id = carla_opens(&store, "Invoices print blank").await;
+    run_engine(&store).await;
+    let standing = |risk: RiskFilter, as_of| TicketFilter {
+        risk: Some(risk),
+        clock: Some(ClockKind::FirstResponse),
+        as_of: Some(as_of),
+        text: Some(format!("#{ticket_id}")),
+        page: 1,
+        per_page: 10,
+        ..TicketFilter::default()
+    };
+    let count = |filter: TicketFilter| {
+        let store = store.clone();
+        async move { store.count_matching(&filter).await.expect("counts") }
+    };
+    let now = Utc::now();
+    assert_eq!(count(standing(RiskFilter::AtRisk, now)).await, 0, "a new ticket is on track");
+    // The demo's first-response targets are hours long: within two weeks it is overdue.
+    let later = now + Duration::days(14);
+    assert_eq!(count(standing(RiskFilter::Breached, later)).await, 1, "unanswered, it runs late");
+    let ticket = store.ticket(ticket_id).await.expect("read").expect("the ticket");
+    let agent = crate::common::user_by_email(&store, "sam.agent@tierline.example").await;
+    store
+        .append(ticket_id, &agent, Some(ticket.version), Utc::now(), |ticket| {
+            app::domain::commands::change(
+                ticket,
+                agent.role,
+                &app::domain::ladder::LadderContext { policy: None, directory: &Default::default() },
+                &app::domain::commands::TicketChanges {
+                    status: Some(app::domain::TicketStatus::Resolved),
+                    ..Default::default()
+                },
+            )
+        })
+        .await
+        .expect("resolved");
+    assert_eq!(count(standing(RiskFilter::Breached, later)).await, 0, "a resolved ticket stands nowhere");
+    run_engine(&store).await;
+    assert_eq!(count(standing(RiskFilter::Breached, later)).await, 0);
+    let ticket = store.ticket(ticket_id).await.expect("read").expect("the ticket");
+    assert!(ticket.resolved_at.is_some(), "the projection records the resolution");
+}
