@@ -69,6 +69,12 @@ pub fn describe(event: &EventData, actor: &str, names: &Directory) -> String {
             instant(*due_at),
             late_mark(*late)
         ),
+        EventData::Stalled { tier_id, since, late } => format!(
+            "Stalled: {} has done nothing with the ticket since {}{}",
+            names.tier_name(Some(*tier_id)).unwrap_or("the tier"),
+            instant(*since),
+            late_mark(*late)
+        ),
         EventData::ClockBreached { clock, due_at, late, .. } => {
             format!("{} target breached at {}{}", clock.label(), instant(*due_at), late_mark(*late))
         }

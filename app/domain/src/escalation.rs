@@ -132,6 +132,9 @@ pub struct Decision {
     /// A clock became at risk since the ticket last changed, with no event to tell of it: the
     /// dashboards should hear of the ticket anyway.
     pub risk_reached: bool,
+    /// When the ticket stalls (or stalled) in the tier holding it, while nothing is done with it;
+    /// `None` when it cannot stall (no `stall_after`, or not being worked).
+    pub stalled_from: Option<DateTime<Utc>>,
 }
 
 /// Everything about the organisation the decision needs besides the ticket.
@@ -166,6 +169,18 @@ pub fn clocks(
     compute_clocks(events, &targets, &context.policy.pause_rules, now)
 }
 
+/// When `ticket` stalls (or stalled) in the tier holding it, with the tier's last activity on it,
+/// as the engine judges it; `None` when it cannot stall.
+pub fn stalled_from(
+    context: &EngineContext<'_>,
+    ticket: &Ticket,
+    events: &[TicketEvent],
+) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let fallback = Calendar::always_open(chrono_tz::UTC);
+    let targets = targets(context, ticket, &fallback);
+    stall(context, ticket, events, &targets).map(|stall| (stall.since, stall.at))
+}
+
 /// Decides what should happen to `ticket` at `now`.
 pub fn decide(
     context: &EngineContext<'_>,
@@ -198,6 +213,29 @@ pub fn decide(
             passed.push(Passed { key, due_at, ended: false, current_holding: true });
             passed.sort_by_key(|candidate| (candidate.due_at, candidate.key));
         }
+        let stall = stall(context, &ticket, &log, &targets);
+        if passed.is_empty() {
+            if let Some(stall) = stall.filter(|stall| stall.at <= now && !stall.told) {
+                let late = now - stall.at > LATE_AFTER;
+                decision.intents.push(NotificationIntent {
+                    kind: EventKind::Stalled,
+                    level: current_place(context, &ticket).level,
+                    priority: ticket.priority,
+                    clock: None,
+                    also_tell: None,
+                    summary: format!(
+                        "Ticket #{} stalled in {}: nothing done with it since {}",
+                        ticket.id,
+                        context.directory.tier_name(Some(stall.tier_id)).unwrap_or("its tier"),
+                        super::describe::format_instant(stall.since, super::describe::Precision::Minute)
+                    ),
+                });
+                let event = EventData::Stalled { tier_id: stall.tier_id, since: stall.since, late };
+                let written_at = stall.at.max(last_instant(&log));
+                append(&mut decision, &mut ticket, &mut log, written_at, vec![event]);
+                continue;
+            }
+        }
         let Some(first) = passed.first().cloned() else {
             let upcoming_checkpoint = checkpoint.map(|(_, due_at)| due_at).filter(|due_at| *due_at > now);
             let standing = standing(context, &ticket, &clocks, &targets, now);
@@ -209,7 +247,9 @@ pub fn decide(
                 .chain(upcoming_checkpoint)
                 .chain(next_age_escalation(context, &ticket, &log, now))
                 .chain(upcoming_risk)
+                .chain(stall.map(|stall| stall.at).filter(|at| *at > now))
                 .min();
+            decision.stalled_from = stall.map(|stall| stall.at);
             decision.next_breach = clocks.next_due();
             let last_change = last_instant(&log);
             decision.risk_reached = standing
@@ -314,6 +354,35 @@ fn standing(
             tracking::standing(clock, targets, fraction, now)
         })
         .collect()
+}
+
+/// A stall of the ticket in the tier holding it: since when it did nothing with it, when that
+/// makes a stall, and whether the log already tells of this stall.
+#[derive(Clone, Copy, Debug)]
+struct Stall {
+    tier_id: i64,
+    since: DateTime<Utc>,
+    at: DateTime<Utc>,
+    told: bool,
+}
+
+/// The stall of the ticket under its ladder level's `stall_after`, counted in the calendar of
+/// the tier budget, if it can stall.
+fn stall(
+    context: &EngineContext<'_>,
+    ticket: &Ticket,
+    log: &[TicketEvent],
+    targets: &ClockTargets<'_>,
+) -> Option<Stall> {
+    let tier_id = ticket.assignment.tier_id?;
+    let threshold = current_level(context, ticket)?.stall_after?;
+    let since = tracking::last_activity_in_tier(log, Some(tier_id))?;
+    let calendar = targets.calendar(ClockKind::TierBudget);
+    let at = tracking::stalls_at(ticket.status, Some(since), calendar, threshold)?;
+    let told = log.iter().any(|event| {
+        matches!(event.data, EventData::Stalled { tier_id: told, since: from, .. } if told == tier_id && from == since)
+    });
+    Some(Stall { tier_id, since, at, told })
 }
 
 /// The thresholds of a clock kind at the ticket's level: the level's reminders and the breach.

@@ -62,6 +62,16 @@ pub struct TicketListItem {
     pub assignee_name: Option<String>,
     /// When the first of its running clocks breaches, as the engine last computed it.
     pub next_breach_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Since when it is stalled in its tier, or will be if nothing is done, as the engine last
+    /// computed it.
+    pub stalled_from: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl TicketListItem {
+    /// Whether it is stalled at `now`.
+    pub fn is_stalled(&self, now: DateTime<Utc>) -> bool {
+        self.stalled_from.is_some_and(|from| from <= now)
+    }
 }
 
 impl TicketListItem {
@@ -145,6 +155,8 @@ pub struct TicketFilter {
     pub clock: Option<ClockKind>,
     /// It is above the first level and nobody acknowledged its escalation to that level.
     pub unacknowledged: bool,
+    /// It is stalled in its tier at `as_of`.
+    pub stalled: bool,
     /// This happened to it during the span.
     pub happened: Option<(Happening, Span)>,
     /// The instant `risk` is judged at: the time of asking.

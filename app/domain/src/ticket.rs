@@ -206,6 +206,15 @@ pub enum EventData {
         due_at: DateTime<Utc>,
         late: bool,
     },
+    /// The tier holding the ticket did nothing with it — no public reply, internal note or status
+    /// change — for its ladder level's `stall_after` of business time since `since`.
+    Stalled {
+        tier_id: i64,
+        /// The tier's last activity on the ticket, or when it received it.
+        since: DateTime<Utc>,
+        /// Written on catching up rather than at the instant it stalled.
+        late: bool,
+    },
     /// A clock ran past its target.
     ClockBreached {
         clock: ClockKind,
@@ -285,6 +294,7 @@ impl EventData {
             EventData::ClockReminder { .. } => "clock_reminder",
             EventData::ClockBreached { .. } => "clock_breached",
             EventData::CheckpointMissed { .. } => "checkpoint_missed",
+            EventData::Stalled { .. } => "stalled",
             EventData::EscalationAcknowledged { .. } => "escalation_acknowledged",
             EventData::EscalationRated { .. } => "escalation_rated",
             EventData::SurveyAnswered { .. } => "survey_answered",
@@ -313,6 +323,7 @@ impl EventData {
                 | EventData::ClockReminder { .. }
                 | EventData::ClockBreached { .. }
                 | EventData::CheckpointMissed { .. }
+                | EventData::Stalled { .. }
                 | EventData::EscalationAcknowledged { .. }
                 | EventData::EscalationRated { .. }
                 | EventData::SurveyAnswered { .. }
@@ -390,6 +401,7 @@ impl Ticket {
             | EventData::ClockReminder { .. }
             | EventData::ClockBreached { .. }
             | EventData::CheckpointMissed { .. }
+            | EventData::Stalled { .. }
             | EventData::EscalationRated { .. }
             | EventData::SurveyAnswered { .. } => {}
             EventData::EscalationAcknowledged { level } => self.acknowledged_level = Some(*level),

@@ -18,6 +18,10 @@ UPDATE tickets SET
     resolved_at = CASE WHEN status IN ('resolved', 'closed') THEN
         (SELECT MAX(e.at) FROM ticket_events e WHERE e.ticket_id = tickets.id AND e.kind = 'status_changed')
     END;
+-- When the ticket stalls (or stalled) in the tier holding it, as the escalation engine last
+-- decided (\`domain::escalation::Decision::stalled_from\`); NULL when it cannot stall.
+ALTER TABLE tickets ADD COLUMN stalled_from INTEGER;
+CREATE INDEX tickets_by_stalled ON tickets (stalled_from);
 CREATE INDEX tickets_by_created ON tickets (created_at);
 CREATE INDEX tickets_by_resolved ON tickets (resolved_at);
 CREATE INDEX tickets_by_holder ON tickets (status, tier_id, escalation_level);

@@ -49,6 +49,22 @@ pub fn Countdown(due: chrono::DateTime<chrono::Utc>) -> impl IntoView {
     view! { <time class=class datetime=due.to_rfc3339() title=format_instant(due, Precision::Minute)>{text}</time> }
 }
 
+/// "Stalled" once `from` has passed: the tier holding the ticket has done nothing with it for its
+/// ladder level's `stall_after`.
+#[component]
+pub fn StalledBadge(from: chrono::DateTime<chrono::Utc>) -> impl IntoView {
+    let now = use_ticking_clock();
+    move || {
+        (from <= now.get()).then(|| {
+            view! {
+                <span class="badge stalled" title=format!("Nothing done with it since it stalled at {}", format_instant(from, Precision::Minute))>
+                    "Stalled"
+                </span>
+            }
+        })
+    }
+}
+
 /// Tickets as rows; a staff list has the columns only staff see (organisation, tier, assignee,
 /// next breach).
 #[component]
@@ -72,7 +88,7 @@ pub fn TicketTable(tickets: ListedTickets) -> impl IntoView {
             let staff_columns = staff_columns.map(|columns| {
                 view! {
                     <td>{item.organisation_name}</td>
-                    <td>{columns.where_now}</td>
+                    <td>{columns.where_now} {columns.stalled_from.map(|from| view! { <StalledBadge from=from/> })}</td>
                     <td>{columns.assignee_name}</td>
                     <td>{columns.next_breach_at.map(|due| view! { <Countdown due=due/> })}</td>
                 }
@@ -121,6 +137,7 @@ struct StaffColumns {
     where_now: String,
     assignee_name: String,
     next_breach_at: Option<chrono::DateTime<chrono::Utc>>,
+    stalled_from: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl StaffColumns {
@@ -134,6 +151,7 @@ impl StaffColumns {
             where_now,
             assignee_name: item.assignee_name.unwrap_or_else(|| "—".into()),
             next_breach_at: item.next_breach_at,
+            stalled_from: item.stalled_from,
         }
     }
 }

@@ -37,6 +37,7 @@ fn query_from_url() -> Memo<TicketQuery> {
             risk: get("risk"),
             clock: get("clock"),
             unacknowledged: get("unacknowledged"),
+            stalled: get("stalled"),
             event: get("event"),
             from: get("from"),
             to: get("to"),
@@ -113,6 +114,9 @@ fn drill_down(query: &TicketQuery) -> Option<String> {
     if query.unacknowledged.trim() == "yes" {
         parts.push("escalated and not acknowledged".into());
     }
+    if query.stalled.trim() == "yes" {
+        parts.push("stalled in their tier now".into());
+    }
     if let Some(event) = Happening::parse(query.event.trim()) {
         let of = match (event, &clock) {
             (Happening::Breached, Some(clock)) => format!(" ({clock})"),
@@ -135,7 +139,8 @@ fn drill_down_fields(query: &TicketQuery) -> impl IntoView + use<> {
         .into_iter()
         .filter(|(name, value)| {
             !value.is_empty()
-                && ["level", "plan", "risk", "clock", "unacknowledged", "event", "from", "to"].contains(name)
+                && ["level", "plan", "risk", "clock", "unacknowledged", "stalled", "event", "from", "to"]
+                    .contains(name)
         })
         .map(|(name, value)| view! { <input type="hidden" name=name value=value.to_string()/> })
         .collect_view()
@@ -156,6 +161,7 @@ fn Listing(tickets: ListedTickets, query: TicketQuery) -> impl IntoView {
             risk: String::new(),
             clock: String::new(),
             unacknowledged: String::new(),
+            stalled: String::new(),
             event: String::new(),
             from: String::new(),
             to: String::new(),

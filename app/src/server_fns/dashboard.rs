@@ -111,7 +111,7 @@ pub struct Dashboard {
     /// Open tickets with a clock at risk, then overdue, per kind of clock.
     pub at_risk: Vec<Figure>,
     pub breached: Vec<Figure>,
-    /// Escalations nobody acknowledged, and checkpoints missed in the period.
+    /// Stalled tickets, escalations nobody acknowledged, and checkpoints missed in the period.
     pub attention: Vec<Figure>,
     pub times: Vec<TimeFigure>,
     pub load: Vec<AgentLoad>,
@@ -282,6 +282,9 @@ pub mod server {
             breached.push(counter.figure(kind.label(), standing("breached")).await?);
         }
         let attention = vec![
+            counter
+                .figure("Stalled in their tier", TicketQuery { stalled: "yes".into(), ..base.clone() })
+                .await?,
             counter
                 .figure(
                     "Escalations not acknowledged",

@@ -51,6 +51,9 @@ pub struct TicketQuery {
     pub clock: String,
     #[serde(default)]
     pub unacknowledged: String,
+    /// `yes`: stalled in their tier now.
+    #[serde(default)]
+    pub stalled: String,
     #[serde(default)]
     pub event: String,
     #[serde(default)]
@@ -75,6 +78,8 @@ pub struct TicketDetail {
     /// The ticket's SLA clocks under the policy in force, with their explanations, once a policy
     /// exists.
     pub clocks: Option<crate::domain::clock::TicketClocks>,
+    /// The tier's last activity on the ticket and when that makes it stalled, if it can stall.
+    pub stall: Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)>,
     /// Whether the viewer watches the ticket.
     pub watching: bool,
     /// The newest satisfaction survey of the ticket and its answer.
@@ -141,7 +146,7 @@ pub struct NewTicketForm {
 
 impl TicketQuery {
     /// Its fields as URL parameters, by name (empty ones included), the page last.
-    pub fn pairs(&self) -> [(&'static str, &str); 18] {
+    pub fn pairs(&self) -> [(&'static str, &str); 19] {
         [
             ("status", &self.status),
             ("tier", &self.tier),
@@ -156,6 +161,7 @@ impl TicketQuery {
             ("risk", &self.risk),
             ("clock", &self.clock),
             ("unacknowledged", &self.unacknowledged),
+            ("stalled", &self.stalled),
             ("event", &self.event),
             ("from", &self.from),
             ("to", &self.to),
@@ -222,9 +228,9 @@ pub async fn load_ticket(ticket_id: i64) -> Result<ViewedTicket, AppError> {
             survey,
         })));
     }
-    let clocks = match state.store.rules().await? {
+    let (clocks, stall) = match state.store.rules().await? {
         Some(rules) => {
-            use crate::domain::escalation::{clocks, EngineContext};
+            use crate::domain::escalation::{clocks, stalled_from, EngineContext};
             // Clocks do not route, so who is available does not matter here.
             let agents = std::collections::BTreeMap::new();
             let context = EngineContext {
@@ -235,9 +241,12 @@ pub async fn load_ticket(ticket_id: i64) -> Result<ViewedTicket, AppError> {
                 plan: &organisation.plan,
             };
             let events: Vec<_> = timeline.iter().map(|entry| entry.event.clone()).collect();
-            Some(clocks(&context, &ticket, &events, crate::ssr::now()))
+            (
+                Some(clocks(&context, &ticket, &events, crate::ssr::now())),
+                stalled_from(&context, &ticket, &events),
+            )
         }
-        None => None,
+        None => (None, None),
     };
     let watching = state.store.watchers(ticket.id).await?.contains(&user.id);
     let may_rate_escalation = {
@@ -251,6 +260,7 @@ pub async fn load_ticket(ticket_id: i64) -> Result<ViewedTicket, AppError> {
         timeline,
         directory,
         clocks,
+        stall,
         watching,
         survey,
         may_rate_escalation,
@@ -478,7 +488,7 @@ pub async fn reopen_ticket(ticket_id: i64) -> Result<(), AppError> {
 
 /// Server-side helpers of the ticket functions.
 #[cfg(feature = "ssr")]
-pub(crate) mod server {
+pub mod server {
     use super::*;
     use crate::domain::commands::{parse_tags, TicketChanges};
     use crate::domain::queue::{parse_statuses, TicketFilter, TicketSort};
@@ -551,14 +561,16 @@ pub(crate) mod server {
         };
         let risk = parse_word(&mut errors, "risk", &query.risk, RiskFilter::parse, RiskFilter::words);
         let clock = parse_word(&mut errors, "clock", &query.clock, ClockKind::parse, ClockKind::words);
-        let unacknowledged = match query.unacknowledged.trim() {
+        let mut yes = |field: &str, text: &str, meaning: &str| match text.trim() {
             "" => false,
             "yes" => true,
             _ => {
-                errors.push("unacknowledged", "Leave it empty, or \"yes\" for unacknowledged escalations.");
+                errors.push(field, format!("Leave it empty, or \"yes\" for {meaning}."));
                 false
             }
         };
+        let unacknowledged = yes("unacknowledged", &query.unacknowledged, "unacknowledged escalations");
+        let stalled = yes("stalled", &query.stalled, "stalled tickets");
         let event = parse_word(&mut errors, "event", &query.event, Happening::parse, Happening::words);
         let today = crate::domain::period::day_of(now, zone);
         let period = crate::domain::period::Period::read(&mut errors, &query.from, &query.to, 1, today);
@@ -582,6 +594,7 @@ pub(crate) mod server {
             risk: risk.filter(|_| staff),
             clock: clock.filter(|_| staff),
             unacknowledged: unacknowledged && staff,
+            stalled: stalled && staff,
             happened: event.filter(|_| staff).map(|event| (event, period.span(zone))),
             as_of: Some(now),
             sort,

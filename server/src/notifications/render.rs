@@ -206,6 +206,8 @@ fn staff_headline(notice: &Notice) -> String {
         (EventKind::Breach, _) => "Breached".to_owned(),
         (EventKind::Mention, _) => "You were mentioned".to_owned(),
         (EventKind::CheckpointMissed, _) => "Checkpoint missed".to_owned(),
+        (EventKind::Stalled, Some(holder)) => format!("Stalled in {holder}"),
+        (EventKind::Stalled, None) => "Stalled".to_owned(),
         (EventKind::CustomerReplied, _) => "Customer replied".to_owned(),
         (EventKind::Reopened, _) => "Reopened".to_owned(),
         (EventKind::Resolved, _) => "Resolved".to_owned(),
@@ -233,6 +235,9 @@ fn staff_opening(notice: &Notice) -> String {
         (EventKind::Breach, _) => format!("Ticket #{id} has breached its target."),
         (EventKind::Mention, _) => format!("You were mentioned on ticket #{id}."),
         (EventKind::CheckpointMissed, _) => format!("Ticket #{id} missed a checkpoint."),
+        (EventKind::Stalled, _) => format!(
+            "Nobody has replied to, noted on or changed the status of ticket #{id} for longer than its tier allows."
+        ),
         (EventKind::CustomerReplied, _) => format!("The customer replied on ticket #{id}."),
         (EventKind::Reopened, _) => format!("Ticket #{id} has been reopened."),
         (EventKind::Resolved, _) => format!("Ticket #{id} has been resolved."),
@@ -307,7 +312,7 @@ fn customer_email(notice: &Notice) -> EmailContent {
                  leads will look at what went wrong."
             ),
         ),
-        EventKind::Reminder | EventKind::CheckpointMissed => (
+        EventKind::Reminder | EventKind::CheckpointMissed | EventKind::Stalled => (
             "We are still working on your request",
             format!("We are still working on your request #{id}. Thank you for your patience."),
         ),

@@ -4,6 +4,7 @@
 
 use app::domain::queue::{RiskFilter, TicketFilter};
 use app::domain::ticket::ClockKind;
+use app::domain::EventData;
 use app::server_fns::dashboard::{Dashboard, Figure};
 use app::server_fns::tickets::TicketQuery;
 use app::ssr::Store;
@@ -17,7 +18,25 @@ crate::on_both_backends!(
     every_figure_counts_the_tickets_its_link_lists,
     the_drill_down_filters_name_what_they_cannot_read,
     a_clock_stands_at_risk_then_overdue_and_nowhere_once_resolved,
+    a_ticket_nobody_works_stalls_is_told_once_and_the_next_note_ends_the_stall,
 );
+
+/// Around the clock, so an hour without activity is an hour: L1 stalls a ticket after one.
+const STALLING: &str = r#"name = "Stalls"
+calendar = "Around the clock"
+
+[[targets]]
+resolution = "24h"
+
+[[ladder]]
+holder = "L1 Service Desk"
+stall_after = "1h"
+
+[[notify]]
+events = ["stalled"]
+to = ["lead"]
+channels = ["in_app"]
+"#;
 
 /// Lets the engine decide about everything due now, as the running server would.
 async fn run_engine(store: &Store) {
@@ -199,4 +218,65 @@ async fn a_clock_stands_at_risk_then_overdue_and_nowhere_once_resolved(backend: 
     assert_eq!(count(standing(RiskFilter::Breached, later)).await, 0);
     let ticket = store.ticket(ticket_id).await.expect("read").expect("the ticket");
     assert!(ticket.resolved_at.is_some(), "the projection records the resolution");
+}
+
+async fn a_ticket_nobody_works_stalls_is_told_once_and_the_next_note_ends_the_stall(backend: Backend) {
+    let store = demo_store(backend).await;
+    let admin = crate::common::user_by_email(&store, "admin@tierline.example").await;
+    let now = Utc::now();
+    store.save_policy_version(STALLING, admin.id, "stalls", now).await.expect("policy");
+    let ticket_id = carla_opens(&store, "The barcode printer is silent").await;
+    let engine = Engine::new(store.clone());
+    engine.tick(now + Duration::seconds(1)).await.expect("routes");
+    let stalled = |as_of| TicketFilter {
+        stalled: true,
+        as_of: Some(as_of),
+        text: Some(format!("#{ticket_id}")),
+        page: 1,
+        per_page: 10,
+        ..TicketFilter::default()
+    };
+    let count = |filter: TicketFilter| {
+        let store = store.clone();
+        async move { store.count_matching(&filter).await.expect("counts") }
+    };
+    assert_eq!(count(stalled(now + Duration::minutes(30))).await, 0, "not yet");
+    let told = || {
+        let store = store.clone();
+        async move {
+            let log = store.timeline(ticket_id, true).await.expect("log");
+            log.iter().filter(|entry| matches!(entry.event.data, EventData::Stalled { .. })).count()
+        }
+    };
+    for minutes in [61, 90, 120] {
+        engine.tick(now + Duration::minutes(minutes)).await.expect("the engine runs");
+    }
+    assert_eq!(told().await, 1, "a stall is told once");
+    assert_eq!(count(stalled(now + Duration::minutes(120))).await, 1);
+    let intents: i64 = sqlx::Row::try_get(
+        &sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE ticket_id = $1 AND topic = 'notify.stalled'")
+            .bind(ticket_id)
+            .fetch_one(store.pool())
+            .await
+            .expect("outbox"),
+        "n",
+    )
+    .expect("count");
+    assert_eq!(intents, 1, "the lead is told once");
+
+    let agent = crate::common::user_by_email(&store, "sam.agent@tierline.example").await;
+    store
+        .append(ticket_id, &agent, None, now + Duration::minutes(121), |ticket| {
+            app::domain::commands::write_message(
+                ticket,
+                agent.role,
+                app::domain::Visibility::Internal,
+                "On it.",
+            )
+        })
+        .await
+        .expect("a note");
+    engine.tick(now + Duration::minutes(122)).await.expect("the engine runs");
+    assert_eq!(count(stalled(now + Duration::minutes(122))).await, 0, "the note ends the stall");
+    assert_eq!(count(stalled(now + Duration::minutes(182))).await, 1, "and an hour later it stalls again");
 }

@@ -591,3 +591,51 @@ fn the_engine_wakes_when_a_clock_becomes_at_risk_and_says_so() {
     let resolved = at_l1().status(utc("2026-03-02 11:30"), TicketStatus::Resolved);
     assert!(decide_with(TARGETS_ONLY, &resolved, &none, utc("2026-03-02 12:00")).standing.is_empty());
 }
+
+#[test]
+fn a_ticket_nobody_works_stalls_once_and_the_next_activity_ends_the_stall() {
+    const STALLING: &str = "[[ladder]]\nholder = \"L1 Service Desk\"\nstall_after = \"1h\"\n";
+    let none = BTreeSet::new();
+    let monday = |time: &str| utc(&format!("2026-03-02 {time}"));
+    let ids = DemoIds::default();
+
+    let before = decide_with(STALLING, &at_l1(), &none, monday("09:30"));
+    assert_eq!(before.stalled_from, Some(monday("10:00")), "an hour after L1 received it");
+    assert_eq!(before.next_due, Some(monday("10:00")), "the engine wakes to tell of it");
+    assert!(before.batches.is_empty());
+
+    let stalled = decide_with(STALLING, &at_l1(), &none, monday("10:30"));
+    assert_eq!(
+        stalled.batches,
+        vec![(
+            monday("10:00"),
+            vec![EventData::Stalled { tier_id: ids.l1, since: monday("09:00"), late: true }]
+        )],
+        "dated when it stalled, like a breach, and marked late"
+    );
+    assert_eq!(stalled.intents.iter().map(|intent| intent.kind).collect::<Vec<_>>(), [EventKind::Stalled]);
+    assert_eq!(stalled.stalled_from, Some(monday("10:00")));
+
+    let told = at_l1()
+        .then(monday("10:00"), EventData::Stalled { tier_id: ids.l1, since: monday("09:00"), late: true });
+    let again = decide_with(STALLING, &told, &none, monday("11:30"));
+    assert!(again.batches.is_empty() && again.intents.is_empty(), "a stall is told once");
+    assert_eq!(again.stalled_from, Some(monday("10:00")), "and lasts");
+
+    let worked =
+        told.clone().then(monday("11:45"), EventData::InternalNote { body: "Looking at it.".into() });
+    let after = decide_with(STALLING, &worked, &none, monday("12:00"));
+    assert_eq!(
+        after.stalled_from,
+        Some(monday("12:45")),
+        "an activity ends the stall and starts the wait again"
+    );
+    assert!(after.batches.is_empty());
+
+    let waiting = told.status(monday("11:45"), TicketStatus::Pending);
+    assert_eq!(
+        decide_with(STALLING, &waiting, &none, monday("15:00")).stalled_from,
+        None,
+        "waiting on the customer"
+    );
+}

@@ -118,6 +118,12 @@ impl Policy {
                     markdown_text(&join_words(&actions, "and"))
                 ));
             }
+            if let Some(stall_after) = level.stall_after {
+                lines.push(format!(
+                    "   - Stalls after {} of business time without a reply, note or status change; its lead is told.",
+                    duration_in_words(stall_after)
+                ));
+            }
         }
 
         lines.extend([String::new(), "## Notifications".to_string(), String::new()]);

@@ -57,6 +57,7 @@
 //! reminders = [{ clock = "tier_budget", at = 0.75 }]
 //! on_breach = ["next_level", "notify_lead"] # next_level, notify_lead, notify_manager,
 //!                                           # raise_priority, notify
+//! stall_after = "4h"                        # optional: no activity this long stalls a ticket
 //! [[notify]]                                # optional; every matching rule applies
 //! events = ["escalated", "breach"]          # required
 //! priority = ["high", "urgent"]             # optional filters: priority, plan, level, category

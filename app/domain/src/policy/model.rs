@@ -153,6 +153,10 @@ pub struct Level {
     pub reminders: Vec<Reminder>,
     /// What happens when the budget runs out, in order.
     pub on_breach: Vec<BreachAction>,
+    /// The business time after which the holder stalls a ticket it does nothing with (no public
+    /// reply, internal note or status change); `None` for never. Its lead is told once per stall.
+    #[serde(with = "optional_duration_text")]
+    pub stall_after: Option<Duration>,
 }
 
 /// Who is told about which events, and how. Empty filters match every ticket.

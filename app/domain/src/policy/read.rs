@@ -161,7 +161,7 @@ pub(super) const CONDITION_KEYS: [&str; 13] = [
     "tier",
     "age_hours_at_least",
 ];
-const LEVEL_KEYS: [&str; 4] = ["holder", "budget", "reminders", "on_breach"];
+const LEVEL_KEYS: [&str; 5] = ["holder", "budget", "reminders", "on_breach", "stall_after"];
 const REMINDER_KEYS: [&str; 2] = ["clock", "at"];
 const NOTIFY_KEYS: [&str; 8] =
     ["events", "priority", "plan", "level", "category", "to", "channels", "urgent"];
@@ -852,6 +852,8 @@ impl Reader<'_> {
             .required(&fields, &place, "holder", "\"a tier or group\"")
             .and_then(|value| self.name_ref(value, &place, "holder"));
         let budget = fields.get("budget").and_then(|value| self.duration(value, &place, "budget"));
+        let stall_after =
+            fields.get("stall_after").and_then(|value| self.duration(value, &place, "stall_after"));
         let reminders = fields.get("reminders").and_then(|value| self.reminders(value, &place));
         let on_breach = fields.get("on_breach").and_then(|value| {
             self.words(value, &place, "on_breach", true, |text| {
@@ -897,6 +899,7 @@ impl Reader<'_> {
             budget,
             reminders: reminders.unwrap_or_default().into_iter().map(|(reminder, _)| reminder).collect(),
             on_breach: on_breach.unwrap_or_default().into_iter().map(|(action, _)| action).collect(),
+            stall_after,
         })
     }
 

@@ -76,7 +76,8 @@ fn the_example_policy_parses_and_round_trips_through_to_toml() {
     assert_eq!(example.targets.len(), 6);
     assert_eq!(example.criteria.len(), 9);
     assert_eq!(example.ladder.len(), 3);
-    assert_eq!(example.notifications.len(), 12);
+    assert_eq!(example.notifications.len(), 13);
+    assert_eq!(example.ladder[0].stall_after, Some(chrono::Duration::hours(1)));
     assert_eq!(example.checkpoints.len(), 2);
     assert_eq!(
         example.survey,

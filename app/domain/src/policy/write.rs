@@ -72,6 +72,9 @@ impl Policy {
             if !level.on_breach.is_empty() {
                 lines.push(format!("on_breach = {}", toml_list(level.on_breach.iter().map(|a| a.as_str()))));
             }
+            if let Some(stall_after) = level.stall_after {
+                lines.push(format!("stall_after = \"{}\"", format_duration(stall_after)));
+            }
         }
         for rule in &self.notifications {
             lines.extend([String::new(), "[[notify]]".to_string()]);

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::components::errors::action_error;
+use crate::components::ticket_table::StalledBadge;
 use crate::components::time::{format_instant, Precision};
 use crate::domain::EventData;
 use crate::server_fns::tickets::{AcknowledgeEscalation, TicketDetail, WatchTicket};
@@ -38,8 +39,26 @@ pub(super) fn AttentionPanel(
             ticket.assignment,
         );
     let watching = detail.watching;
+    // Stalled once `from` passes; until then, when the tier must act by.
+    let tier = detail.directory.tier_name(ticket.assignment.tier_id).unwrap_or("The tier").to_string();
+    let stall = detail.stall.map(|(since, from)| {
+        let now = crate::providers::use_ticking_clock();
+        let words = move || {
+            let since = format_instant(since, Precision::Minute);
+            if from <= now.get() {
+                format!(" {tier} has done nothing with it since {since}.")
+            } else {
+                format!(
+                    "{tier} last acted on it at {since}; it stalls at {}.",
+                    format_instant(from, Precision::Minute)
+                )
+            }
+        };
+        view! { <p data-stall="true"><StalledBadge from=from/><span class="muted">{words}</span></p> }
+    });
     view! {
         <section class="panel" aria-label="Attention">
+            {stall}
             <p>
                 {format!("Escalation level {}", ticket.escalation_level)}
                 {acknowledged.then(|| view! { <span class="badge" data-acknowledged="true">" acknowledged"</span> })}

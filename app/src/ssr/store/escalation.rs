@@ -309,14 +309,19 @@ impl Store {
         )
         .await?;
         write_standing(&mut write, &projections).await?;
-        // What the queue sorts by.
+        // What the queue sorts by, and since when the ticket is stalled.
         execute_rows(
             &mut write,
-            "UPDATE tickets SET next_breach_at = v.column2 FROM (VALUES ",
+            "UPDATE tickets SET next_breach_at = v.column2, stalled_from = v.column3 FROM (VALUES ",
             ") AS v WHERE tickets.id = v.column1",
-            2,
+            3,
             projections.iter().collect(),
-            |query, (ticket, _, decision)| query.bind(ticket.id).bind(decision.next_breach.map(to_millis)),
+            |query, (ticket, _, decision)| {
+                query
+                    .bind(ticket.id)
+                    .bind(decision.next_breach.map(to_millis))
+                    .bind(decision.stalled_from.map(to_millis))
+            },
         )
         .await?;
         // The next due instant, or none: the ticket leaves the schedule until it changes.

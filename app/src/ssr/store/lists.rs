@@ -114,8 +114,14 @@ impl Where {
                 [],
             );
         }
+        let as_of = to_millis(filter.as_of.unwrap_or_else(Utc::now));
+        if filter.stalled {
+            // The engine clears the instant when the ticket stops being worked; the status is asked
+            // too for the moment between a change and the engine's next step.
+            clause.add("t.status IN ('new', 'open') AND t.stalled_from <= ?", [Bind::Int(as_of)]);
+        }
         if let Some(risk) = filter.risk {
-            let now = Bind::Int(to_millis(filter.as_of.unwrap_or_else(Utc::now)));
+            let now = Bind::Int(as_of);
             let clock = filter.clock.map(|kind| Bind::Text(kind.as_str().into()));
             let of_kind = if clock.is_some() { " AND s.clock = ?" } else { "" };
             // Standing rows belong to open tickets; a ticket just resolved keeps its rows until
@@ -253,7 +259,7 @@ impl Store {
                 &format!(
                     "SELECT {columns}, r.display_name AS requester_name, o.name AS organisation_name,
                          c.name AS category_name, tr.name AS tier_name, g.name AS group_name,
-                         a.display_name AS assignee_name, t.next_breach_at
+                         a.display_name AS assignee_name, t.next_breach_at, t.stalled_from
                      FROM tickets t
                      JOIN users r ON r.id = t.requester_id
                      JOIN organisations o ON o.id = t.organisation_id
@@ -280,6 +286,7 @@ impl Store {
                     group_name: row.try_get("group_name")?,
                     assignee_name: row.try_get("assignee_name")?,
                     next_breach_at: get_optional_instant(row, "next_breach_at")?,
+                    stalled_from: get_optional_instant(row, "stalled_from")?,
                 })
             })
             .collect::<StoreResult<Vec<_>>>()?;

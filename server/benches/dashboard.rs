@@ -1,0 +1,229 @@
+//! Dashboard and queue benchmark: a help desk's history — `--tickets` tickets over two years,
+//! `--open` of them still open and spread over the tiers, levels and agents, with the events,
+//! breaches and clock standings the engine would have written — and then, timed over repeated
+//! runs: the whole dashboard of a manager (every figure, the charts' per-day counts, the riskiest
+//! tickets), each of its figures' queries alone, the queue's first page, a drill-down and a text
+//! search.
+//!
+//!     cargo bench -p server --bench dashboard -- [--tickets N] [--open N] [--runs N] [--database URL]
+//!
+//! Defaults: 10,000 tickets, 1,000 open, 20 runs, a fresh SQLite file. Results go in
+//! BENCHMARKS.md with the machine and the date.
+
+use std::time::Instant;
+
+use app::domain::queue::{TicketFilter, TicketSort};
+use app::domain::ticket::{Assignment, ClockKind};
+use app::domain::{EventData, Priority, TicketStatus};
+use app::server_fns::dashboard::{server::dashboard, DashboardQuery};
+use app::ssr::Store;
+use chrono::{DateTime, Duration, Utc};
+
+/// The value after `--name` on the command line, if given.
+fn argument(name: &str) -> Option<String> {
+    let arguments: Vec<String> = std::env::args().collect();
+    arguments.windows(2).find(|pair| pair[0] == name).map(|pair| pair[1].clone())
+}
+
+fn quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// p50 and p95 of `runs` timings of `work`, in milliseconds.
+async fn timed<F, T>(runs: usize, mut work: impl FnMut() -> F) -> (f64, f64)
+where
+    F: std::future::Future<Output = T>,
+{
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let started = Instant::now();
+        std::hint::black_box(work().await);
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(|a, b| a.total_cmp(b));
+    let at = |p: f64| times[((times.len() as f64 - 1.0) * p).round() as usize];
+    (at(0.5), at(0.95))
+}
+
+/// Writes the history with plain multi-row INSERTs, the rows the write path and the engine would
+/// have written: the write path's per-ticket transactions would take hours for a million.
+async fn load_history(store: &Store, tickets: usize, open: usize, now: DateTime<Utc>) {
+    let users = store.users().await.expect("users");
+    let requester = users.iter().find(|u| u.summary.organisation_id.is_some()).expect("a customer");
+    let organisation = requester.summary.organisation_id.expect("organisation");
+    let directory = store.directory().await.expect("directory");
+    let agents: Vec<i64> = directory.agents.iter().map(|(id, _)| *id).collect();
+    let tiers: Vec<i64> = directory.tiers.iter().map(|tier| tier.id).collect();
+    let span = Duration::days(730).num_milliseconds();
+    let first_open = tickets - open;
+    for chunk_start in (0..tickets).step_by(500) {
+        let mut rows = Vec::new();
+        let mut events = Vec::new();
+        let mut standing = Vec::new();
+        let mut breaches = Vec::new();
+        for n in chunk_start..tickets.min(chunk_start + 500) {
+            let id = 1_000_000 + n as i64;
+            let is_open = n >= first_open;
+            // Closed tickets fill two years; open ones the last two weeks.
+            let created = if is_open {
+                now.timestamp_millis()
+                    - (Duration::days(14).num_milliseconds() * (tickets - n) as i64 / open as i64)
+            } else {
+                now.timestamp_millis() - span + span * n as i64 / tickets as i64
+            };
+            let level = [1, 1, 1, 1, 2, 2, 3][n % 7] as i64;
+            let tier = tiers[(level as usize - 1).min(tiers.len() - 1)];
+            let assignee = agents[n % agents.len()];
+            let status = if is_open { ["open", "new", "pending"][n % 3] } else { "closed" };
+            let replied = created + 3_600_000;
+            let resolved = if is_open { "NULL".to_string() } else { (created + 86_400_000).to_string() };
+            rows.push(format!(
+                "({id}, {}, 'Generated.', {}, {organisation}, NULL, {}, 'portal', '{status}', {tier}, NULL, {assignee}, '', 3, 0, 3, {created}, {created}, {level}, {created}, {replied}, {resolved})",
+                quote(&format!("Printer {n} jams on the third tray")),
+                requester.summary.id,
+                quote(Priority::ALL[n % 4].as_str()),
+            ));
+            let escalated = EventData::Escalated {
+                from: Assignment::default(),
+                to: Assignment { tier_id: Some(tier), group_id: None, assignee_id: None },
+                level: Some(level),
+                handoff: None,
+                reason: "Routed".into(),
+            };
+            let reply = EventData::PublicReply { body: "We are on it.".into() };
+            let done = EventData::StatusChanged { from: TicketStatus::Open, to: TicketStatus::Closed };
+            for (sequence, (data, at)) in
+                [(escalated, created + 60_000), (reply, replied), (done, created + 86_400_000)]
+                    .iter()
+                    .enumerate()
+            {
+                if is_open && sequence == 2 {
+                    continue;
+                }
+                let json = serde_json::to_string(data).expect("event JSON");
+                events.push(format!(
+                    "({id}, {}, {}, 'internal', NULL, {}, 3, {at})",
+                    sequence + 1,
+                    quote(data.kind()),
+                    quote(&json)
+                ));
+            }
+            if is_open {
+                // One open ticket in ten overdue, one in ten at risk.
+                let (at_risk, breached) = match n % 10 {
+                    0 => (now.timestamp_millis() - 7_200_000, now.timestamp_millis() - 3_600_000),
+                    1 => (now.timestamp_millis() - 600_000, now.timestamp_millis() + 3_600_000),
+                    _ => (now.timestamp_millis() + 3_600_000, now.timestamp_millis() + 7_200_000),
+                };
+                standing.push(format!("({id}, '{}', {at_risk}, {breached})", ClockKind::Resolution.as_str()));
+            }
+            if n % 10 == 0 {
+                breaches.push(format!(
+                    "({id}, 'resolution', 1, 'breach', {}, {}, 0, 0)",
+                    created + 43_200_000,
+                    created + 43_200_000
+                ));
+            }
+        }
+        let mut write = store.begin_write().await.expect("transaction");
+        for (sql, values) in [
+            ("INSERT INTO tickets (id, subject, description, requester_id, organisation_id, category_id, priority, channel, status, tier_id, group_id, assignee_id, tags, version, reopen_count, last_sequence, created_at, updated_at, escalation_level, level_since, first_replied_at, resolved_at) VALUES ", &rows),
+            ("INSERT INTO ticket_events (ticket_id, sequence, kind, visibility, actor_id, data, version_after, at) VALUES ", &events),
+            ("INSERT INTO clock_standing (ticket_id, clock, at_risk_from, breached_from) VALUES ", &standing),
+            ("INSERT INTO fired_thresholds (ticket_id, clock, cycle, threshold, due_at, fired_at, late, overtaken) VALUES ", &breaches),
+        ] {
+            if !values.is_empty() {
+                sqlx::query(&format!("{sql}{}", values.join(", ")))
+                    .execute(&mut *write.tx)
+                    .await
+                    .expect("bulk insert");
+            }
+        }
+        write.commit().await.expect("commit");
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let tickets: usize =
+        argument("--tickets").map_or(10_000, |n| n.parse().expect("--tickets takes a number"));
+    let open: usize = argument("--open").map_or(tickets / 10, |n| n.parse().expect("--open takes a number"));
+    let runs: usize = argument("--runs").map_or(20, |n| n.parse().expect("--runs takes a number"));
+    let url = argument("--database").unwrap_or_else(|| {
+        let file = std::env::temp_dir().join(format!("tierline-dashboard-bench-{}.db", std::process::id()));
+        format!("sqlite:{}", file.display())
+    });
+    let store = Store::connect(&url).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    let now = Utc::now();
+    server::demo::load(&store, now - Duration::days(30)).await.expect("demo");
+    let started = Instant::now();
+    load_history(&store, tickets, open, now).await;
+    println!("loaded {tickets} tickets ({open} open) in {:.1} s", started.elapsed().as_secs_f64());
+    let settle: &[&str] = match store.backend() {
+        app::ssr::store::Backend::Postgres => &["VACUUM ANALYZE", "CHECKPOINT"],
+        app::ssr::store::Backend::Sqlite => &["ANALYZE", "PRAGMA wal_checkpoint(TRUNCATE)"],
+    };
+    for statement in settle {
+        sqlx::query(statement).execute(store.pool()).await.expect("settle after loading");
+    }
+
+    let manager = store
+        .users()
+        .await
+        .expect("users")
+        .into_iter()
+        .map(|user| user.summary)
+        .find(|user| user.email == "maria.manager@tierline.example")
+        .expect("the demo's manager");
+    let query = DashboardQuery { period: "7d".into(), ..DashboardQuery::default() };
+    let (p50, p95) = timed(runs, || dashboard(&store, &manager, query.clone(), now)).await;
+    println!("dashboard (7 days, every tier): p50 {p50:.1} ms, p95 {p95:.1} ms");
+    let month = DashboardQuery { period: "30d".into(), ..DashboardQuery::default() };
+    let (p50, p95) = timed(runs, || dashboard(&store, &manager, month.clone(), now)).await;
+    println!("dashboard (30 days, every tier): p50 {p50:.1} ms, p95 {p95:.1} ms");
+
+    // Each figure's query alone: the slowest five.
+    let board = dashboard(&store, &manager, query, now).await.expect("a dashboard");
+    let zone = store.time_zone().await.expect("zone");
+    let mut figures: Vec<(String, f64)> = Vec::new();
+    let all = board
+        .open_by_tier
+        .iter()
+        .chain(&board.flow)
+        .chain(&board.at_risk)
+        .chain(&board.breached)
+        .chain(&board.attention);
+    for figure in all {
+        let filter =
+            app::server_fns::tickets::server::filter_for(&manager, &figure.drill, zone, now).expect("filter");
+        let (_, p95) = timed(runs, || store.count_matching(&filter)).await;
+        figures.push((figure.label.clone(), p95));
+    }
+    figures.sort_by(|a, b| b.1.total_cmp(&a.1));
+    for (label, p95) in figures.iter().take(5) {
+        println!("figure \"{label}\": p95 {p95:.2} ms");
+    }
+
+    let page = |filter: TicketFilter| TicketFilter { page: 1, per_page: 25, ..filter };
+    let active: Vec<TicketStatus> =
+        TicketStatus::ALL.iter().copied().filter(|status| !status.is_done()).collect();
+    let queue = page(TicketFilter {
+        statuses: active.clone(),
+        sort: TicketSort::BreachesFirst,
+        ..TicketFilter::default()
+    });
+    let (p50, p95) = timed(runs, || store.list_tickets(&queue)).await;
+    println!("queue, first page (active, breaches first): p50 {p50:.1} ms, p95 {p95:.1} ms");
+    let drill = page(TicketFilter {
+        statuses: active,
+        risk: Some(app::domain::queue::RiskFilter::Breached),
+        as_of: Some(now),
+        ..TicketFilter::default()
+    });
+    let (p50, p95) = timed(runs, || store.list_tickets(&drill)).await;
+    println!("drill-down (overdue now): p50 {p50:.1} ms, p95 {p95:.1} ms");
+    let search = page(TicketFilter { text: Some("third tray".into()), ..TicketFilter::default() });
+    let (p50, p95) = timed(runs, || store.list_tickets(&search)).await;
+    println!("text search (\"third tray\", every status): p50 {p50:.1} ms, p95 {p95:.1} ms");
+}
