@@ -61,6 +61,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/portal/new") view=|| view! { <pages::NewTicketPage staff=false/> } ssr=SsrMode::Async/>
                     <Route path=path!("/queue") view=pages::QueuePage ssr=SsrMode::Async/>
                     <Route path=path!("/dashboard") view=pages::DashboardPage ssr=SsrMode::Async/>
+                    <Route path=path!("/huddle") view=pages::HuddlePage ssr=SsrMode::Async/>
                     <Route path=path!("/tickets/new") view=|| view! { <pages::NewTicketPage staff=true/> } ssr=SsrMode::Async/>
                     <Route path=path!("/tickets/:id") view=pages::TicketPage ssr=SsrMode::Async/>
                     <Route path=path!("/survey/:token") view=pages::SurveyPage ssr=SsrMode::Async/>

@@ -55,6 +55,30 @@ pub struct Directory {
 }
 
 impl Directory {
+    /// The tier `user_id` belongs to: the one they lead, else the one of a group they lead, else
+    /// of a group they are a member of.
+    pub fn home_tier_of(&self, user_id: i64) -> Option<i64> {
+        let group_tier =
+            |led: bool| {
+                self.groups
+                    .iter()
+                    .find(|group| {
+                        if led {
+                            group.lead_id == Some(user_id)
+                        } else {
+                            group.member_ids.contains(&user_id)
+                        }
+                    })
+                    .map(|group| group.tier_id)
+            };
+        self.tiers
+            .iter()
+            .find(|tier| tier.lead_id == Some(user_id))
+            .map(|tier| tier.id)
+            .or_else(|| group_tier(true))
+            .or_else(|| group_tier(false))
+    }
+
     pub fn tier_name(&self, id: Option<i64>) -> Option<&str> {
         id.and_then(|id| self.tiers.iter().find(|t| t.id == id)).map(|t| t.name.as_str())
     }

@@ -61,6 +61,7 @@ pub mod directory;
 pub mod document;
 pub mod escalation;
 pub mod feedback;
+pub mod huddle;
 pub mod ladder;
 pub mod notify;
 pub mod period;

@@ -157,6 +157,8 @@ pub struct TicketFilter {
     pub unacknowledged: bool,
     /// It is stalled in its tier at `as_of`.
     pub stalled: bool,
+    /// It is an escalation: above the first ladder level, or escalated by hand at some point.
+    pub escalated: bool,
     /// This happened to it during the span.
     pub happened: Option<(Happening, Span)>,
     /// The instant `risk` is judged at: the time of asking.

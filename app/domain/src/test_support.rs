@@ -180,6 +180,15 @@ impl EventLog {
         self
     }
 
+    /// Appends `data` at `at` written by the person `actor`.
+    pub fn then_by(self, at: DateTime<Utc>, actor: i64, data: EventData) -> EventLog {
+        let mut log = self.then(at, data);
+        if let Some(event) = log.events.last_mut() {
+            event.actor_id = Some(actor);
+        }
+        log
+    }
+
     /// Appends a batch of events written together at `at`.
     pub fn then_all(mut self, at: DateTime<Utc>, batch: Vec<EventData>) -> EventLog {
         for data in batch {

@@ -44,6 +44,16 @@ CREATE TABLE clock_standing (
 CREATE INDEX clock_standing_by_at_risk ON clock_standing (at_risk_from);
 CREATE INDEX clock_standing_by_breached ON clock_standing (breached_from);
 
+-- Huddles held: who marked a tier's stand-up held (tier_id NULL: every tier's), so the next one
+-- shows what is new or changed since.
+CREATE TABLE huddles (
+    id INTEGER PRIMARY KEY,
+    tier_id INTEGER REFERENCES tiers (id),
+    held_by INTEGER NOT NULL REFERENCES users (id),
+    held_at INTEGER NOT NULL
+);
+CREATE INDEX huddles_by_tier ON huddles (tier_id, held_at);
+
 -- Open tickets are due now, so the engine fills in their standing.
 INSERT INTO ticket_schedule (ticket_id, due_at)
 SELECT id, updated_at FROM tickets WHERE status NOT IN ('resolved', 'closed')

@@ -64,6 +64,7 @@ fn UserNav(user: UserSummary, unread: i64) -> impl IntoView {
             </Show>
             <Show when=move || staff>
                 <li><A href="/queue">"Queue"</A></li>
+                <li><A href="/huddle">"Huddle"</A></li>
                 <li><A href="/tickets/new">"New ticket"</A></li>
                 <li><A href="/policy">"Policy"</A></li>
             </Show>

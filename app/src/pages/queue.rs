@@ -38,6 +38,7 @@ fn query_from_url() -> Memo<TicketQuery> {
             clock: get("clock"),
             unacknowledged: get("unacknowledged"),
             stalled: get("stalled"),
+            escalated: get("escalated"),
             event: get("event"),
             from: get("from"),
             to: get("to"),
@@ -114,6 +115,9 @@ fn drill_down(query: &TicketQuery) -> Option<String> {
     if query.unacknowledged.trim() == "yes" {
         parts.push("escalated and not acknowledged".into());
     }
+    if query.escalated.trim() == "yes" {
+        parts.push("escalated".into());
+    }
     if query.stalled.trim() == "yes" {
         parts.push("stalled in their tier now".into());
     }
@@ -139,8 +143,19 @@ fn drill_down_fields(query: &TicketQuery) -> impl IntoView + use<> {
         .into_iter()
         .filter(|(name, value)| {
             !value.is_empty()
-                && ["level", "plan", "risk", "clock", "unacknowledged", "stalled", "event", "from", "to"]
-                    .contains(name)
+                && [
+                    "level",
+                    "plan",
+                    "risk",
+                    "clock",
+                    "unacknowledged",
+                    "stalled",
+                    "escalated",
+                    "event",
+                    "from",
+                    "to",
+                ]
+                .contains(name)
         })
         .map(|(name, value)| view! { <input type="hidden" name=name value=value.to_string()/> })
         .collect_view()
@@ -162,6 +177,7 @@ fn Listing(tickets: ListedTickets, query: TicketQuery) -> impl IntoView {
             clock: String::new(),
             unacknowledged: String::new(),
             stalled: String::new(),
+            escalated: String::new(),
             event: String::new(),
             from: String::new(),
             to: String::new(),

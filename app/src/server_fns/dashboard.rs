@@ -127,10 +127,7 @@ pub const RISKIEST: i64 = 10;
 /// The dashboard, for leads, managers and admins.
 #[server(endpoint = "dashboard")]
 pub async fn load_dashboard(query: DashboardQuery) -> Result<Dashboard, AppError> {
-    let user = crate::ssr::auth::require_user().await?;
-    if user.role.is_customer() {
-        return Err(AppError::NotFound);
-    }
+    let user = crate::ssr::auth::require_staff_hidden_from_customers().await?;
     if !user.role.may_track_progress() {
         return Err(AppError::Forbidden);
     }
@@ -190,16 +187,9 @@ pub mod server {
         // A lead sees their own tier unless they ask for another or for all.
         let tier = match query.tier.trim() {
             "all" => String::new(),
-            "" if !user.role.oversees_every_tier() => directory
-                .tiers
-                .iter()
-                .find(|tier| tier.lead_id == Some(user.id))
-                .or_else(|| {
-                    let group = directory.groups.iter().find(|group| group.lead_id == Some(user.id))?;
-                    directory.tiers.iter().find(|tier| tier.id == group.tier_id)
-                })
-                .map(|tier| tier.id.to_string())
-                .unwrap_or_default(),
+            "" if !user.role.oversees_every_tier() => {
+                directory.home_tier_of(user.id).map(|tier| tier.to_string()).unwrap_or_default()
+            }
             text => {
                 optional_id(&mut errors, "tier", text);
                 text.to_string()
@@ -282,6 +272,9 @@ pub mod server {
             breached.push(counter.figure(kind.label(), standing("breached")).await?);
         }
         let attention = vec![
+            counter
+                .figure("Open escalations", TicketQuery { escalated: "yes".into(), ..base.clone() })
+                .await?,
             counter
                 .figure("Stalled in their tier", TicketQuery { stalled: "yes".into(), ..base.clone() })
                 .await?,

@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod dashboard;
+pub mod huddle;
 pub mod notifications;
 pub mod policies;
 pub mod reports;

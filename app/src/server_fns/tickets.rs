@@ -54,6 +54,9 @@ pub struct TicketQuery {
     /// `yes`: stalled in their tier now.
     #[serde(default)]
     pub stalled: String,
+    /// `yes`: escalations (above the first level, or escalated by hand).
+    #[serde(default)]
+    pub escalated: String,
     #[serde(default)]
     pub event: String,
     #[serde(default)]
@@ -146,7 +149,7 @@ pub struct NewTicketForm {
 
 impl TicketQuery {
     /// Its fields as URL parameters, by name (empty ones included), the page last.
-    pub fn pairs(&self) -> [(&'static str, &str); 19] {
+    pub fn pairs(&self) -> [(&'static str, &str); 20] {
         [
             ("status", &self.status),
             ("tier", &self.tier),
@@ -162,6 +165,7 @@ impl TicketQuery {
             ("clock", &self.clock),
             ("unacknowledged", &self.unacknowledged),
             ("stalled", &self.stalled),
+            ("escalated", &self.escalated),
             ("event", &self.event),
             ("from", &self.from),
             ("to", &self.to),
@@ -571,6 +575,7 @@ pub mod server {
         };
         let unacknowledged = yes("unacknowledged", &query.unacknowledged, "unacknowledged escalations");
         let stalled = yes("stalled", &query.stalled, "stalled tickets");
+        let escalated = yes("escalated", &query.escalated, "escalations");
         let event = parse_word(&mut errors, "event", &query.event, Happening::parse, Happening::words);
         let today = crate::domain::period::day_of(now, zone);
         let period = crate::domain::period::Period::read(&mut errors, &query.from, &query.to, 1, today);
@@ -595,6 +600,7 @@ pub mod server {
             clock: clock.filter(|_| staff),
             unacknowledged: unacknowledged && staff,
             stalled: stalled && staff,
+            escalated: escalated && staff,
             happened: event.filter(|_| staff).map(|event| (event, period.span(zone))),
             as_of: Some(now),
             sort,

@@ -99,6 +99,17 @@ pub async fn require_staff() -> Result<UserSummary, AppError> {
     }
 }
 
+/// The caller, who must be support staff, for what customers must not learn exists (the
+/// dashboard, the huddle): to a customer it is "not found".
+pub async fn require_staff_hidden_from_customers() -> Result<UserSummary, AppError> {
+    let user = require_user().await?;
+    if user.role.is_staff() {
+        Ok(user)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
 /// The caller, who must be an admin.
 pub async fn require_admin() -> Result<UserSummary, AppError> {
     let user = require_user().await?;

@@ -60,6 +60,8 @@ pub const SERVER_FUNCTIONS: &[&str] = &[
     "reviews/update",
     "reports/feedback",
     "dashboard",
+    "huddle/show",
+    "huddle/held",
     "notifications/centre",
     "notifications/unread",
     "notifications/read",
@@ -395,6 +397,15 @@ fn server_function_cases(endpoint: &str, f: &Fixtures) -> Vec<(Form, [Answer; 5]
         )],
         "reports/feedback" => {
             vec![(form(&[("query[from]", "")]), [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, ALLOWED])]
+        }
+        "huddle/show" => {
+            vec![(form(&[("query[tier]", "")]), [UNAUTHENTICATED, NOT_FOUND, NOT_FOUND, ALLOWED, ALLOWED])]
+        }
+        "huddle/held" => {
+            vec![(
+                form(&[("query[tier]", "all")]),
+                [UNAUTHENTICATED, NOT_FOUND, NOT_FOUND, FORBIDDEN, ALLOWED],
+            )]
         }
         "dashboard" => {
             vec![(

@@ -11,6 +11,7 @@ mod dashboard;
 mod escalation;
 mod fuzz;
 mod http;
+mod huddle;
 mod input;
 mod ladder;
 mod layering;

@@ -23,6 +23,7 @@ fn families() -> BTreeMap<&'static str, Vec<&'static str>> {
         ("status-{}", TicketStatus::ALL.iter().map(|status| status.as_str()).collect()),
         ("review-{}", ReviewStatus::ALL.iter().map(|status| status.as_str()).collect()),
         ("series-{}", app::components::chart::COLOURS.to_vec()),
+        ("huddle-{}", app::domain::huddle::SinceHuddle::words()),
     ])
 }
 

@@ -108,6 +108,13 @@ impl Where {
                 [Bind::Text(plan.clone())],
             );
         }
+        if filter.escalated {
+            clause.add(
+                "(t.escalation_level > 1 OR t.id IN (SELECT e.ticket_id FROM ticket_events e \
+                 WHERE e.kind = 'escalated' AND e.actor_id IS NOT NULL))",
+                [],
+            );
+        }
         if filter.unacknowledged {
             clause.add(
                 "t.escalation_level > 1 AND (t.acknowledged_level IS NULL OR t.acknowledged_level <> t.escalation_level)",

@@ -12,6 +12,7 @@ pub mod accounts;
 pub mod dialect;
 pub mod directory;
 pub mod escalation;
+pub mod huddles;
 pub mod lists;
 pub mod notifications;
 pub mod operations;
