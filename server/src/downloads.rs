@@ -1,8 +1,10 @@
-//! Files to download, for a signed-in person's browser: the feedback report as CSV. A plain GET
-//! with the session cookie, so a link on the report page works without JavaScript.
+//! Files to download, for a signed-in person's browser: the feedback report and the bottleneck
+//! report as CSV. A plain GET with the session cookie, so a link on the report page works without
+//! JavaScript.
 
 use app::domain::feedback::report::{feedback_csv, FeedbackQuery};
 use app::error::AppError;
+use app::server_fns::reports::TimeQuery;
 use app::ssr::auth::{cookie_value, SESSION_COOKIE};
 use app::ssr::AppState;
 use axum::extract::{Query, State};
@@ -15,7 +17,21 @@ pub async fn feedback_csv_file(
     headers: HeaderMap,
     Query(query): Query<FeedbackQuery>,
 ) -> Response {
-    match feedback_csv_for(&state, &headers, &query).await {
+    csv_response(feedback_csv_for(&state, &headers, &query).await)
+}
+
+/// `/reports/time.csv?from=…&to=…&tier=…`: exactly the tables of the bottleneck report page.
+pub async fn time_csv_file(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<TimeQuery>,
+) -> Response {
+    csv_response(time_csv_for(&state, &headers, query).await)
+}
+
+/// A CSV file named `name` to download, or the error's status and message.
+fn csv_response(file: Result<(String, String), AppError>) -> Response {
+    match file {
         Ok((name, csv)) => {
             let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
                 .unwrap_or_else(|_| HeaderValue::from_static("attachment"));
@@ -36,14 +52,43 @@ pub async fn feedback_csv_file(
     }
 }
 
+/// The person the browser's session cookie belongs to.
+async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<app::domain::UserSummary, AppError> {
+    let token = cookie_value(headers, SESSION_COOKIE).ok_or(AppError::Unauthenticated)?;
+    state.store.session_user(token, chrono::Utc::now()).await?.ok_or(AppError::Unauthenticated)
+}
+
+async fn time_csv_for(
+    state: &AppState,
+    headers: &HeaderMap,
+    query: TimeQuery,
+) -> Result<(String, String), AppError> {
+    let user = signed_in(state, headers).await?;
+    if user.role.is_customer() {
+        return Err(AppError::NotFound);
+    }
+    if !user.role.may_track_progress() {
+        return Err(AppError::Forbidden);
+    }
+    let page =
+        app::server_fns::reports::server::time(&state.store, &user, query, chrono::Utc::now(), 0).await?;
+    let name = |id: i64| {
+        page.tiers
+            .iter()
+            .find(|(tier, _)| *tier == id)
+            .map_or_else(|| format!("tier {id}"), |(_, name)| name.clone())
+    };
+    let csv = app::domain::tracking::time_report::time_csv(&page.report, name);
+    Ok((format!("tierline-time-{}-to-{}.csv", page.period.from, page.period.to), csv))
+}
+
 async fn feedback_csv_for(
     state: &AppState,
     headers: &HeaderMap,
     query: &FeedbackQuery,
 ) -> Result<(String, String), AppError> {
     let now = chrono::Utc::now();
-    let token = cookie_value(headers, SESSION_COOKIE).ok_or(AppError::Unauthenticated)?;
-    let user = state.store.session_user(token, now).await?.ok_or(AppError::Unauthenticated)?;
+    let user = signed_in(state, headers).await?;
     if !user.role.may_review_feedback() {
         return Err(AppError::Forbidden);
     }

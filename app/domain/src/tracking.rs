@@ -264,5 +264,7 @@ pub fn time_per_tier(clocks: &TicketClocks) -> BTreeMap<i64, TierTime> {
     tiers
 }
 
+pub mod time_report;
+
 #[cfg(test)]
 mod tests;

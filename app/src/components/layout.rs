@@ -57,6 +57,7 @@ fn UserNav(user: UserSummary, unread: i64) -> impl IntoView {
         <ul class="nav-links">
             <Show when=move || tracker>
                 <li><A href="/dashboard">"Dashboard"</A></li>
+                <li><A href="/reports/time">"Time"</A></li>
             </Show>
             <Show when=move || !staff>
                 <li><A href="/portal">"My tickets"</A></li>

@@ -15,6 +15,7 @@ mod queue;
 mod reviews;
 mod survey;
 mod ticket;
+mod time_report;
 
 pub use account::{AccountPage, ForgotPasswordPage, ResetPasswordPage};
 pub use dashboard::DashboardPage;
@@ -29,3 +30,4 @@ pub use queue::{PortalPage, QueuePage};
 pub use reviews::ReviewsPage;
 pub use survey::SurveyPage;
 pub use ticket::TicketPage;
+pub use time_report::TimeReportPage;

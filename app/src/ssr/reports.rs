@@ -1,5 +1,6 @@
 //! The reports' data: the page's server function, its CSV download and the `tierline analyse`
-//! command all call [`feedback`], so their figures are the same.
+//! command all call [`feedback`], so their figures are the same; the bottleneck report's tickets
+//! are replayed by [`ticket_times`].
 
 use chrono::{Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 
@@ -56,4 +57,44 @@ pub async fn feedback(
     let answer_count = answers.len();
     answers.truncate(answers_shown);
     Ok(FeedbackPage { from, to, report, drill: drill_label, answers, answer_count })
+}
+
+/// Where the time of each resolved ticket of `ids` went, from its log replayed by the clock code
+/// under the policy in force, up to its resolution. Tickets not resolved, and all of them while
+/// no policy exists, are left out.
+pub async fn ticket_times(
+    store: &Store,
+    ids: &[i64],
+) -> Result<Vec<crate::domain::tracking::time_report::TicketTime>, AppError> {
+    use crate::domain::escalation::{clocks, EngineContext};
+    use crate::domain::tracking::time_report::TicketTime;
+    let Some(rules) = store.rules().await? else {
+        return Ok(Vec::new());
+    };
+    let directory = store.directory().await?;
+    let plans: std::collections::HashMap<i64, String> = store
+        .organisations()
+        .await?
+        .into_iter()
+        .map(|organisation| (organisation.id, organisation.plan))
+        .collect();
+    // Clocks do not route, so who is available does not matter here.
+    let agents = std::collections::BTreeMap::new();
+    let mut times = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        for (ticket, log) in store.tickets_with_logs(chunk).await? {
+            let Some(resolved_at) = ticket.resolved_at else { continue };
+            let plan = plans.get(&ticket.organisation_id).map(String::as_str).unwrap_or_default();
+            let context = EngineContext {
+                policy: &rules.policy,
+                calendars: &rules.calendars,
+                directory: &directory,
+                agents: &agents,
+                plan,
+            };
+            let clocks = clocks(&context, &ticket, &log, resolved_at);
+            times.push(TicketTime::of(ticket.id, &ticket.subject, resolved_at, &log, &clocks));
+        }
+    }
+    Ok(times)
 }

@@ -330,7 +330,8 @@ fn decimal(value: Option<f64>) -> String {
     value.map(|value| format!("{value:.4}")).unwrap_or_default()
 }
 
-fn push_row(csv: &mut String, cells: impl Iterator<Item = String>) {
+/// Appends one CSV row of `cells`, quoted where RFC 4180 needs it, with a CRLF.
+pub(crate) fn push_row(csv: &mut String, cells: impl Iterator<Item = String>) {
     let cells: Vec<String> = cells
         .map(|cell| {
             if cell.contains([',', '"', '\r', '\n']) {

@@ -300,6 +300,16 @@ impl Store {
         Ok(TicketListPage { items, total })
     }
 
+    /// The ids of every ticket `filter` matches (its page and sort aside), oldest first: for
+    /// reports over a period, which the period bounds.
+    pub async fn ticket_ids_matching(&self, filter: &TicketFilter) -> StoreResult<Vec<i64>> {
+        let clause = Where::of(filter);
+        let rows = clause
+            .fetch_all(self, &format!("SELECT t.id FROM tickets t {} ORDER BY t.id", clause.sql()))
+            .await?;
+        rows.iter().map(|row| Ok(row.try_get("id")?)).collect()
+    }
+
     /// How many tickets `filter` matches (its page and sort aside).
     pub async fn count_matching(&self, filter: &TicketFilter) -> StoreResult<i64> {
         let clause = Where::of(filter);
