@@ -59,6 +59,7 @@ pub const SERVER_FUNCTIONS: &[&str] = &[
     "reviews/list",
     "reviews/update",
     "reports/feedback",
+    "reports/time",
     "dashboard",
     "huddle/show",
     "huddle/held",
@@ -397,6 +398,9 @@ fn server_function_cases(endpoint: &str, f: &Fixtures) -> Vec<(Form, [Answer; 5]
         )],
         "reports/feedback" => {
             vec![(form(&[("query[from]", "")]), [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, ALLOWED])]
+        }
+        "reports/time" => {
+            vec![(form(&[("query[from]", "")]), [UNAUTHENTICATED, NOT_FOUND, NOT_FOUND, FORBIDDEN, ALLOWED])]
         }
         "huddle/show" => {
             vec![(form(&[("query[tier]", "")]), [UNAUTHENTICATED, NOT_FOUND, NOT_FOUND, ALLOWED, ALLOWED])]

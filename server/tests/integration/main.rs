@@ -29,3 +29,4 @@ mod schema;
 mod store;
 mod style;
 mod surveys;
+mod time_report;
