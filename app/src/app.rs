@@ -68,6 +68,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/reviews") view=pages::ReviewsPage ssr=SsrMode::Async/>
                     <Route path=path!("/reports/feedback") view=pages::FeedbackReportPage ssr=SsrMode::Async/>
                     <Route path=path!("/reports/time") view=pages::TimeReportPage ssr=SsrMode::Async/>
+                    <Route path=path!("/reports/review") view=pages::PerformanceReviewPage ssr=SsrMode::Async/>
                     <ParentRoute path=path!("/admin") view=admin::AdminLayout ssr=SsrMode::Async>
                         <Route path=path!("") view=admin::AdminOverviewPage ssr=SsrMode::Async/>
                         <Route path=path!("organisations") view=admin::OrganisationsPage ssr=SsrMode::Async/>

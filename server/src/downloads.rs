@@ -1,10 +1,10 @@
-//! Files to download, for a signed-in person's browser: the feedback report and the bottleneck
-//! report as CSV. A plain GET with the session cookie, so a link on the report page works without
+//! Files to download, for a signed-in person's browser: the feedback report, the bottleneck
+//! report and the performance review as CSV. A plain GET with the session cookie, so a link on the report page works without
 //! JavaScript.
 
 use app::domain::feedback::report::{feedback_csv, FeedbackQuery};
 use app::error::AppError;
-use app::server_fns::reports::TimeQuery;
+use app::server_fns::reports::{ReviewQuery, TimeQuery};
 use app::ssr::auth::{cookie_value, SESSION_COOKIE};
 use app::ssr::AppState;
 use axum::extract::{Query, State};
@@ -27,6 +27,39 @@ pub async fn time_csv_file(
     Query(query): Query<TimeQuery>,
 ) -> Response {
     csv_response(time_csv_for(&state, &headers, query).await)
+}
+
+/// `/reports/review.csv?from=…&to=…`: exactly the figures of the performance review page.
+pub async fn review_csv_file(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<ReviewQuery>,
+) -> Response {
+    csv_response(review_csv_for(&state, &headers, &query).await)
+}
+
+async fn review_csv_for(
+    state: &AppState,
+    headers: &HeaderMap,
+    query: &ReviewQuery,
+) -> Result<(String, String), AppError> {
+    let user = tracker(state, headers).await?;
+    let page =
+        app::server_fns::reports::review::review(&state.store, &user, query, chrono::Utc::now()).await?;
+    let csv = app::domain::tracking::review::review_csv(&page.rows, &page.names);
+    Ok((format!("tierline-review-{}-to-{}.csv", page.period.from, page.period.to), csv))
+}
+
+/// The signed-in lead, manager or admin; to a customer, the report does not exist.
+async fn tracker(state: &AppState, headers: &HeaderMap) -> Result<app::domain::UserSummary, AppError> {
+    let user = signed_in(state, headers).await?;
+    if user.role.is_customer() {
+        return Err(AppError::NotFound);
+    }
+    if !user.role.may_track_progress() {
+        return Err(AppError::Forbidden);
+    }
+    Ok(user)
 }
 
 /// A CSV file named `name` to download, or the error's status and message.

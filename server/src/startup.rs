@@ -118,6 +118,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(crate::metrics::metrics))
         .route("/reports/feedback.csv", get(crate::downloads::feedback_csv_file))
         .route("/reports/time.csv", get(crate::downloads::time_csv_file))
+        .route("/reports/review.csv", get(crate::downloads::review_csv_file))
         .merge(crate::rest::router())
         .leptos_routes_with_context(
             &state,

@@ -57,7 +57,6 @@ fn UserNav(user: UserSummary, unread: i64) -> impl IntoView {
         <ul class="nav-links">
             <Show when=move || tracker>
                 <li><A href="/dashboard">"Dashboard"</A></li>
-                <li><A href="/reports/time">"Time"</A></li>
             </Show>
             <Show when=move || !staff>
                 <li><A href="/portal">"My tickets"</A></li>
@@ -68,6 +67,10 @@ fn UserNav(user: UserSummary, unread: i64) -> impl IntoView {
                 <li><A href="/huddle">"Huddle"</A></li>
                 <li><A href="/tickets/new">"New ticket"</A></li>
                 <li><A href="/policy">"Policy"</A></li>
+            </Show>
+            <Show when=move || tracker>
+                <li><A href="/reports/time">"Time report"</A></li>
+                <li><A href="/reports/review">"Performance"</A></li>
             </Show>
             <Show when=move || reviewer>
                 <li><A href="/reports/feedback">"Feedback"</A></li>

@@ -148,3 +148,71 @@ pub mod server {
         Ok(TimePage { query, period, report, tiers, tickets, drill })
     }
 }
+
+/// The performance review's period, as text from its URL.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ReviewQuery {
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+}
+
+/// The performance review of a period.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ReviewPage {
+    pub period: crate::domain::period::Period,
+    /// Tiers, then groups, then agents.
+    pub rows: Vec<crate::domain::tracking::review::ReviewRow>,
+    /// The names behind the rows' ids.
+    pub names: crate::domain::directory::Directory,
+}
+
+/// The performance review, for leads, managers and admins.
+#[server(endpoint = "reports/review")]
+pub async fn performance_review(query: ReviewQuery) -> Result<ReviewPage, AppError> {
+    let user = crate::ssr::auth::require_staff_hidden_from_customers().await?;
+    if !user.role.may_track_progress() {
+        return Err(AppError::Forbidden);
+    }
+    let store = crate::ssr::app_state()?.store;
+    review::review(&store, &user, &query, crate::ssr::now()).await
+}
+
+#[cfg(feature = "ssr")]
+pub mod review {
+    use super::*;
+    use crate::domain::period::{day_of, Period};
+    use crate::domain::tracking::review::review as review_rows;
+    use crate::domain::{FieldErrors, UserSummary};
+    use crate::server_fns::tickets::TicketQuery;
+    use crate::ssr::Store;
+
+    /// Days the review covers by default.
+    const DEFAULT_DAYS: i64 = 30;
+
+    /// The review for `query` as `user` may have it, at `now`.
+    pub async fn review(
+        store: &Store,
+        user: &UserSummary,
+        query: &ReviewQuery,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<ReviewPage, AppError> {
+        let zone = store.time_zone().await?;
+        let mut errors = FieldErrors::default();
+        let period = Period::read(&mut errors, &query.from, &query.to, DEFAULT_DAYS, day_of(now, zone));
+        errors.into_result(())?;
+        // The tickets resolved in the period, as the queue lists them.
+        let resolved = TicketQuery {
+            status: "all".into(),
+            event: "resolved".into(),
+            from: period.from.to_string(),
+            to: period.to.to_string(),
+            ..TicketQuery::default()
+        };
+        let filter = crate::server_fns::tickets::server::filter_for(user, &resolved, zone, now)?;
+        let ids = store.ticket_ids_matching(&filter).await?;
+        let (tickets, events) = crate::ssr::reports::review_inputs(store, &ids, period.span(zone)).await?;
+        Ok(ReviewPage { period, rows: review_rows(&tickets, &events), names: store.directory().await? })
+    }
+}

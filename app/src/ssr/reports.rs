@@ -1,8 +1,14 @@
 //! The reports' data: the page's server function, its CSV download and the `tierline analyse`
-//! command all call [`feedback`], so their figures are the same; the bottleneck report's tickets
-//! are replayed by [`ticket_times`].
+//! command all call [`feedback`], so their figures are the same; the bottleneck report's and the
+//! performance review's resolved tickets are replayed by the clock code here.
 
-use chrono::{Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+
+use crate::domain::clock::TicketClocks;
+use crate::domain::period::Span;
+use crate::domain::tracking::review::{ResolvedTicket, ReviewEvent};
+use crate::domain::tracking::time_report::TicketTime;
+use crate::domain::{Ticket, TicketEvent};
 
 use crate::domain::feedback::report::{
     belongs_to, describe_path, feedback_report, AnswerRow, AskedReport, FeedbackPage, FeedbackQuery,
@@ -59,15 +65,15 @@ pub async fn feedback(
     Ok(FeedbackPage { from, to, report, drill: drill_label, answers, answer_count })
 }
 
-/// Where the time of each resolved ticket of `ids` went, from its log replayed by the clock code
-/// under the policy in force, up to its resolution. Tickets not resolved, and all of them while
-/// no policy exists, are left out.
-pub async fn ticket_times(
+/// Replays the clocks of each resolved ticket of `ids` under the policy in force up to its
+/// resolution, and returns what `read` makes of (ticket, log, clocks, resolution). Tickets not
+/// resolved, and all of them while no policy exists, are left out.
+async fn replay_resolved<T>(
     store: &Store,
     ids: &[i64],
-) -> Result<Vec<crate::domain::tracking::time_report::TicketTime>, AppError> {
+    read: impl Fn(&Ticket, &[TicketEvent], &TicketClocks, DateTime<Utc>) -> T,
+) -> Result<Vec<T>, AppError> {
     use crate::domain::escalation::{clocks, EngineContext};
-    use crate::domain::tracking::time_report::TicketTime;
     let Some(rules) = store.rules().await? else {
         return Ok(Vec::new());
     };
@@ -80,7 +86,7 @@ pub async fn ticket_times(
         .collect();
     // Clocks do not route, so who is available does not matter here.
     let agents = std::collections::BTreeMap::new();
-    let mut times = Vec::with_capacity(ids.len());
+    let mut read_all = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
         for (ticket, log) in store.tickets_with_logs(chunk).await? {
             let Some(resolved_at) = ticket.resolved_at else { continue };
@@ -93,8 +99,46 @@ pub async fn ticket_times(
                 plan,
             };
             let clocks = clocks(&context, &ticket, &log, resolved_at);
-            times.push(TicketTime::of(ticket.id, &ticket.subject, resolved_at, &log, &clocks));
+            read_all.push(read(&ticket, &log, &clocks, resolved_at));
         }
     }
-    Ok(times)
+    Ok(read_all)
+}
+
+/// Where the time of each resolved ticket of `ids` went, for the bottleneck report.
+pub async fn ticket_times(store: &Store, ids: &[i64]) -> Result<Vec<TicketTime>, AppError> {
+    replay_resolved(store, ids, |ticket, log, clocks, resolved_at| {
+        TicketTime::of(ticket.id, &ticket.subject, resolved_at, log, clocks)
+    })
+    .await
+}
+
+/// The performance review's inputs: the resolved tickets of `ids`, and what happened in `span`
+/// on any ticket (escalations, missed checkpoints, ratings of escalations).
+pub async fn review_inputs(
+    store: &Store,
+    ids: &[i64],
+    span: Span,
+) -> Result<(Vec<ResolvedTicket>, Vec<ReviewEvent>), AppError> {
+    let tickets = replay_resolved(store, ids, |ticket, log, clocks, resolved_at| {
+        ResolvedTicket::of(ticket, log, clocks, resolved_at)
+    })
+    .await?;
+    let happened =
+        store.events_of_kinds(&["escalated", "checkpoint_missed", "escalation_rated"], span).await?;
+    // A rating names the escalation it rates by its place in the ticket's log.
+    let rated: Vec<i64> = happened
+        .iter()
+        .filter(|event| matches!(event.data, crate::domain::EventData::EscalationRated { .. }))
+        .map(|event| event.ticket_id)
+        .collect();
+    let logs: std::collections::HashMap<i64, Vec<TicketEvent>> =
+        store.tickets_with_logs(&rated).await?.into_iter().map(|(ticket, log)| (ticket.id, log)).collect();
+    let events = happened
+        .iter()
+        .filter_map(|event| {
+            ReviewEvent::of(event, logs.get(&event.ticket_id).map(Vec::as_slice).unwrap_or_default())
+        })
+        .collect();
+    Ok((tickets, events))
 }

@@ -60,6 +60,7 @@ pub const SERVER_FUNCTIONS: &[&str] = &[
     "reviews/update",
     "reports/feedback",
     "reports/time",
+    "reports/review",
     "dashboard",
     "huddle/show",
     "huddle/held",
@@ -400,6 +401,9 @@ fn server_function_cases(endpoint: &str, f: &Fixtures) -> Vec<(Form, [Answer; 5]
             vec![(form(&[("query[from]", "")]), [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, ALLOWED])]
         }
         "reports/time" => {
+            vec![(form(&[("query[from]", "")]), [UNAUTHENTICATED, NOT_FOUND, NOT_FOUND, FORBIDDEN, ALLOWED])]
+        }
+        "reports/review" => {
             vec![(form(&[("query[from]", "")]), [UNAUTHENTICATED, NOT_FOUND, NOT_FOUND, FORBIDDEN, ALLOWED])]
         }
         "huddle/show" => {

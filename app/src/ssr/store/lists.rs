@@ -14,6 +14,7 @@ use super::{get_optional_instant, to_millis, Store, StoreError, StoreResult};
 use crate::domain::period::Span;
 use crate::domain::queue::{Happening, RiskFilter, TicketFilter, TicketListItem, TicketListPage, TicketSort};
 use crate::domain::ticket::ClockKind;
+use crate::domain::TicketEvent;
 
 /// A value bound to a dynamically built query.
 #[derive(Clone, Debug)]
@@ -308,6 +309,21 @@ impl Store {
             .fetch_all(self, &format!("SELECT t.id FROM tickets t {} ORDER BY t.id", clause.sql()))
             .await?;
         rows.iter().map(|row| Ok(row.try_get("id")?)).collect()
+    }
+
+    /// The events of `kinds` (their words) of every ticket in `span`, in the order they happened.
+    pub async fn events_of_kinds(&self, kinds: &[&str], span: Span) -> StoreResult<Vec<TicketEvent>> {
+        let words: Vec<String> = kinds.iter().map(|kind| format!("'{}'", kind.replace('\'', ""))).collect();
+        let rows = sqlx::query(&format!(
+            "SELECT e.id, e.ticket_id, e.sequence, e.actor_id, e.data, e.at FROM ticket_events e
+             WHERE e.kind IN ({}) AND e.at >= $1 AND e.at < $2 ORDER BY e.at, e.id",
+            words.join(", ")
+        ))
+        .bind(to_millis(span.from))
+        .bind(to_millis(span.until))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(super::tickets::event_from_row).collect()
     }
 
     /// How many tickets `filter` matches (its page and sort aside).

@@ -99,7 +99,7 @@ pub(super) fn ticket_from_row(row: &AnyRow) -> StoreResult<Ticket> {
     })
 }
 
-fn event_from_row(row: &AnyRow) -> StoreResult<TicketEvent> {
+pub(super) fn event_from_row(row: &AnyRow) -> StoreResult<TicketEvent> {
     let data: String = row.try_get("data")?;
     Ok(TicketEvent {
         id: row.try_get("id")?,
