@@ -85,17 +85,7 @@ mod tests {
         EventLog::created(Priority::High, at("09:00"))
             .routed(at("09:00"), l1, 1)
             .public_reply(at("09:30"))
-            .then_by(
-                at("10:00"),
-                7,
-                EventData::Escalated {
-                    from: l1,
-                    to: l2,
-                    level: Some(2),
-                    handoff: Some(handoff()),
-                    reason: "By hand".into(),
-                },
-            )
+            .escalated_by(at("10:00"), 7, l1, l2, 2)
             .then(
                 at("11:00"),
                 EventData::CheckpointMissed { tier_id: Some(ids.l2), due_at: at("11:00"), late: false },

@@ -206,6 +206,25 @@ impl EventLog {
         )
     }
 
+    /// Escalated by the person `actor` at `at` from `from` to `to` at `level`, with a handoff.
+    pub fn escalated_by(
+        self,
+        at: DateTime<Utc>,
+        actor: i64,
+        from: Assignment,
+        to: Assignment,
+        level: i64,
+    ) -> EventLog {
+        let data = EventData::Escalated {
+            from,
+            to,
+            level: Some(level),
+            handoff: Some(handoff()),
+            reason: "By hand".into(),
+        };
+        self.then_by(at, actor, data)
+    }
+
     pub fn public_reply(self, at: DateTime<Utc>) -> EventLog {
         self.then(at, EventData::PublicReply { body: "We are looking into it.".into() })
     }

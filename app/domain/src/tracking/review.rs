@@ -383,7 +383,7 @@ pub fn review_csv(rows: &[ReviewRow], names: &Directory) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{assignment, demo_directory, handoff, utc, DemoIds, EventLog};
+    use crate::test_support::{assignment, demo_directory, utc, DemoIds, EventLog};
     use crate::ticket::Priority;
 
     #[test]
@@ -392,16 +392,12 @@ mod tests {
         let l1 = assignment(ids.l1, Some(ids.service_desk), None);
         let l2 = assignment(ids.l2, Some(ids.network), None);
         let at = |time: &str| utc(&format!("2026-03-02 {time}"));
-        let log = EventLog::created(Priority::Normal, at("09:00")).routed(at("09:00"), l1, 1).then_by(
+        let log = EventLog::created(Priority::Normal, at("09:00")).routed(at("09:00"), l1, 1).escalated_by(
             at("10:00"),
             7,
-            EventData::Escalated {
-                from: l1,
-                to: l2,
-                level: Some(2),
-                handoff: Some(handoff()),
-                reason: "".into(),
-            },
+            l1,
+            l2,
+            2,
         );
         assert_eq!(
             holdings(&log.events, at("12:00")),

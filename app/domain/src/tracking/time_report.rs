@@ -30,7 +30,7 @@ pub struct TicketTime {
     pub subject: String,
     pub resolved_at: DateTime<Utc>,
     pub per_tier: BTreeMap<i64, TierTime>,
-    /// Wall-clock time per status, those held only.
+    /// Wall-clock time per status held before resolution.
     pub per_status: Vec<(TicketStatus, Duration)>,
     pub handoffs: Vec<HandoffTime>,
 }
@@ -53,7 +53,8 @@ impl TicketTime {
             per_status: clocks
                 .time_in_status
                 .iter()
-                .filter(|status| status.wall_time > Duration::zero())
+                // Until resolution: what came after (resolved, then closed) is no bottleneck.
+                .filter(|status| status.wall_time > Duration::zero() && !status.status.is_done())
                 .map(|status| (status.status, status.wall_time))
                 .collect(),
             handoffs: handoffs(log),
