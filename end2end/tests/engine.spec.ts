@@ -62,7 +62,8 @@ test("an untouched ticket shows as escalated to L2 after its deadline, with its 
 
     // Nina (L2 Network) watches the queue filtered to this ticket.
     const nina = await pageFor(browser, true, "nina.agent@tierline.example");
-    await nina.goto(`/queue?q=${id}`);
+    // By number ("#42"), so no subject that happens to contain the digits matches too.
+    await nina.goto(`/queue?q=%23${id}`);
     await expect(nina.locator("body")).toHaveAttribute("data-live", "open");
     await expect(nina.locator("tbody tr")).toHaveCount(1);
     const unreadBefore = await nina.getByTestId("unread-count").count() === 0 ? 0 : Number(await nina.getByTestId("unread-count").textContent());
@@ -92,7 +93,7 @@ test("an untouched ticket shows as escalated to L2 after its deadline, with its 
     await expect(clocks).toContainText("running");
 
     // In the queue the ticket counts down to its next breach, ticking in the browser.
-    await agent.goto(`/queue?q=${id}`);
+    await agent.goto(`/queue?q=%23${id}`);
     const countdown = agent.locator("time.countdown").first();
     await expect(countdown).toHaveText(/^in /);
     const before = await countdown.innerText();

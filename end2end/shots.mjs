@@ -1,0 +1,16 @@
+import { chromium } from "@playwright/test";
+const [,, who, path, out, width] = process.argv;
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--headless"] });
+const page = await browser.newPage({ viewport: { width: Number(width || 1400), height: 900 } });
+const errors = [];
+page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+await page.goto("http://127.0.0.1:3456/login");
+await page.getByLabel("E-mail").fill(who);
+await page.getByLabel("Password").fill("tierline-demo");
+await page.getByRole("button", { name: "Sign in" }).click();
+await page.waitForTimeout(1500);
+await page.goto("http://127.0.0.1:3456" + path);
+await page.waitForTimeout(2500);
+await page.screenshot({ path: out, fullPage: true });
+console.log("url", page.url(), "errors", JSON.stringify(errors));
+await browser.close();
