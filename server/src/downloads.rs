@@ -3,6 +3,7 @@
 //! JavaScript.
 
 use app::domain::feedback::report::{feedback_csv, FeedbackQuery};
+use app::domain::{Role, UserSummary};
 use app::error::AppError;
 use app::server_fns::reports::{ReviewQuery, TimeQuery};
 use app::ssr::auth::{cookie_value, SESSION_COOKIE};
@@ -20,7 +21,8 @@ pub async fn feedback_csv_file(
     csv_response(feedback_csv_for(&state, &headers, &query).await)
 }
 
-/// `/reports/time.csv?from=…&to=…&tier=…`: exactly the tables of the bottleneck report page.
+/// `/reports/time.csv?from=…&to=…&tier=…`: the tier, status and hand-off tables of the bottleneck
+/// report page, with its figures.
 pub async fn time_csv_file(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -43,20 +45,25 @@ async fn review_csv_for(
     headers: &HeaderMap,
     query: &ReviewQuery,
 ) -> Result<(String, String), AppError> {
-    let user = tracker(state, headers).await?;
+    let user = reader(state, headers, Role::may_track_progress).await?;
     let page =
         app::server_fns::reports::review::review(&state.store, &user, query, chrono::Utc::now()).await?;
     let csv = app::domain::tracking::review::review_csv(&page.rows, &page.names);
     Ok((format!("tierline-review-{}-to-{}.csv", page.period.from, page.period.to), csv))
 }
 
-/// The signed-in lead, manager or admin; to a customer, the report does not exist.
-async fn tracker(state: &AppState, headers: &HeaderMap) -> Result<app::domain::UserSummary, AppError> {
-    let user = signed_in(state, headers).await?;
+/// The signed-in reader of a report, whose role `may` read it; to a customer, no report exists.
+async fn reader(
+    state: &AppState,
+    headers: &HeaderMap,
+    may: fn(Role) -> bool,
+) -> Result<UserSummary, AppError> {
+    let token = cookie_value(headers, SESSION_COOKIE).ok_or(AppError::Unauthenticated)?;
+    let user = state.store.session_user(token, chrono::Utc::now()).await?.ok_or(AppError::Unauthenticated)?;
     if user.role.is_customer() {
         return Err(AppError::NotFound);
     }
-    if !user.role.may_track_progress() {
+    if !may(user.role) {
         return Err(AppError::Forbidden);
     }
     Ok(user)
@@ -85,24 +92,12 @@ fn csv_response(file: Result<(String, String), AppError>) -> Response {
     }
 }
 
-/// The person the browser's session cookie belongs to.
-async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<app::domain::UserSummary, AppError> {
-    let token = cookie_value(headers, SESSION_COOKIE).ok_or(AppError::Unauthenticated)?;
-    state.store.session_user(token, chrono::Utc::now()).await?.ok_or(AppError::Unauthenticated)
-}
-
 async fn time_csv_for(
     state: &AppState,
     headers: &HeaderMap,
     query: TimeQuery,
 ) -> Result<(String, String), AppError> {
-    let user = signed_in(state, headers).await?;
-    if user.role.is_customer() {
-        return Err(AppError::NotFound);
-    }
-    if !user.role.may_track_progress() {
-        return Err(AppError::Forbidden);
-    }
+    let user = reader(state, headers, Role::may_track_progress).await?;
     let page =
         app::server_fns::reports::server::time(&state.store, &user, query, chrono::Utc::now(), 0).await?;
     let name = |id: i64| {
@@ -121,10 +116,7 @@ async fn feedback_csv_for(
     query: &FeedbackQuery,
 ) -> Result<(String, String), AppError> {
     let now = chrono::Utc::now();
-    let user = signed_in(state, headers).await?;
-    if !user.role.may_review_feedback() {
-        return Err(AppError::Forbidden);
-    }
+    reader(state, headers, Role::may_review_feedback).await?;
     let page = app::ssr::reports::feedback(&state.store, query, now.date_naive(), 0).await?;
     Ok((format!("tierline-feedback-{}-to-{}.csv", page.from, page.to), feedback_csv(&page)))
 }

@@ -68,13 +68,6 @@ pub struct TicketListItem {
 }
 
 impl TicketListItem {
-    /// Whether it is stalled at `now`.
-    pub fn is_stalled(&self, now: DateTime<Utc>) -> bool {
-        self.stalled_from.is_some_and(|from| from <= now)
-    }
-}
-
-impl TicketListItem {
     /// The row as the ticket's customer may see it.
     pub fn for_customer(&self) -> CustomerTicketListItem {
         CustomerTicketListItem {

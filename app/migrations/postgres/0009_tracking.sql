@@ -6,8 +6,8 @@
 ALTER TABLE tickets ADD COLUMN level_since BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE tickets ADD COLUMN first_replied_at BIGINT;
 ALTER TABLE tickets ADD COLUMN resolved_at BIGINT;
--- Tickets of before: the last move between levels, the first reply, the last status change of a
--- done ticket (its resolution or closing).
+-- Tickets of before: the last move between levels, the first reply, and for a done ticket its
+-- last resolution (the change to resolved; else, closed without one, the last change of status).
 UPDATE tickets SET
     level_since = COALESCE(
         (SELECT MAX(e.at) FROM ticket_events e
@@ -15,8 +15,10 @@ UPDATE tickets SET
         created_at),
     first_replied_at =
         (SELECT MIN(e.at) FROM ticket_events e WHERE e.ticket_id = tickets.id AND e.kind = 'public_reply'),
-    resolved_at = CASE WHEN status IN ('resolved', 'closed') THEN
-        (SELECT MAX(e.at) FROM ticket_events e WHERE e.ticket_id = tickets.id AND e.kind = 'status_changed')
+    resolved_at = CASE WHEN status IN ('resolved', 'closed') THEN COALESCE(
+        (SELECT MAX(e.at) FROM ticket_events e
+         WHERE e.ticket_id = tickets.id AND e.kind = 'status_changed' AND e.data LIKE '%"to":"resolved"%'),
+        (SELECT MAX(e.at) FROM ticket_events e WHERE e.ticket_id = tickets.id AND e.kind = 'status_changed'))
     END;
 -- When the ticket stalls (or stalled) in the tier holding it, as the escalation engine last
 -- decided (\`domain::escalation::Decision::stalled_from\`); NULL when it cannot stall.

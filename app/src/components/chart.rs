@@ -6,7 +6,7 @@
 
 use leptos::prelude::*;
 
-/// One bar: its height, what it says on hover, and the list of what it counts.
+/// One bar: its value (its height, and what it says on hover) and the list of what it counts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Bar {
     pub value: i64,

@@ -1,7 +1,7 @@
 //! `/dashboard`: where leads and managers land. Where the escalations stand now (open tickets per
 //! tier and level, clocks at risk and overdue, unacknowledged escalations, each agent's load),
 //! what happened in the period against the one before (opened, resolved, escalated, checkpoints
-//! missed, response and resolution times), two charts per day, and the tickets that breach first.
+//! missed, response and resolution times), two charts per day, and the tickets that breach next.
 //! Every number links to the queue listing exactly what it counts; the filters are in the URL;
 //! the page follows the live stream, so figures move without a reload.
 
@@ -150,7 +150,7 @@ fn Board(dashboard: Dashboard) -> impl IntoView {
         </section>
 
         <section aria-labelledby="riskiest-heading">
-            <h2 id="riskiest-heading">"Breaching first"</h2>
+            <h2 id="riskiest-heading">"Breaching next"</h2>
             {if riskiest.is_empty() {
                 view! { <p class="muted">"No open ticket has a running clock."</p> }.into_any()
             } else {

@@ -66,6 +66,7 @@ fn Board(huddle: Huddle, mark: ServerAction<MarkHuddleHeld>) -> impl IntoView {
             {action_error(mark.value())}
             <ActionForm action=mark attr:class="inline">
                 <input type="hidden" name="query[tier]" value=marked/>
+                <input type="hidden" name="seen_at" value=as_of.to_rfc3339()/>
                 <button type="submit">"Mark this huddle held"</button>
             </ActionForm>
         }
@@ -92,7 +93,6 @@ fn Board(huddle: Huddle, mark: ServerAction<MarkHuddleHeld>) -> impl IntoView {
             </section>
         }
     });
-    let _ = as_of;
     view! {
         {last_line}
         {choose}

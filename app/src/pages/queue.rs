@@ -126,10 +126,11 @@ fn drill_down(query: &TicketQuery) -> Option<String> {
             (Happening::Breached, Some(clock)) => format!(" ({clock})"),
             _ => String::new(),
         };
-        let dates = if query.from == query.to || query.from.is_empty() {
-            format!("on {}", query.to)
-        } else {
-            format!("from {} to {}", query.from, query.to)
+        let dates = match (query.from.trim(), query.to.trim()) {
+            ("", "") => "today".to_string(),
+            (from, to) if from == to || from.is_empty() => format!("on {to}"),
+            (from, "") => format!("from {from} to today"),
+            (from, to) => format!("from {from} to {to}"),
         };
         parts.push(format!("{}{of} {dates}", event.label().to_lowercase()));
     }

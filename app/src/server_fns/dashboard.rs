@@ -117,7 +117,7 @@ pub struct Dashboard {
     pub load: Vec<AgentLoad>,
     pub per_day: Vec<DayFlow>,
     pub breaches_per_day: Vec<DayBreaches>,
-    /// The open tickets that breach first (overdue ones first).
+    /// The open tickets whose running clocks breach next (overdue ones are in the overdue tiles).
     pub riskiest: Vec<TicketListItem>,
 }
 

@@ -62,9 +62,11 @@ pub async fn load_huddle(query: HuddleQuery) -> Result<Huddle, AppError> {
     server::huddle(&store, &user, &query, crate::ssr::now()).await
 }
 
-/// Marks the huddle of a tier held now, for the next one to show what changed since.
+/// Marks the huddle of a tier held, for the next one to show what changed since: as of
+/// `seen_at` (RFC 3339), the instant the page the lead went through was read, so what changed
+/// while they talked is still marked next time; now without it.
 #[server(endpoint = "huddle/held")]
-pub async fn mark_huddle_held(query: HuddleQuery) -> Result<(), AppError> {
+pub async fn mark_huddle_held(query: HuddleQuery, seen_at: Option<String>) -> Result<(), AppError> {
     let user = crate::ssr::auth::require_staff_hidden_from_customers().await?;
     if !user.role.may_track_progress() {
         return Err(AppError::Forbidden);
@@ -72,7 +74,19 @@ pub async fn mark_huddle_held(query: HuddleQuery) -> Result<(), AppError> {
     let store = crate::ssr::app_state()?.store;
     let directory = store.directory().await?;
     let tier = server::tier_of(&user, &directory, &query)?;
-    store.record_huddle(tier, user.id, crate::ssr::now()).await?;
+    let now = crate::ssr::now();
+    let held_at = match seen_at.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
+        None => now,
+        Some(text) => match DateTime::parse_from_rfc3339(text) {
+            Ok(seen) => seen.with_timezone(&Utc).min(now),
+            Err(_) => {
+                let mut errors = crate::domain::FieldErrors::default();
+                errors.push("seen_at", "The instant the huddle was read is not an RFC 3339 time.");
+                return Err(errors.into());
+            }
+        },
+    };
+    store.record_huddle(tier, user.id, held_at).await?;
     Ok(())
 }
 

@@ -8,7 +8,7 @@ use crate::error::AppError;
 /// The feedback report for a period, with the answers of one group when drilling down.
 #[server(endpoint = "reports/feedback")]
 pub async fn feedback_report(query: FeedbackQuery) -> Result<FeedbackPage, AppError> {
-    let user = crate::ssr::auth::require_user().await?;
+    let user = crate::ssr::auth::require_staff_hidden_from_customers().await?;
     if !user.role.may_review_feedback() {
         return Err(AppError::Forbidden);
     }
@@ -127,7 +127,7 @@ pub mod server {
         let filter = crate::server_fns::tickets::server::filter_for(user, &tickets, zone, now)?;
         let ids = store.ticket_ids_matching(&filter).await?;
         let times = crate::ssr::reports::ticket_times(store, &ids).await?;
-        let report = time_report(&times);
+        let report = time_report(&times, zone);
         let directory = store.directory().await?;
         let tier_name = |id: i64| directory.tier_name(Some(id)).unwrap_or("(a removed tier)").to_string();
         let drill = drill.map(|row| {

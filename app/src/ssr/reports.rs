@@ -65,8 +65,8 @@ pub async fn feedback(
     Ok(FeedbackPage { from, to, report, drill: drill_label, answers, answer_count })
 }
 
-/// Replays the clocks of each resolved ticket of `ids` under the policy in force up to its
-/// resolution, and returns what `read` makes of (ticket, log, clocks, resolution). Tickets not
+/// Replays the clocks of each resolved ticket of `ids` up to its resolution under the policy in
+/// force now (not the one in force then: versions are not replayed), and returns what `read` makes of (ticket, log, clocks, resolution). Tickets not
 /// resolved, and all of them while no policy exists, are left out.
 async fn replay_resolved<T>(
     store: &Store,

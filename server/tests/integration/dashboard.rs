@@ -2,7 +2,7 @@
 //! lists in the queue, the drill-down filters refuse what they cannot read, and a clock's standing
 //! follows its ticket.
 
-use app::domain::queue::{RiskFilter, TicketFilter};
+use app::domain::queue::{Happening, RiskFilter, TicketFilter};
 use app::domain::ticket::ClockKind;
 use app::domain::EventData;
 use app::server_fns::dashboard::{Dashboard, Figure};
@@ -194,6 +194,19 @@ async fn a_clock_stands_at_risk_then_overdue_and_nowhere_once_resolved(backend: 
     };
     let now = Utc::now();
     assert_eq!(count(standing(RiskFilter::AtRisk, now)).await, 0, "a new ticket is on track");
+    // Routing placed it at level 1 with an `escalated` event from no tier: no escalation.
+    let today = app::domain::period::Span { from: now - Duration::hours(1), until: now + Duration::hours(1) };
+    for happening in [Happening::Escalated, Happening::EscalatedAutomatically, Happening::Opened] {
+        let filter = TicketFilter {
+            happened: Some((happening, today)),
+            text: Some(format!("#{ticket_id}")),
+            page: 1,
+            per_page: 10,
+            ..TicketFilter::default()
+        };
+        let expected = i64::from(happening == Happening::Opened);
+        assert_eq!(count(filter).await, expected, "{happening:?}");
+    }
     // The demo's first-response targets are hours long: within two weeks it is overdue.
     let later = now + Duration::days(14);
     assert_eq!(count(standing(RiskFilter::Breached, later)).await, 1, "unanswered, it runs late");

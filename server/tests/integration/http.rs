@@ -398,7 +398,7 @@ fn server_function_cases(endpoint: &str, f: &Fixtures) -> Vec<(Form, [Answer; 5]
             [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND],
         )],
         "reports/feedback" => {
-            vec![(form(&[("query[from]", "")]), [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, ALLOWED])]
+            vec![(form(&[("query[from]", "")]), [UNAUTHENTICATED, NOT_FOUND, NOT_FOUND, FORBIDDEN, ALLOWED])]
         }
         "reports/time" => {
             vec![(form(&[("query[from]", "")]), [UNAUTHENTICATED, NOT_FOUND, NOT_FOUND, FORBIDDEN, ALLOWED])]

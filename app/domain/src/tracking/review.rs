@@ -1,7 +1,7 @@
 //! The performance review: per tier, group and agent over a period — tickets handled, first
 //! response and resolution targets met, escalations sent and received (by hand and by the
 //! ladder), reopenings, the median time they held a ticket, missed checkpoints, and how the
-//! receiving tiers rated the escalations they were sent and sent.
+//! receiving tiers rated the escalations each received and each sent.
 
 use std::collections::BTreeMap;
 

@@ -5,12 +5,13 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{time_per_tier, DurationSummary, TierTime};
 use crate::clock::TicketClocks;
-use crate::feedback::report::{push_row, week_of};
+use crate::feedback::report::push_row;
+use crate::period::{day_of, Tz};
 use crate::ticket::{EventData, TicketEvent, TicketStatus};
 
 /// A move of a ticket from one tier to another, and the receiving tier's first public reply.
@@ -126,7 +127,7 @@ pub struct HandoffRow {
 /// One week's tickets: how many were resolved, and the median time each tier held them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WeekRow {
-    /// The Monday of the week.
+    /// The Monday of the week, in the support organisation's time zone.
     pub week: NaiveDate,
     pub tickets: usize,
     pub held_by_tier: Vec<(i64, DurationSummary)>,
@@ -162,8 +163,8 @@ fn tier_rows<'a>(tickets: impl Iterator<Item = &'a TicketTime> + Clone) -> Vec<T
         .collect()
 }
 
-/// The report of `tickets`.
-pub fn time_report(tickets: &[TicketTime]) -> TimeReport {
+/// The report of `tickets`, weeks counted in `zone`.
+pub fn time_report(tickets: &[TicketTime], zone: Tz) -> TimeReport {
     let mut statuses: BTreeMap<TicketStatus, Vec<Duration>> = BTreeMap::new();
     let mut pairs: BTreeMap<(i64, i64), Vec<HandoffTime>> = BTreeMap::new();
     let mut weeks: BTreeMap<NaiveDate, Vec<&TicketTime>> = BTreeMap::new();
@@ -174,7 +175,9 @@ pub fn time_report(tickets: &[TicketTime]) -> TimeReport {
         for handoff in &ticket.handoffs {
             pairs.entry((handoff.from, handoff.to)).or_default().push(*handoff);
         }
-        weeks.entry(week_of(ticket.resolved_at)).or_default().push(ticket);
+        let day = day_of(ticket.resolved_at, zone);
+        let monday = day - Duration::days(i64::from(day.weekday().num_days_from_monday()));
+        weeks.entry(monday).or_default().push(ticket);
     }
     TimeReport {
         tickets: tickets.len(),
@@ -395,7 +398,7 @@ mod tests {
             ticket(2, "2026-03-03 12:00", 120, Some(240), Some(30)),
             ticket(3, "2026-03-10 12:00", 30, Some(60), None),
         ];
-        let report = time_report(&tickets);
+        let report = time_report(&tickets, chrono_tz::UTC);
         assert_eq!(report.tickets, 3);
         let l1 = &report.tiers[0];
         assert_eq!((l1.tier_id, l1.tickets), (1, 3));

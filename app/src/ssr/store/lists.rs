@@ -165,12 +165,12 @@ impl Where {
                     let column = instant_of(happening).expect("a ticket column");
                     clause.add(&format!("{column} >= ? AND {column} < ?"), span)
                 }
-                Happening::Escalated => clause.add(&events("escalated", ""), span),
+                Happening::Escalated => clause.add(&events("escalated", FROM_A_TIER), span),
                 Happening::EscalatedByHand => {
                     clause.add(&events("escalated", " AND e.actor_id IS NOT NULL"), span)
                 }
                 Happening::EscalatedAutomatically => {
-                    clause.add(&events("escalated", " AND e.actor_id IS NULL"), span)
+                    clause.add(&events("escalated", &format!(" AND e.actor_id IS NULL{FROM_A_TIER}")), span)
                 }
                 Happening::MissedCheckpoint => clause.add(&events("checkpoint_missed", ""), span),
                 Happening::Breached => {
@@ -208,6 +208,11 @@ impl Where {
         Ok(query.fetch_all(store.pool()).await?)
     }
 }
+
+/// An `escalated` event that moved a ticket from a tier. Routing writes a ticket's first placement
+/// as an escalation from no tier (`domain::escalation`), which is no escalation; its stored JSON
+/// begins with the tag and then the `from` holder, so it is told apart by that prefix.
+const FROM_A_TIER: &str = " AND e.data NOT LIKE '{\"kind\":\"escalated\",\"from\":{\"tier_id\":null%'";
 
 /// The ticket's column that records when `happening` happened, where one does.
 fn instant_of(happening: Happening) -> Option<&'static str> {
@@ -313,16 +318,23 @@ impl Store {
 
     /// The events of `kinds` (their words) of every ticket in `span`, in the order they happened.
     pub async fn events_of_kinds(&self, kinds: &[&str], span: Span) -> StoreResult<Vec<TicketEvent>> {
-        let words: Vec<String> = kinds.iter().map(|kind| format!("'{}'", kind.replace('\'', ""))).collect();
-        let rows = sqlx::query(&format!(
-            "SELECT e.id, e.ticket_id, e.sequence, e.actor_id, e.data, e.at FROM ticket_events e
-             WHERE e.kind IN ({}) AND e.at >= $1 AND e.at < $2 ORDER BY e.at, e.id",
-            words.join(", ")
-        ))
-        .bind(to_millis(span.from))
-        .bind(to_millis(span.until))
-        .fetch_all(self.pool())
-        .await?;
+        let mut clause = Where::default();
+        let words: Vec<String> = kinds.iter().map(|kind| clause.bind(Bind::Text(kind.to_string()))).collect();
+        clause.add(
+            "e.at >= ? AND e.at < ?",
+            [Bind::Int(to_millis(span.from)), Bind::Int(to_millis(span.until))],
+        );
+        let rows = clause
+            .fetch_all(
+                self,
+                &format!(
+                    "SELECT e.id, e.ticket_id, e.sequence, e.actor_id, e.data, e.at FROM ticket_events e
+                     WHERE e.kind IN ({}) AND {} ORDER BY e.at, e.id",
+                    words.join(", "),
+                    clause.conditions.join(" AND ")
+                ),
+            )
+            .await?;
         rows.iter().map(super::tickets::event_from_row).collect()
     }
 

@@ -33,7 +33,7 @@ fn kinds_of<T>(table: &[(EventKind, T)]) -> Vec<EventKind> {
 
 // ---- Email subjects and bodies ---------------------------------------------------------
 
-const STAFF_SUBJECTS: [(EventKind, &str); 11] = [
+const STAFF_SUBJECTS: [(EventKind, &str); 12] = [
     (EventKind::Created, "[Tierline #42] New ticket: Printer on fire"),
     (EventKind::Assigned, "[Tierline #42] Assigned to L2 Specialists: Printer on fire"),
     (EventKind::Escalated, "[Tierline #42] Escalated to L2 Specialists: Printer on fire"),
@@ -41,13 +41,14 @@ const STAFF_SUBJECTS: [(EventKind, &str); 11] = [
     (EventKind::Breach, "[Tierline #42] Breached: Printer on fire"),
     (EventKind::Mention, "[Tierline #42] You were mentioned: Printer on fire"),
     (EventKind::CheckpointMissed, "[Tierline #42] Checkpoint missed: Printer on fire"),
+    (EventKind::Stalled, "[Tierline #42] Stalled in L2 Specialists: Printer on fire"),
     (EventKind::CustomerReplied, "[Tierline #42] Customer replied: Printer on fire"),
     (EventKind::Reopened, "[Tierline #42] Reopened: Printer on fire"),
     (EventKind::Resolved, "[Tierline #42] Resolved: Printer on fire"),
     (EventKind::LowScore, "[Tierline #42] Low satisfaction score: Printer on fire"),
 ];
 
-const CUSTOMER_SUBJECTS: [(EventKind, &str); 11] = [
+const CUSTOMER_SUBJECTS: [(EventKind, &str); 12] = [
     (EventKind::Created, "Your request #42: Printer on fire"),
     (EventKind::Assigned, "Re: your request #42: Printer on fire"),
     (EventKind::Escalated, "Re: your request #42: Printer on fire"),
@@ -55,6 +56,7 @@ const CUSTOMER_SUBJECTS: [(EventKind, &str); 11] = [
     (EventKind::Breach, "Re: your request #42: Printer on fire"),
     (EventKind::Mention, "Re: your request #42: Printer on fire"),
     (EventKind::CheckpointMissed, "Re: your request #42: Printer on fire"),
+    (EventKind::Stalled, "Re: your request #42: Printer on fire"),
     (EventKind::CustomerReplied, "Re: your request #42: Printer on fire"),
     (EventKind::Reopened, "Re: your request #42: Printer on fire"),
     (EventKind::Resolved, "Re: your request #42: Printer on fire"),
@@ -62,7 +64,7 @@ const CUSTOMER_SUBJECTS: [(EventKind, &str); 11] = [
 ];
 
 /// A phrase each template's text body must contain: it tells the templates apart.
-const STAFF_OPENINGS: [(EventKind, &str); 11] = [
+const STAFF_OPENINGS: [(EventKind, &str); 12] = [
     (EventKind::Created, "A new ticket #42 has been opened."),
     (EventKind::Assigned, "Ticket #42 has been assigned to you or your group, L2 Specialists."),
     (EventKind::Escalated, "Ticket #42 has been escalated to you or your group, L2 Specialists."),
@@ -70,13 +72,14 @@ const STAFF_OPENINGS: [(EventKind, &str); 11] = [
     (EventKind::Breach, "Ticket #42 has breached its target."),
     (EventKind::Mention, "You were mentioned on ticket #42."),
     (EventKind::CheckpointMissed, "Ticket #42 missed a checkpoint."),
+    (EventKind::Stalled, "Nobody has replied to, noted on or changed the status of ticket #42"),
     (EventKind::CustomerReplied, "The customer replied on ticket #42."),
     (EventKind::Reopened, "Ticket #42 has been reopened."),
     (EventKind::Resolved, "Ticket #42 has been resolved."),
     (EventKind::LowScore, "The customer of ticket #42 gave a low satisfaction score."),
 ];
 
-const CUSTOMER_OPENINGS: [(EventKind, &str); 11] = [
+const CUSTOMER_OPENINGS: [(EventKind, &str); 12] = [
     (EventKind::Created, "We have received your request #42 and a member of our support team"),
     (EventKind::Assigned, "Your request #42 has been assigned to a member of our support team."),
     (EventKind::Escalated, "Your request #42 has been passed to a specialist team"),
@@ -84,6 +87,7 @@ const CUSTOMER_OPENINGS: [(EventKind, &str); 11] = [
     (EventKind::Breach, "Your request #42 is taking longer than we aimed for."),
     (EventKind::Mention, "There is a new message for you on your request #42."),
     (EventKind::CheckpointMissed, "We are still working on your request #42."),
+    (EventKind::Stalled, "We are still working on your request #42."),
     (EventKind::CustomerReplied, "We have received your reply and added it to your request #42."),
     (EventKind::Reopened, "Your request #42 has been reopened"),
     (EventKind::Resolved, "Your request #42 has been marked as resolved."),
@@ -469,6 +473,7 @@ fn kind_words_are_snake_case() {
             "breach",
             "mention",
             "checkpoint_missed",
+            "stalled",
             "customer_replied",
             "reopened",
             "resolved",
