@@ -1,5 +1,13 @@
 import { expect, test, type Page } from "@playwright/test";
-import { AGENT, CUSTOMER, escalateToEngineering, openTicketAsCustomer, pageFor, uniqueSubject } from "./helpers";
+import {
+  AGENT,
+  CUSTOMER,
+  escalateToEngineering,
+  openTicketAsCustomer,
+  pageFor,
+  uniqueSubject,
+  withPolicy,
+} from "./helpers";
 
 const MANAGER = "maria.manager@tierline.example";
 
@@ -51,4 +59,40 @@ test("an escalation by hand moves the manager's tile live, and the tile drills d
   await expect(manager.getByText(`${shown} tickets`, { exact: true })).toBeVisible();
   await expect(manager.locator("tbody tr")).toHaveCount(Math.min(shown, 25));
   await expect(manager.locator("tbody")).toContainText(`#${id}`);
+});
+
+// Around the clock, level 1 stalls a ticket ten seconds after anyone last did something with it.
+const STALLING_POLICY = `name = "Quick stalls for the browser test"
+calendar = "Around the clock"
+
+[[targets]]
+resolution = "8h"
+
+[[ladder]]
+holder = "L1 Service Desk"
+stall_after = "10s"
+`;
+
+// Nobody works a new ticket: when it stalls, the engine says so and the manager's tile moves
+// without a reload.
+test("a ticket nobody works appears stalled on the manager's dashboard by itself", async ({ browser, javaScriptEnabled }) => {
+  test.skip(javaScriptEnabled === false, "live figures need JavaScript");
+  test.setTimeout(120_000);
+  await withPolicy(browser, STALLING_POLICY, async (manager) => {
+    const list = "Escalations and checkpoints";
+    // The tickets already at level 1 stall at once under this policy; count once they have.
+    await manager.waitForTimeout(3_000);
+    await manager.goto("/dashboard?period=today&tier=all");
+    await expect(manager.locator("body")).toHaveAttribute("data-live", "open");
+    const before = await figureOf(manager, list, "Stalled in their tier");
+
+    const customer = await pageFor(browser, true, CUSTOMER);
+    const id = await openTicketAsCustomer(customer, uniqueSubject("Dashboard stall"), "The label printer is silent.");
+    await expect(tile(manager, list, "Stalled in their tier").locator(".tile-figure")).toHaveText(String(before + 1), {
+      timeout: 60_000,
+    });
+    await tile(manager, list, "Stalled in their tier").getByRole("link").click();
+    await expect(manager.locator("tbody")).toContainText(`#${id}`);
+    await expect(manager.locator("tbody tr", { hasText: `#${id}` }).locator(".badge.stalled")).toBeVisible();
+  });
 });
