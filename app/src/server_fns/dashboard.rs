@@ -311,12 +311,10 @@ pub mod server {
             to: day.to_string(),
             ..query
         };
-        let opened = store
-            .count_matching_per_span(&open_filter_all(&counter, &base)?, Happening::Opened, &spans)
-            .await?;
-        let resolved = store
-            .count_matching_per_span(&open_filter_all(&counter, &base)?, Happening::Resolved, &spans)
-            .await?;
+        // The per-day series count tickets of every status, narrowed to their happening.
+        let every_status = counter.filter(&TicketQuery { status: "all".into(), ..base.clone() })?;
+        let opened = store.count_matching_per_span(&every_status, Happening::Opened, &spans).await?;
+        let resolved = store.count_matching_per_span(&every_status, Happening::Resolved, &spans).await?;
         let per_day = days
             .iter()
             .enumerate()
@@ -336,7 +334,7 @@ pub mod server {
                 },
             })
             .collect();
-        let breaches = store.breaches_per_span(&open_filter_all(&counter, &base)?, &spans).await?;
+        let breaches = store.breaches_per_span(&every_status, &spans).await?;
         let breaches_per_day = days
             .iter()
             .enumerate()
@@ -393,11 +391,6 @@ pub mod server {
             breaches_per_day,
             riskiest,
         })
-    }
-
-    /// The base filter with every status: what the per-day series narrow to their happening.
-    fn open_filter_all(counter: &Counter<'_>, base: &TicketQuery) -> Result<TicketFilter, AppError> {
-        counter.filter(&TicketQuery { status: "all".into(), ..base.clone() })
     }
 
     /// Open tickets per agent who holds any, with how many are at risk and overdue.
