@@ -118,14 +118,25 @@ impl Engine {
 
     /// Handles every ticket due at `now`.
     pub async fn tick(&self, now: DateTime<Utc>) -> Result<TickReport, WriteError> {
-        let mut report = TickReport::default();
         let Some(mut inputs) = self.tick_inputs().await? else {
-            return Ok(TickReport { without_policy: true, ..report });
+            return Ok(TickReport { without_policy: true, ..TickReport::default() });
         };
+        self.tick_with(&mut inputs, now).await
+    }
+
+    /// Handles every ticket due at `now` with inputs read earlier: for a caller that steps through
+    /// time while nothing but tickets changes (the demo's history), so each step does not read the
+    /// policy and the organisation again.
+    pub async fn tick_with(
+        &self,
+        inputs: &mut TickInputs,
+        now: DateTime<Utc>,
+    ) -> Result<TickReport, WriteError> {
+        let mut report = TickReport::default();
         loop {
             let due = self.store.due_tickets(now, BATCH).await?;
             let full_batch = due.len() as i64 == BATCH;
-            let decided = self.decide(&mut inputs, &due, now).await?;
+            let decided = self.decide(inputs, &due, now).await?;
             for chunk in decided.chunks(COMMIT_BATCH) {
                 let outcomes = self.store.apply_decisions(chunk, now).await?;
                 for (item, applied) in chunk.iter().zip(outcomes) {

@@ -27,7 +27,12 @@ pub async fn an_acme_ticket(store: &app::ssr::Store) -> i64 {
         .expect("list");
     page.items
         .iter()
-        .find(|item| item.organisation_name == "Acme Logistics" && !item.ticket.status.is_done())
+        // Open rather than new: a first reply would move a new ticket to open, which the matrix's
+        // later edit (with the version read at the start) would then conflict with.
+        .find(|item| {
+            item.organisation_name == "Acme Logistics"
+                && item.ticket.status == app::domain::TicketStatus::Open
+        })
         .expect("an open Acme ticket")
         .ticket
         .id

@@ -3,11 +3,11 @@
 //!
 //! PostgreSQL tests read `TIERLINE_TEST_POSTGRES_URL` (set by `.ci/test`); each test gets a
 //! database of its own.
-
 mod cli;
 mod common;
 mod concurrency;
 mod dashboard;
+mod demo;
 mod escalation;
 mod fuzz;
 mod http;
