@@ -136,8 +136,11 @@ pub struct TicketFilter {
     pub priority: Option<Priority>,
     pub category_id: Option<i64>,
     pub tag: Option<String>,
-    /// Matches the subject or description, or the ticket number.
+    /// Words the ticket's text holds (subject, description, public messages), or its number
+    /// (`#42` is the number only).
     pub text: Option<String>,
+    /// `text` is also looked for in internal notes: a staff member's search.
+    pub search_notes: bool,
     /// The ladder level it is at.
     pub level: Option<i64>,
     /// The plan of its organisation.
@@ -173,6 +176,8 @@ named_enum! {
         Priority => "priority", "Most urgent first",
         Oldest => "oldest", "Oldest first",
         Newest => "newest", "Newest first",
+        /// The best match of a text search first (without one, what breaches first).
+        Relevance => "relevance", "Best match",
     }
 }
 

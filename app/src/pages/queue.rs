@@ -210,9 +210,19 @@ fn Filters(staff: bool, current: TicketQuery, directory: Directory) -> impl Into
         .chain(choices(TicketStatus::ALL, TicketStatus::as_str, TicketStatus::label))
         .collect();
     let categories = directory.categories.iter().map(|c| (c.id.to_string(), c.name.clone())).collect();
-    // An empty sort means the default, which the server picks by role; show that one.
-    let default_sort = if staff { TicketSort::BreachesFirst } else { TicketSort::RecentlyUpdated };
-    let sort = if current.sort.is_empty() { default_sort.as_str().to_string() } else { current.sort.clone() };
+    // An empty sort is the default, which the server picks: the best match of a search, otherwise
+    // by role. It stays empty when the form is sent, so a new search is sorted by relevance.
+    let searching = !current.q.trim().is_empty();
+    let default_sort = match (searching, staff) {
+        (true, _) => TicketSort::Relevance,
+        (false, true) => TicketSort::BreachesFirst,
+        (false, false) => TicketSort::RecentlyUpdated,
+    };
+    let sorts: Vec<TicketSort> = TicketSort::ALL
+        .iter()
+        .copied()
+        .filter(|sort| *sort != default_sort && *sort != TicketSort::Relevance)
+        .collect();
     let staff_filters = staff.then(|| {
         let tiers = directory.tiers.iter().map(|t| (t.id.to_string(), t.name.clone())).collect();
         let groups = directory.groups.iter().map(|g| (g.id.to_string(), g.name.clone())).collect();
@@ -240,8 +250,8 @@ fn Filters(staff: bool, current: TicketQuery, directory: Directory) -> impl Into
             {staff_filters}
             {drill_down_fields(&current)}
             <div>
-                <Select id="filter-sort" name="sort" label="Sort" selected=sort
-                    choices=choices(TicketSort::ALL, TicketSort::as_str, TicketSort::label)/>
+                <Select id="filter-sort" name="sort" label="Sort" selected=current.sort.clone() empty=default_sort.label()
+                    choices=choices(&sorts, TicketSort::as_str, TicketSort::label)/>
             </div>
             <div><button type="submit">"Apply"</button></div>
         </Form>

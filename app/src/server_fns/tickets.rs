@@ -547,7 +547,9 @@ pub mod server {
         };
         let staff = user.role.is_staff();
         let sort = match query.sort.trim() {
-            // Staff work what breaches first; customers follow what moved last.
+            // A search shows its best matches first; otherwise staff work what breaches first and
+            // customers follow what moved last.
+            "" if !query.q.trim().is_empty() => TicketSort::Relevance,
             "" if staff => TicketSort::BreachesFirst,
             "" => TicketSort::RecentlyUpdated,
             name => TicketSort::parse(name).unwrap_or_else(|| {
@@ -594,6 +596,7 @@ pub mod server {
             category_id: optional_id(&mut errors, "category", &query.category),
             tag: Some(query.tag.trim().to_lowercase()).filter(|tag| !tag.is_empty() && staff),
             text: Some(query.q.trim().to_string()).filter(|text| !text.is_empty()),
+            search_notes: staff,
             level: level.filter(|_| staff),
             plan: Some(query.plan.trim().to_string()).filter(|plan| !plan.is_empty() && staff),
             risk: risk.filter(|_| staff),

@@ -3,6 +3,7 @@
 //!
 //! PostgreSQL tests read `TIERLINE_TEST_POSTGRES_URL` (set by `.ci/test`); each test gets a
 //! database of its own.
+
 mod cli;
 mod common;
 mod concurrency;
@@ -26,6 +27,7 @@ mod ratings;
 mod receivers;
 mod rest;
 mod schema;
+mod search;
 mod store;
 mod style;
 mod surveys;

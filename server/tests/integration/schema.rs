@@ -17,8 +17,9 @@ type Schema = BTreeSet<String>;
 
 #[tokio::test]
 async fn both_migration_sets_build_the_same_schema() {
-    let sqlite = sqlite_schema(fresh_store(Backend::Sqlite).await.pool()).await;
-    let postgres = postgres_schema(fresh_store(Backend::Postgres).await.pool()).await;
+    let sqlite = search_table_by_name_only(sqlite_schema(fresh_store(Backend::Sqlite).await.pool()).await);
+    let postgres =
+        search_table_by_name_only(postgres_schema(fresh_store(Backend::Postgres).await.pool()).await);
     assert!(sqlite.iter().any(|line| line.starts_with("table ")), "the SQLite schema was read: {sqlite:?}");
     let drift = difference(&sqlite, &postgres);
     assert!(drift.is_empty(), "the SQLite and PostgreSQL migrations build different schemas:\n{drift}");
@@ -48,6 +49,16 @@ async fn the_schema_comparison_notices_a_drift() {
     ] {
         assert!(drift.contains(expected), "{expected:?} not reported in:\n{drift}");
     }
+}
+
+/// The full-text search table is each database's own engine — an FTS5 virtual table with its
+/// shadow tables on SQLite, a table of `tsvector`s with GIN indexes on PostgreSQL (see
+/// `dialect.rs`) — so of it only its presence is compared.
+fn search_table_by_name_only(schema: Schema) -> Schema {
+    schema
+        .into_iter()
+        .filter(|line| line == "table ticket_search" || !line.contains(" ticket_search"))
+        .collect()
 }
 
 /// The lines only one of the two schemas has, one a line, or nothing when they agree.

@@ -258,8 +258,8 @@ async fn customers_lists_are_limited_to_their_organisation_and_filters_combine(b
     };
     let found = store.list_tickets(&search("100% BROKEN_now")).await.expect("search");
     assert_eq!(found.items.iter().map(|i| i.ticket.id).collect::<Vec<_>>(), vec![id]);
-    // `%` and `_` are literal characters in a search, not wildcards.
-    assert_eq!(store.list_tickets(&search("1_0%")).await.expect("search").total, 0);
+    // The search engines' syntax is inert: punctuation alone finds nothing, and errs nowhere.
+    assert_eq!(store.list_tickets(&search("\"(*:&|!)%_")).await.expect("search").total, 0);
     assert_eq!(store.list_tickets(&search(&format!("#{id}"))).await.expect("by number").total, 1);
 
     let urgent_new = store

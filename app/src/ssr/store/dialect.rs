@@ -134,22 +134,74 @@ impl Backend {
         self == Backend::Postgres
     }
 
+    /// Makes a ticket's search row: the ticket's id, its public text and its internal text as
+    /// `$1`, `$2`, `$3`.
+    pub fn search_insert(self) -> &'static str {
+        match self {
+            Backend::Sqlite => {
+                "INSERT INTO ticket_search (rowid, public_text, internal_text) VALUES ($1, $2, $3)"
+            }
+            Backend::Postgres => {
+                "INSERT INTO ticket_search (ticket_id, public_text, internal_text) \
+                 VALUES ($1, to_tsvector('simple', $2), to_tsvector('simple', $3))"
+            }
+        }
+    }
+
+    /// Adds public text `$2` and internal text `$3` to ticket `$1`'s search row.
+    pub fn search_append(self) -> &'static str {
+        match self {
+            Backend::Sqlite => {
+                "UPDATE ticket_search SET public_text = public_text || char(10) || $2, \
+                 internal_text = internal_text || char(10) || $3 WHERE rowid = $1"
+            }
+            Backend::Postgres => {
+                "UPDATE ticket_search SET public_text = public_text || to_tsvector('simple', $2), \
+                 internal_text = internal_text || to_tsvector('simple', $3) WHERE ticket_id = $1"
+            }
+        }
+    }
+
+    /// A subquery of the tickets (`ticket_id`) whose text matches the search bound at
+    /// `parameter` (made by [`Backend::search_query`]), with a `rank` that is lower for a better
+    /// match: SQLite's BM25, PostgreSQL's `ts_rank` negated. `internal` searches the internal
+    /// notes too (staff); otherwise only the public text (customers).
+    pub fn search_matches(self, parameter: &str, internal: bool) -> String {
+        match self {
+            Backend::Sqlite => format!(
+                "SELECT rowid AS ticket_id, bm25(ticket_search) AS rank FROM ticket_search \
+                 WHERE ticket_search MATCH {parameter}"
+            ),
+            Backend::Postgres => {
+                // The same expression as the GIN index's, so the index serves it.
+                let text = if internal { "(public_text || internal_text)" } else { "public_text" };
+                format!(
+                    "SELECT ticket_id, -ts_rank({text}, to_tsquery('simple', {parameter})) AS rank \
+                     FROM ticket_search WHERE {text} @@ to_tsquery('simple', {parameter})"
+                )
+            }
+        }
+    }
+
+    /// The engine's query for `terms` (letters and digits only, see `search::terms`): every term
+    /// must occur, each as the beginning of a word, so a search matches as it is typed.
+    pub fn search_query(self, terms: &[String], internal: bool) -> String {
+        match self {
+            Backend::Sqlite => {
+                let all: Vec<String> = terms.iter().map(|term| format!("\"{term}\"*")).collect();
+                if internal {
+                    all.join(" ")
+                } else {
+                    format!("public_text : ({})", all.join(" "))
+                }
+            }
+            Backend::Postgres => terms.iter().map(|term| format!("{term}:*")).collect::<Vec<_>>().join(" & "),
+        }
+    }
+
     /// The statement that sends one live notification inside the transaction, with the channel
     /// and the payload as `$1` and `$2`; it returns a row so it runs like any query.
     pub const NOTIFY: &'static str = "SELECT count(*) AS n FROM (SELECT pg_notify($1, $2)) AS sent";
-}
-
-/// A condition that `expression` contains the text of parameter `parameter` (written
-/// `$N`), ignoring case: the same on both, because SQLite's `LIKE` ignores ASCII case and
-/// PostgreSQL's does not. The bound value is lowercased and escaped with [`like_pattern`].
-pub fn contains_ignoring_case(expression: &str, parameter: &str) -> String {
-    format!("LOWER({expression}) LIKE {parameter} ESCAPE '\\'")
-}
-
-/// `%text%` with `%`, `_` and `\` escaped, so user text matches literally inside a LIKE pattern
-/// (`ESCAPE '\'` on both backends), lowercased for [`contains_ignoring_case`].
-pub fn like_pattern(text: &str) -> String {
-    format!("%{}%", escape_like(&text.to_lowercase()))
 }
 
 /// Escapes `%`, `_` and `\` so user text matches literally inside a LIKE pattern.
@@ -208,8 +260,17 @@ mod tests {
     }
 
     #[test]
-    fn like_patterns_match_user_text_literally_and_in_lower_case() {
-        assert_eq!(like_pattern("50%_Off\\"), "%50\\%\\_off\\\\%");
-        assert_eq!(contains_ignoring_case("t.subject", "$4"), "LOWER(t.subject) LIKE $4 ESCAPE '\\'");
+    fn like_patterns_escape_their_wildcards() {
+        assert_eq!(escape_like("50%_off\\"), "50\\%\\_off\\\\");
+    }
+
+    #[test]
+    fn a_search_query_requires_every_word_as_a_prefix_and_limits_customers_to_public_text() {
+        let terms = ["vpn".to_string(), "drop".to_string()];
+        assert_eq!(Backend::Sqlite.search_query(&terms, true), "\"vpn\"* \"drop\"*");
+        assert_eq!(Backend::Sqlite.search_query(&terms, false), "public_text : (\"vpn\"* \"drop\"*)");
+        assert_eq!(Backend::Postgres.search_query(&terms, true), "vpn:* & drop:*");
+        assert!(Backend::Postgres.search_matches("$1", false).contains("public_text @@"));
+        assert!(Backend::Postgres.search_matches("$1", true).contains("(public_text || internal_text) @@"));
     }
 }

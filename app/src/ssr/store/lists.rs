@@ -8,7 +8,7 @@ use chrono::{Duration, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::dialect;
+use super::dialect::{self, Backend};
 use super::tickets::ticket_from_row;
 use super::{get_optional_instant, to_millis, Store, StoreError, StoreResult};
 use crate::domain::period::Span;
@@ -51,7 +51,22 @@ impl Where {
         self.conditions.push(text);
     }
 
-    fn of(filter: &TicketFilter) -> Where {
+    /// The search subquery (ticket ids and rank) of `filter`'s text, its query bound; `None`
+    /// when the text has no words.
+    fn search(&mut self, backend: Backend, filter: &TicketFilter) -> Option<String> {
+        let text = filter.text.as_deref()?.trim();
+        if text.starts_with('#') && text[1..].parse::<i64>().is_ok() {
+            return None;
+        }
+        let terms = super::search::terms(text);
+        if terms.is_empty() {
+            return None;
+        }
+        let query = self.bind(Bind::Text(backend.search_query(&terms, filter.search_notes)));
+        Some(backend.search_matches(&query, filter.search_notes))
+    }
+
+    fn of(filter: &TicketFilter, backend: Backend) -> Where {
         let mut clause = Where::default();
         if let Some(id) = filter.organisation_id {
             clause.add("t.organisation_id = ?", [Bind::Int(id)]);
@@ -89,16 +104,20 @@ impl Where {
             );
         }
         if let Some(text) = filter.text.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
-            let pattern = dialect::like_pattern(text);
-            let number = text.trim_start_matches('#').parse::<i64>().unwrap_or(-1);
-            let subject = clause.bind(Bind::Text(pattern.clone()));
-            let description = clause.bind(Bind::Text(pattern));
-            let id = clause.bind(Bind::Int(number));
-            clause.conditions.push(format!(
-                "({} OR {} OR t.id = {id})",
-                dialect::contains_ignoring_case("t.subject", &subject),
-                dialect::contains_ignoring_case("t.description", &description),
-            ));
+            let number = text.trim_start_matches('#').parse::<i64>().ok();
+            let mut either = Vec::new();
+            if let Some(number) = number {
+                either.push(format!("t.id = {}", clause.bind(Bind::Int(number))));
+            }
+            if let Some(matches) = clause.search(backend, filter) {
+                either.push(format!("t.id IN (SELECT found.ticket_id FROM ({matches}) found)"));
+            }
+            // Text of no words (punctuation only) matches nothing.
+            clause.conditions.push(if either.is_empty() {
+                "1 = 0".into()
+            } else {
+                format!("({})", either.join(" OR "))
+            });
         }
         if let Some(level) = filter.level {
             clause.add("t.escalation_level = ?", [Bind::Int(level)]);
@@ -252,6 +271,8 @@ fn order_by(sort: TicketSort) -> &'static str {
         TicketSort::RecentlyUpdated => "t.updated_at DESC, t.id DESC",
         TicketSort::Oldest => "t.created_at ASC, t.id ASC",
         TicketSort::Newest => "t.created_at DESC, t.id DESC",
+        // With a search the rank comes first (`list_tickets`); without one, as the default.
+        TicketSort::Relevance => order_by(TicketSort::BreachesFirst),
         TicketSort::Priority => {
             "CASE t.priority WHEN 'urgent' THEN 4 WHEN 'high' THEN 3 WHEN 'normal' THEN 2 ELSE 1 END DESC, \
              t.created_at ASC, t.id ASC"
@@ -262,10 +283,22 @@ fn order_by(sort: TicketSort) -> &'static str {
 impl Store {
     /// One page of the tickets `filter` matches, and how many match in all.
     pub async fn list_tickets(&self, filter: &TicketFilter) -> StoreResult<TicketListPage> {
-        let clause = Where::of(filter);
+        let mut clause = Where::of(filter, self.backend());
         let total = self.count_matching(filter).await?;
         let per_page = filter.per_page.clamp(1, 200);
         let offset = (filter.page.max(1) - 1) * per_page;
+        // Sorted by relevance, the search's rank comes first: a ticket found by its number
+        // (without a rank) first of all.
+        let (ranked, order) = match clause.search(self.backend(), filter) {
+            Some(matches) if filter.sort == TicketSort::Relevance => (
+                format!("LEFT JOIN ({matches}) found ON found.ticket_id = t.id"),
+                format!(
+                    "CASE WHEN found.rank IS NULL THEN 0 ELSE 1 END, found.rank, {}",
+                    order_by(filter.sort)
+                ),
+            ),
+            _ => (String::new(), order_by(filter.sort).to_string()),
+        };
         let rows = clause
             .fetch_all(
                 self,
@@ -280,10 +313,10 @@ impl Store {
                      LEFT JOIN tiers tr ON tr.id = t.tier_id
                      LEFT JOIN agent_groups g ON g.id = t.group_id
                      LEFT JOIN users a ON a.id = t.assignee_id
+                     {ranked}
                      {where_clause} ORDER BY {order} LIMIT {per_page} OFFSET {offset}",
                     columns = super::tickets::TICKET_COLUMNS,
                     where_clause = clause.sql(),
-                    order = order_by(filter.sort),
                 ),
             )
             .await?;
@@ -309,7 +342,7 @@ impl Store {
     /// The ids of every ticket `filter` matches (its page and sort aside), oldest first: for
     /// reports over a period, which the period bounds.
     pub async fn ticket_ids_matching(&self, filter: &TicketFilter) -> StoreResult<Vec<i64>> {
-        let clause = Where::of(filter);
+        let clause = Where::of(filter, self.backend());
         let rows = clause
             .fetch_all(self, &format!("SELECT t.id FROM tickets t {} ORDER BY t.id", clause.sql()))
             .await?;
@@ -340,7 +373,7 @@ impl Store {
 
     /// How many tickets `filter` matches (its page and sort aside).
     pub async fn count_matching(&self, filter: &TicketFilter) -> StoreResult<i64> {
-        let clause = Where::of(filter);
+        let clause = Where::of(filter, self.backend());
         let rows =
             clause.fetch_all(self, &format!("SELECT COUNT(*) AS n FROM tickets t {}", clause.sql())).await?;
         Ok(rows.first().map(|row| row.try_get("n")).transpose()?.unwrap_or(0))
@@ -353,7 +386,7 @@ impl Store {
         filter: &TicketFilter,
         by: CountBy,
     ) -> StoreResult<BTreeMap<Option<i64>, i64>> {
-        let clause = Where::of(filter);
+        let clause = Where::of(filter, self.backend());
         let column = by.column();
         let rows = clause
             .fetch_all(
@@ -383,7 +416,7 @@ impl Store {
             return Ok(Vec::new());
         }
         let filter = TicketFilter { happened: None, ..filter.clone() };
-        let clause = Where::of(&filter);
+        let clause = Where::of(&filter, self.backend());
         let rows = clause
             .fetch_all(
                 self,
@@ -410,7 +443,7 @@ impl Store {
             return Ok(BTreeMap::new());
         }
         let filter = TicketFilter { happened: None, clock: None, ..filter.clone() };
-        let clause = Where::of(&filter);
+        let clause = Where::of(&filter, self.backend());
         let rows = clause
             .fetch_all(
                 self,
@@ -443,7 +476,7 @@ impl Store {
         let Some(column) = instant_of(happening).filter(|_| happening != Happening::Opened) else {
             return Err(StoreError::Corrupt(format!("no time to {}", happening.as_str())));
         };
-        let clause = Where::of(filter);
+        let clause = Where::of(filter, self.backend());
         let where_clause = if clause.conditions.is_empty() {
             format!("WHERE {column} IS NOT NULL")
         } else {

@@ -17,6 +17,7 @@ pub mod lists;
 pub mod notifications;
 pub mod operations;
 pub mod policies;
+mod search;
 pub mod surveys;
 pub mod tickets;
 pub mod tokens;

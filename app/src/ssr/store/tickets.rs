@@ -513,6 +513,7 @@ pub(super) async fn insert_events(write: &mut WriteTx, new: Vec<NewEvent>) -> St
         },
     )
     .await?;
+    super::search::index_in(write, &new).await?;
     let mut ids = std::collections::HashMap::with_capacity(returned.len());
     for row in &returned {
         ids.insert(
