@@ -12,6 +12,7 @@ use crate::common::{demo_store, user_by_email, Backend};
 crate::on_both_backends!(
     staff_find_every_word_a_ticket_holds_and_customers_only_its_public_ones,
     the_best_match_comes_first_and_a_number_finds_its_ticket,
+    the_migration_indexes_what_tickets_said_before_it,
 );
 
 async fn open(store: &Store, customer: &UserSummary, subject: &str, description: &str) -> i64 {
@@ -113,4 +114,39 @@ async fn the_best_match_comes_first_and_a_number_finds_its_ticket(backend: Backe
     // `#N` is the number only; a bare number also finds text holding it.
     assert_eq!(found(&store, &format!("#{passing}"), true, None).await, [passing]);
     assert_eq!(found(&store, &format!("#{passing}"), false, ben.organisation_id).await, [passing]);
+}
+
+/// The migration that made the search index filled it with what tickets said before it: rebuilt
+/// from the demo's log by the migration's own statements, it finds what the write path indexed.
+async fn the_migration_indexes_what_tickets_said_before_it(backend: Backend) {
+    let store = demo_store(backend).await;
+    let carla = user_by_email(&store, "carla@acme.example").await;
+    let searches: [(&str, bool, Option<i64>); 4] = [
+        ("Hamburg warehouse", false, carla.organisation_id),
+        ("aligned key lifetimes", false, carla.organisation_id),
+        ("Phase lifetime mismatch", true, None),
+        ("mismatch", false, carla.organisation_id),
+    ];
+    let mut before = Vec::new();
+    for (words, notes, organisation) in searches {
+        before.push(found(&store, words, notes, organisation).await);
+    }
+    assert_eq!(before[0].len(), 1, "the demo's VPN ticket");
+    assert_eq!(before[2], before[0], "its internal note, for staff");
+    assert!(before[3].is_empty(), "a word of an internal note is not a customer's");
+
+    let file = match backend {
+        Backend::Sqlite => "../app/migrations/sqlite/0011_search.sql",
+        Backend::Postgres => "../app/migrations/postgres/0010_search.sql",
+    };
+    let migration = std::fs::read_to_string(file).expect("the migration");
+    sqlx::query("DROP TABLE ticket_search").execute(store.pool()).await.expect("drop the index");
+    sqlx::raw_sql(&migration).execute(store.pool()).await.expect("the migration runs again");
+    for ((words, notes, organisation), expected) in searches.into_iter().zip(before) {
+        assert_eq!(
+            found(&store, words, notes, organisation).await,
+            expected,
+            "{words:?} after the migration"
+        );
+    }
 }
