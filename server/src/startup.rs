@@ -93,6 +93,7 @@ pub fn state_for(
         // An empty token would lock every scraper out; it means none.
         metrics_token: settings.metrics_token.clone().filter(|token| !token.trim().is_empty()),
         survey_links: Arc::new(survey_links(settings)?),
+        shared_answers: Arc::default(),
         account_mail: match settings.smtp {
             Some(_) => {
                 let channels = crate::notifications::channels::Channels::from_settings(settings)?;

@@ -131,8 +131,18 @@ pub async fn load_dashboard(query: DashboardQuery) -> Result<Dashboard, AppError
     if !user.role.may_track_progress() {
         return Err(AppError::Forbidden);
     }
-    let store = crate::ssr::app_state()?.store;
-    server::dashboard(&store, &user, query, crate::ssr::now()).await
+    let state = crate::ssr::app_state()?;
+    // Every lead, manager and admin asking the same is shown the same figures, except that a lead
+    // who names no tier sees their own.
+    let viewer = if query.tier.trim().is_empty() && !user.role.oversees_every_tier() {
+        format!("lead {}", user.id)
+    } else {
+        "anyone".to_string()
+    };
+    let key = format!("{viewer} {}", serde_json::to_string(&query).map_err(AppError::internal)?);
+    let generation = state.store.live().generation();
+    let computing = server::dashboard(&state.store, &user, query, crate::ssr::now());
+    state.shared_answers.get_or_compute(key, generation, computing).await
 }
 
 #[cfg(feature = "ssr")]

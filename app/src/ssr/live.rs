@@ -8,6 +8,9 @@
 //! The server-sent events endpoint subscribes to the hub and filters by what the signed-in person
 //! may see.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, watch};
 
@@ -73,6 +76,9 @@ pub struct LiveHub {
     /// Counts the times this process ended sessions (sign-out, deactivation, a new password):
     /// open streams then check at once whether theirs is still valid.
     sessions_ended: watch::Sender<u64>,
+    /// Counts the changes committed here or published and the gaps reported: what this process
+    /// has seen change.
+    generation: Arc<AtomicU64>,
 }
 
 /// How many changes a slow stream may fall behind before it is told to reload.
@@ -85,12 +91,16 @@ impl Default for LiveHub {
             gaps: watch::channel(0).0,
             closing: watch::channel(false).0,
             sessions_ended: watch::channel(0).0,
+            generation: Arc::default(),
         }
     }
 }
 
 impl LiveHub {
     pub fn publish(&self, change: Change) {
+        // Counted before the streams hear of it, so whoever is told and asks again finds the
+        // count moved (answers kept per generation are computed anew).
+        self.generation.fetch_add(1, Ordering::SeqCst);
         // No open stream is not an error.
         let _ = self.sender.send(change);
     }
@@ -102,7 +112,20 @@ impl LiveHub {
     /// Says that changes may have been missed: every open stream tells its page to reload what
     /// it shows.
     pub fn report_gap(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
         self.gaps.send_modify(|gaps| *gaps += 1);
+    }
+
+    /// Counts a change this process committed: with PostgreSQL it is published only when it
+    /// comes back through the listener, and answers kept per generation must not wait for that.
+    pub fn count_change(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Moves whenever a change is committed here or published, or a gap reported: an answer computed at one
+    /// generation is current while the generation stays.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
     }
 
     /// Changes whenever a gap is reported.

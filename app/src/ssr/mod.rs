@@ -5,6 +5,7 @@ pub mod auth;
 pub mod live;
 pub mod reports;
 pub mod security;
+pub mod shared_answers;
 pub mod store;
 pub mod survey_links;
 pub mod use_cases;
@@ -34,6 +35,8 @@ pub struct AppState {
     pub account_mail: Option<Arc<dyn AccountMail>>,
     /// Signs and reads the links of satisfaction surveys.
     pub survey_links: Arc<survey_links::SurveyLinks>,
+    /// Answers computed once per change for everyone who asks the same (the dashboards).
+    pub shared_answers: Arc<shared_answers::SharedAnswers>,
 }
 
 /// Sends the e-mails of signing in itself. Implemented by the server with its SMTP channel,

@@ -120,6 +120,8 @@ impl WriteTx {
         self.tx.commit().await?;
         if !changes.is_empty() {
             self.notifier_wake.notify_one();
+            // What this process wrote is current at once, whichever way the streams hear of it.
+            self.live.count_change();
         }
         if !self.backend.notifies_through_database() {
             for change in changes {
