@@ -5,11 +5,22 @@
 //! tickets), each of its figures' queries alone, the queue's first page, a drill-down and a text
 //! search.
 //!
-//!     cargo bench -p server --bench dashboard -- [--tickets N] [--open N] [--runs N] [--database URL]
+//! Then, with `--dashboards N`, live updates of open dashboards: the real server on a loopback
+//! port, N managers' dashboards each following `/live` and fetching the dashboard again when a
+//! ticket changes (coalescing changes that arrive during a fetch, as the page's resource does),
+//! while `--changes` new tickets are committed `--interval-ms` apart. The figure for each
+//! (dashboard, change) is the time from the commit to the moment that dashboard has a response
+//! whose "Opened" figure counts the new ticket.
 //!
-//! Defaults: 10,000 tickets, 1,000 open, 20 runs, a fresh SQLite file. Results go in
-//! BENCHMARKS.md with the machine and the date.
+//!     cargo bench -p server --bench dashboard -- [--tickets N] [--open N] [--runs N] [--database URL]
+//!                                                [--dashboards N] [--changes N] [--interval-ms N]
+//!
+//! Defaults: 10,000 tickets, 1,000 open, 20 runs, a fresh SQLite file, no live part (20 changes
+//! 1,000 ms apart when asked for). Results go in BENCHMARKS.md with the machine and the date.
 
+mod support;
+
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use app::domain::queue::{TicketFilter, TicketSort};
@@ -320,6 +331,178 @@ async fn main() {
         let (p50, p95) = timed(runs, || store.list_tickets(&search)).await;
         println!(
             "text search (\"{words}\", every status, best match first, {found} found): p50 {p50:.1} ms, p95 {p95:.1} ms"
+        );
+    }
+
+    if let Some(dashboards) = argument("--dashboards") {
+        let dashboards = dashboards.parse().expect("--dashboards takes a number");
+        let changes = argument("--changes").map_or(20, |n| n.parse().expect("--changes takes a number"));
+        let interval =
+            argument("--interval-ms").map_or(1_000, |n| n.parse().expect("--interval-ms takes a number"));
+        live_dashboards(&store, dashboards, changes, std::time::Duration::from_millis(interval)).await;
+    }
+}
+
+/// What one dashboard saw: each answer's "Opened" figure with the instant it arrived.
+type Seen = Arc<Mutex<Vec<(i64, Instant)>>>;
+
+/// The "Opened" figure of a dashboard answer (the server function's JSON).
+fn opened(dashboard: &serde_json::Value) -> Option<i64> {
+    dashboard["flow"].as_array()?.iter().find(|figure| figure["label"] == "Opened")?["value"].as_i64()
+}
+
+/// Signs in through the sign-in server function and gives the session cookie.
+async fn sign_in(http: &reqwest::Client, base: &str, email: &str) -> String {
+    let response = http
+        .post(format!("{base}/api/session/login"))
+        .header("origin", base)
+        .header("sec-fetch-site", "same-origin")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json")
+        .body(format!("email={}&password={}", email.replace('@', "%40"), server::demo::DEMO_PASSWORD))
+        .send()
+        .await
+        .expect("sign-in answered");
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok()?.split(';').next().map(str::to_string))
+        .find(|cookie| cookie.starts_with(app::ssr::auth::SESSION_COOKIE) && !cookie.ends_with('='))
+        .unwrap_or_else(|| panic!("{email} could not sign in"))
+}
+
+/// One open dashboard: follows `/live` and fetches the dashboard after each ticket change,
+/// recording each answer's "Opened" figure with the instant it arrived.
+async fn follow(http: reqwest::Client, base: String, cookie: String, seen: Seen) {
+    let changed = Arc::new(tokio::sync::Notify::new());
+    let fetcher = tokio::spawn({
+        let (http, base, cookie, changed) = (http.clone(), base.clone(), cookie.clone(), changed.clone());
+        async move {
+            loop {
+                // A permit stored while a fetch ran makes one more fetch: changes coalesce.
+                changed.notified().await;
+                let Ok(response) = http
+                    .post(format!("{base}/api/dashboard"))
+                    .header("origin", &base)
+                    .header("sec-fetch-site", "same-origin")
+                    .header("cookie", &cookie)
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .header("accept", "application/json")
+                    .body("query[period]=7d")
+                    .send()
+                    .await
+                else {
+                    continue;
+                };
+                let Ok(text) = response.text().await else { continue };
+                let arrived = Instant::now();
+                if let Some(value) = serde_json::from_str(&text).ok().as_ref().and_then(opened) {
+                    seen.lock().expect("seen").push((value, arrived));
+                }
+            }
+        }
+    });
+    let stream = http
+        .get(format!("{base}/live"))
+        .header("cookie", &cookie)
+        .header("accept", "text/event-stream")
+        .send()
+        .await;
+    if let Ok(mut stream) = stream {
+        while let Ok(Some(chunk)) = stream.chunk().await {
+            if String::from_utf8_lossy(&chunk).contains("event: ticket") {
+                changed.notify_one();
+            }
+        }
+    }
+    fetcher.abort();
+}
+
+async fn live_dashboards(store: &Store, dashboards: usize, changes: usize, interval: std::time::Duration) {
+    let serving = support::Serving::start(store).await;
+    let base = format!("http://{}", serving.address);
+    let http = reqwest::Client::builder().pool_max_idle_per_host(dashboards).build().expect("client");
+    let mut cookies = Vec::new();
+    for email in ["maria.manager@tierline.example", "admin@tierline.example"] {
+        cookies.push(sign_in(&http, &base, email).await);
+    }
+    let users = store.users().await.expect("users");
+    let customer =
+        users.iter().find(|u| u.summary.email == "carla@acme.example").expect("a customer").summary.clone();
+    let manager = users
+        .iter()
+        .find(|u| u.summary.email == "maria.manager@tierline.example")
+        .expect("manager")
+        .summary
+        .clone();
+    let query = DashboardQuery { period: "7d".into(), ..DashboardQuery::default() };
+    let before = dashboard(store, &manager, query, Utc::now()).await.expect("a dashboard");
+    let first = before.flow.iter().find(|figure| figure.label == "Opened").expect("an Opened figure").value;
+
+    let seen: Vec<Seen> = (0..dashboards).map(|_| Arc::default()).collect();
+    let followers: Vec<_> = seen
+        .iter()
+        .enumerate()
+        .map(|(n, seen)| {
+            tokio::spawn(follow(http.clone(), base.clone(), cookies[n % cookies.len()].clone(), seen.clone()))
+        })
+        .collect();
+    let deadline = Instant::now() + std::time::Duration::from_secs(60);
+    while store.live().streams() < dashboards && Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    println!(
+        "live: {} dashboards following /live ({} streams on the hub)",
+        dashboards,
+        store.live().streams()
+    );
+
+    let mut commits = Vec::with_capacity(changes);
+    let schedule = tokio::time::Instant::now();
+    for n in 0..changes {
+        tokio::time::sleep_until(schedule + interval * n as u32).await;
+        let created = app::domain::commands::open(
+            &app::domain::commands::NewTicket {
+                subject: format!("Live dashboard benchmark {n}"),
+                description: "A new ticket the dashboards count.".into(),
+                category_id: None,
+                priority: Priority::Normal,
+            },
+            app::domain::Channel::Portal,
+        );
+        let organisation = customer.organisation_id.expect("organisation");
+        store.create_ticket(customer.id, organisation, customer.id, created, Utc::now()).await.expect("open");
+        commits.push((first + n as i64 + 1, Instant::now()));
+    }
+    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    for follower in followers {
+        follower.abort();
+    }
+    serving.stop().await;
+
+    let mut latencies = Vec::new();
+    let mut missed = 0;
+    for seen in &seen {
+        let seen = seen.lock().expect("seen");
+        for (expected, committed) in &commits {
+            match seen.iter().find(|(value, _)| value >= expected) {
+                Some((_, arrived)) => latencies.push(arrived.saturating_duration_since(*committed)),
+                None => missed += 1,
+            }
+        }
+    }
+    latencies.sort_unstable();
+    let at = |p: f64| latencies[((latencies.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1e3;
+    if latencies.is_empty() {
+        println!("no dashboard saw a change; missed {missed}");
+    } else {
+        println!(
+            "commit → figure on {dashboards} dashboards, {changes} changes {} ms apart: p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms; missed {missed}",
+            interval.as_millis(),
+            at(0.5),
+            at(0.99),
+            at(1.0),
         );
     }
 }

@@ -45,6 +45,7 @@ impl Serving {
 }
 
 /// A survey link signer for the benchmarks' workers.
+#[allow(dead_code)] // Not every benchmark that serves runs the workers.
 pub fn survey_links() -> Arc<app::ssr::survey_links::SurveyLinks> {
     Arc::new(
         app::ssr::survey_links::SurveyLinks::new(
