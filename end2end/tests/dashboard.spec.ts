@@ -1,4 +1,4 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type Browser, type Page } from "@playwright/test";
 import {
   AGENT,
   CUSTOMER,
@@ -61,6 +61,36 @@ test("an escalation by hand moves the manager's tile live, and the tile drills d
   await expect(manager.locator("tbody")).toContainText(`#${id}`);
 });
 
+/**
+ * Under `policy`, a customer opens a ticket nobody works; the tile `label` of the list `list` on
+ * the manager's dashboard counts it without a reload once time alone has changed its standing,
+ * and drills down to it; `check` then looks at the drilled-down queue.
+ */
+async function tileMovesByItself(
+  browser: Browser,
+  policy: string,
+  settleMs: number,
+  list: string,
+  label: string,
+  check: (queue: Page, id: number) => Promise<void>,
+): Promise<void> {
+  await withPolicy(browser, policy, async (manager) => {
+    // Every ticket opened before (the demo's, earlier tests') changes standing within `settleMs`
+    // under these policies; count once they have, so the tile's next move is this test's ticket.
+    await manager.waitForTimeout(settleMs);
+    await manager.goto("/dashboard?period=today&tier=all");
+    await expect(manager.locator("body")).toHaveAttribute("data-live", "open");
+    const before = await figureOf(manager, list, label);
+
+    const customer = await pageFor(browser, true, CUSTOMER);
+    const id = await openTicketAsCustomer(customer, uniqueSubject("Dashboard by itself"), "The label printer is silent.");
+    await expect(tile(manager, list, label).locator(".tile-figure")).toHaveText(String(before + 1), { timeout: 60_000 });
+    await tile(manager, list, label).getByRole("link").click();
+    await expect(manager.locator("tbody")).toContainText(`#${id}`);
+    await check(manager, id);
+  });
+}
+
 // Around the clock, level 1 stalls a ticket ten seconds after anyone last did something with it.
 const STALLING_POLICY = `name = "Quick stalls for the browser test"
 calendar = "Around the clock"
@@ -78,21 +108,30 @@ stall_after = "10s"
 test("a ticket nobody works appears stalled on the manager's dashboard by itself", async ({ browser, javaScriptEnabled }) => {
   test.skip(javaScriptEnabled === false, "live figures need JavaScript");
   test.setTimeout(120_000);
-  await withPolicy(browser, STALLING_POLICY, async (manager) => {
-    const list = "Escalations and checkpoints";
-    // The tickets already at level 1 stall at once under this policy; count once they have.
-    await manager.waitForTimeout(3_000);
-    await manager.goto("/dashboard?period=today&tier=all");
-    await expect(manager.locator("body")).toHaveAttribute("data-live", "open");
-    const before = await figureOf(manager, list, "Stalled in their tier");
+  await tileMovesByItself(browser, STALLING_POLICY, 12_000, "Escalations and checkpoints", "Stalled in their tier", async (queue, id) => {
+    await expect(queue.locator("tbody tr", { hasText: `#${id}` }).locator(".badge.stalled")).toBeVisible();
+  });
+});
 
-    const customer = await pageFor(browser, true, CUSTOMER);
-    const id = await openTicketAsCustomer(customer, uniqueSubject("Dashboard stall"), "The label printer is silent.");
-    await expect(tile(manager, list, "Stalled in their tier").locator(".tile-figure")).toHaveText(String(before + 1), {
-      timeout: 60_000,
-    });
-    await tile(manager, list, "Stalled in their tier").getByRole("link").click();
-    await expect(manager.locator("tbody")).toContainText(`#${id}`);
-    await expect(manager.locator("tbody tr", { hasText: `#${id}` }).locator(".badge.stalled")).toBeVisible();
+// Around the clock, a first answer is due twenty seconds after a ticket is opened; no tier budget,
+// so nothing else moves the ticket meanwhile.
+const QUICK_BREACH_POLICY = `name = "Quick breaches for the browser test"
+calendar = "Around the clock"
+
+[[targets]]
+first_response = "20s"
+resolution = "8h"
+
+[[ladder]]
+holder = "L1 Service Desk"
+`;
+
+// Nobody answers a new ticket: when its first-response target passes, the engine's stored
+// standing says so at that instant and the manager's "overdue" tile moves without a reload.
+test("a missed first-response target appears overdue on the manager's dashboard by itself", async ({ browser, javaScriptEnabled }) => {
+  test.skip(javaScriptEnabled === false, "live figures need JavaScript");
+  test.setTimeout(120_000);
+  await tileMovesByItself(browser, QUICK_BREACH_POLICY, 22_000, "Open tickets with a clock overdue", "First response", async (queue) => {
+    await expect(queue).toHaveURL(/\/queue\?.*risk=breached/);
   });
 });
