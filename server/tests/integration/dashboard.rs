@@ -19,6 +19,7 @@ crate::on_both_backends!(
     the_drill_down_filters_name_what_they_cannot_read,
     a_clock_stands_at_risk_then_overdue_and_nowhere_once_resolved,
     a_ticket_nobody_works_stalls_is_told_once_and_the_next_note_ends_the_stall,
+    the_escalated_by_hand_flag_follows_the_log_as_written_and_as_migrated,
 );
 
 /// Around the clock, so an hour without activity is an hour: L1 stalls a ticket after one.
@@ -292,4 +293,42 @@ async fn a_ticket_nobody_works_stalls_is_told_once_and_the_next_note_ends_the_st
     engine.tick(now + Duration::minutes(122)).await.expect("the engine runs");
     assert_eq!(count(stalled(now + Duration::minutes(122))).await, 0, "the note ends the stall");
     assert_eq!(count(stalled(now + Duration::minutes(182))).await, 1, "and an hour later it stalls again");
+}
+
+/// The ticket ids one query gives, in order.
+async fn ids(store: &Store, sql: &str) -> Vec<i64> {
+    sqlx::query_scalar(sql).fetch_all(store.pool()).await.expect(sql)
+}
+
+/// "Open escalations" reads a flag on the ticket instead of the log: the write path sets it for
+/// every escalation by hand, the migration that added it set it from the log, and the filter
+/// counts those tickets at whatever level they stand now.
+async fn the_escalated_by_hand_flag_follows_the_log_as_written_and_as_migrated(backend: Backend) {
+    let store = demo_store(backend).await;
+    let from_log = "SELECT DISTINCT ticket_id FROM ticket_events \
+                    WHERE kind = 'escalated' AND actor_id IS NOT NULL ORDER BY ticket_id";
+    let flagged = "SELECT id FROM tickets WHERE escalated_by_hand = 1 ORDER BY id";
+    let by_hand = ids(&store, from_log).await;
+    assert!(by_hand.len() >= 5, "the demo's stories escalate by hand: {by_hand:?}");
+    assert_eq!(ids(&store, flagged).await, by_hand, "as written");
+
+    let file = match backend {
+        Backend::Sqlite => "../app/migrations/sqlite/0012_escalated_by_hand.sql",
+        Backend::Postgres => "../app/migrations/postgres/0011_escalated_by_hand.sql",
+    };
+    let migration = std::fs::read_to_string(file).expect("the migration");
+    let backfill = &migration[migration.find("UPDATE").expect("the migration's backfill")..];
+    sqlx::query("UPDATE tickets SET escalated_by_hand = 0").execute(store.pool()).await.expect("clear");
+    sqlx::raw_sql(backfill).execute(store.pool()).await.expect("the backfill runs again");
+    assert_eq!(ids(&store, flagged).await, by_hand, "as migrated");
+
+    let above_first = ids(&store, "SELECT id FROM tickets WHERE escalation_level > 1 ORDER BY id").await;
+    let mut expected: Vec<i64> = above_first.into_iter().chain(by_hand).collect();
+    expected.sort_unstable();
+    expected.dedup();
+    let filter = TicketFilter { escalated: true, page: 1, per_page: 200, ..TicketFilter::default() };
+    let mut listed: Vec<i64> =
+        store.list_tickets(&filter).await.expect("list").items.iter().map(|item| item.ticket.id).collect();
+    listed.sort_unstable();
+    assert_eq!(listed, expected);
 }

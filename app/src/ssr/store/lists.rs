@@ -129,11 +129,7 @@ impl Where {
             );
         }
         if filter.escalated {
-            clause.add(
-                "(t.escalation_level > 1 OR t.id IN (SELECT e.ticket_id FROM ticket_events e \
-                 WHERE e.kind = 'escalated' AND e.actor_id IS NOT NULL))",
-                [],
-            );
+            clause.add("(t.escalation_level > 1 OR t.escalated_by_hand = 1)", []);
         }
         if filter.unacknowledged {
             clause.add(

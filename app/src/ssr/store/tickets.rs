@@ -429,6 +429,20 @@ async fn append_events(
     Ok(events)
 }
 
+/// Flags the tickets someone escalated by hand among `events` (see the `escalated_by_hand`
+/// migration); the projection's rewrite leaves the flag alone.
+async fn mark_escalated_by_hand(write: &mut WriteTx, events: &[NewEvent]) -> StoreResult<()> {
+    for event in events {
+        if matches!(event.data, EventData::Escalated { .. }) && event.actor_id.is_some() {
+            sqlx::query("UPDATE tickets SET escalated_by_hand = 1 WHERE id = $1")
+                .bind(event.ticket_id)
+                .execute(&mut *write.tx)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 /// Rewrites the projection of each ticket — its fields after the events just appended — and the
 /// sequence of its last event, in one statement for all of them.
 pub(super) async fn update_projections(
@@ -514,6 +528,7 @@ pub(super) async fn insert_events(write: &mut WriteTx, new: Vec<NewEvent>) -> St
     )
     .await?;
     super::search::index_in(write, &new).await?;
+    mark_escalated_by_hand(write, &new).await?;
     let mut ids = std::collections::HashMap::with_capacity(returned.len());
     for row in &returned {
         ids.insert(
