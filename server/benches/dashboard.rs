@@ -339,7 +339,7 @@ async fn main() {
         let changes = argument("--changes").map_or(20, |n| n.parse().expect("--changes takes a number"));
         let interval =
             argument("--interval-ms").map_or(1_000, |n| n.parse().expect("--interval-ms takes a number"));
-        live_dashboards(&store, dashboards, changes, std::time::Duration::from_millis(interval)).await;
+        live_dashboards(&store, &url, dashboards, changes, std::time::Duration::from_millis(interval)).await;
     }
 }
 
@@ -419,7 +419,17 @@ async fn follow(http: reqwest::Client, base: String, cookie: String, seen: Seen)
     fetcher.abort();
 }
 
-async fn live_dashboards(store: &Store, dashboards: usize, changes: usize, interval: std::time::Duration) {
+async fn live_dashboards(
+    store: &Store,
+    url: &str,
+    dashboards: usize,
+    changes: usize,
+    interval: std::time::Duration,
+) {
+    // With PostgreSQL, changes reach the hub through LISTEN/NOTIFY, as between instances; the
+    // listener is given a moment to listen. With SQLite this returns at once.
+    let listening = tokio::spawn(store.clone().listen_for_changes(url.to_string()));
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     let serving = support::Serving::start(store).await;
     let base = format!("http://{}", serving.address);
     let http = reqwest::Client::builder().pool_max_idle_per_host(dashboards).build().expect("client");
@@ -480,6 +490,7 @@ async fn live_dashboards(store: &Store, dashboards: usize, changes: usize, inter
         follower.abort();
     }
     serving.stop().await;
+    listening.abort();
 
     let mut latencies = Vec::new();
     let mut missed = 0;
