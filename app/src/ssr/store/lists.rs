@@ -285,16 +285,19 @@ impl Store {
         let offset = (filter.page.max(1) - 1) * per_page;
         // Sorted by relevance, the search's rank comes first: a ticket found by its number
         // (without a rank) first of all.
-        let (ranked, order) = match clause.search(self.backend(), filter) {
-            Some(matches) if filter.sort == TicketSort::Relevance => (
-                format!("LEFT JOIN ({matches}) found ON found.ticket_id = t.id"),
-                format!(
-                    "CASE WHEN found.rank IS NULL THEN 0 ELSE 1 END, found.rank, {}",
-                    order_by(filter.sort)
-                ),
-            ),
-            _ => (String::new(), order_by(filter.sort).to_string()),
+        let (ranked, rank) = match clause.search(self.backend(), filter) {
+            Some(matches) if filter.sort == TicketSort::Relevance => {
+                (format!("LEFT JOIN ({matches}) found ON found.ticket_id = t.id"), ", found.rank AS rank")
+            }
+            _ => (String::new(), ""),
         };
+        let order = |rank: &str| match ranked.is_empty() {
+            true => order_by(filter.sort).to_string(),
+            false => format!("CASE WHEN {rank} IS NULL THEN 0 ELSE 1 END, {rank}, {}", order_by(filter.sort)),
+        };
+        // The page's tickets are chosen from the tickets alone (and the search), then joined to
+        // the names they show: with the names joined first, PostgreSQL's planner joined every
+        // ticket before filtering.
         let rows = clause
             .fetch_all(
                 self,
@@ -302,17 +305,20 @@ impl Store {
                     "SELECT {columns}, r.display_name AS requester_name, o.name AS organisation_name,
                          c.name AS category_name, tr.name AS tier_name, g.name AS group_name,
                          a.display_name AS assignee_name, t.next_breach_at, t.stalled_from
-                     FROM tickets t
+                     FROM (SELECT t.id AS page_id{rank} FROM tickets t {ranked} {where_clause}
+                           ORDER BY {inner_order} LIMIT {per_page} OFFSET {offset}) page
+                     JOIN tickets t ON t.id = page.page_id
                      JOIN users r ON r.id = t.requester_id
                      JOIN organisations o ON o.id = t.organisation_id
                      LEFT JOIN categories c ON c.id = t.category_id
                      LEFT JOIN tiers tr ON tr.id = t.tier_id
                      LEFT JOIN agent_groups g ON g.id = t.group_id
                      LEFT JOIN users a ON a.id = t.assignee_id
-                     {ranked}
-                     {where_clause} ORDER BY {order} LIMIT {per_page} OFFSET {offset}",
+                     ORDER BY {outer_order}",
                     columns = super::tickets::TICKET_COLUMNS,
                     where_clause = clause.sql(),
+                    inner_order = order("found.rank"),
+                    outer_order = order("page.rank"),
                 ),
             )
             .await?;
