@@ -749,17 +749,12 @@ impl Teller<'_> {
         let holder = self.holder(ticket.assignment)?;
         let store = self.store;
         match step {
-            Reply(body) => {
+            Reply(body) | Note(body) => {
+                let visibility =
+                    if matches!(step, Reply(_)) { Visibility::Public } else { Visibility::Internal };
                 store
                     .append(ticket_id, holder, None, at, |t| {
-                        commands::write_message(t, holder.role, Visibility::Public, body)
-                    })
-                    .await?;
-            }
-            Note(body) => {
-                store
-                    .append(ticket_id, holder, None, at, |t| {
-                        commands::write_message(t, holder.role, Visibility::Internal, body)
+                        commands::write_message(t, holder.role, visibility, body)
                     })
                     .await?;
             }
