@@ -140,6 +140,7 @@ async fn load_history(store: &Store, tickets: usize, open: usize, now: DateTime<
         let mut standing = Vec::new();
         let mut breaches = Vec::new();
         let mut search = Vec::new();
+        let mut holds = Vec::new();
         for n in chunk_start..tickets.min(chunk_start + 500) {
             let id = 1_000_000 + n as i64;
             let is_open = n >= first_open;
@@ -171,6 +172,10 @@ async fn load_history(store: &Store, tickets: usize, open: usize, now: DateTime<
                 requester.summary.id,
                 quote(Priority::ALL[n % 4].as_str()),
             ));
+            // Held by no tier until routed a minute after opening, then by its tier until closed.
+            let routed = created + 60_000;
+            holds.push(format!("({id}, NULL, {created}, {routed})"));
+            holds.push(format!("({id}, {tier}, {routed}, {resolved})"));
             let escalated = EventData::Escalated {
                 from: Assignment::default(),
                 to: Assignment { tier_id: Some(tier), group_id: None, assignee_id: None },
@@ -228,6 +233,7 @@ async fn load_history(store: &Store, tickets: usize, open: usize, now: DateTime<
             ("INSERT INTO clock_standing (ticket_id, clock, at_risk_from, breached_from) VALUES ", &standing),
             ("INSERT INTO fired_thresholds (ticket_id, clock, cycle, threshold, due_at, fired_at, late, overtaken) VALUES ", &breaches),
             (search_insert, &search),
+            ("INSERT INTO ticket_holds (ticket_id, tier_id, from_at, until_at) VALUES ", &holds),
         ] {
             if !values.is_empty() {
                 sqlx::query(&format!("{sql}{}", values.join(", ")))

@@ -44,10 +44,7 @@ impl Period {
     ) -> Period {
         let mut date = |field: &str, text: &str, default: NaiveDate| match text.trim() {
             "" => default,
-            text => NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap_or_else(|_| {
-                errors.push(field, "Write a date as YYYY-MM-DD.");
-                default
-            }),
+            text => parse_date(errors, field, text).unwrap_or(default),
         };
         let last = date("to", to, today);
         let first = date("from", from, Period::ending(last, default_days).from);
@@ -91,6 +88,15 @@ pub fn start_of(day: NaiveDate, zone: Tz) -> DateTime<Utc> {
         time += Duration::minutes(30);
     }
     Utc.from_utc_datetime(&day.and_time(NaiveTime::MIN))
+}
+
+/// The date written YYYY-MM-DD in the field `field`, or `None` with the mistake noted.
+pub fn parse_date(errors: &mut FieldErrors, field: &str, text: &str) -> Option<NaiveDate> {
+    let date = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok();
+    if date.is_none() {
+        errors.push(field, "Write a date as YYYY-MM-DD.");
+    }
+    date
 }
 
 /// The day `at` falls on in `zone`.

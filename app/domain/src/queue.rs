@@ -157,6 +157,9 @@ pub struct TicketFilter {
     pub escalated: bool,
     /// This happened to it during the span.
     pub happened: Option<(Happening, Span)>,
+    /// It was worked just before this instant (the end of a day), held by the tier `tier_id`
+    /// names, if set, rather than by the tier that holds it now.
+    pub held_before: Option<DateTime<Utc>>,
     /// The instant `risk` is judged at: the time of asking.
     pub as_of: Option<DateTime<Utc>>,
     pub sort: TicketSort,

@@ -450,8 +450,19 @@ impl Ticket {
 
     /// Applies a batch appended by one command: the version grows by one if any field changed.
     pub fn apply_all(&mut self, events: &[EventData], at: DateTime<Utc>) {
+        self.apply_each(events, at, |_| {});
+    }
+
+    /// [`Ticket::apply_all`], showing the ticket to `after_each` after each event.
+    pub fn apply_each(
+        &mut self,
+        events: &[EventData],
+        at: DateTime<Utc>,
+        mut after_each: impl FnMut(&Ticket),
+    ) {
         for event in events {
             self.apply(event, at);
+            after_each(self);
         }
         if events.iter().any(EventData::changes_fields) {
             self.version += 1;

@@ -264,6 +264,7 @@ pub fn time_per_tier(clocks: &TicketClocks) -> BTreeMap<i64, TierTime> {
     tiers
 }
 
+pub mod holds;
 pub mod review;
 pub mod time_report;
 

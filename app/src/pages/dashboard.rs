@@ -10,7 +10,7 @@ use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::chart::{Bar, BarChart, Series};
+use crate::components::chart::{Bar, BarChart, Series, COLOURS};
 use crate::components::form::{choices, Select};
 use crate::components::loading::Loaded;
 use crate::components::ticket_table::TicketTable;
@@ -71,6 +71,7 @@ fn Board(dashboard: Dashboard) -> impl IntoView {
         load,
         per_day,
         breaches_per_day,
+        open_per_day,
         riskiest,
     } = dashboard;
     let compared = format!("against {} – {}", previous.from, previous.to);
@@ -100,6 +101,19 @@ fn Board(dashboard: Dashboard) -> impl IntoView {
             name: kind.label().into(),
             colour: ["danger", "warn", "brand", "muted"][index % 4],
             bars: bars(breaches_per_day.iter().map(|day| &day.breaches[index].1).collect()),
+        })
+        .collect();
+    let tier_names: Vec<String> = open_per_day
+        .first()
+        .map(|day| day.per_tier.iter().map(|figure| figure.label.clone()).collect())
+        .unwrap_or_default();
+    let open_chart: Vec<Series> = tier_names
+        .into_iter()
+        .enumerate()
+        .map(|(index, name)| Series {
+            name,
+            colour: COLOURS[index % COLOURS.len()],
+            bars: bars(open_per_day.iter().map(|day| &day.per_tier[index]).collect()),
         })
         .collect();
     let load_rows = load
@@ -145,7 +159,8 @@ fn Board(dashboard: Dashboard) -> impl IntoView {
             <TimeTable times=times/>
             <div class="charts">
                 <BarChart title="Opened and resolved per day".to_string() columns=columns.clone() series=flow_chart/>
-                <BarChart title="Tickets breaching a target per day, by clock".to_string() columns=columns series=breach_chart/>
+                <BarChart title="Tickets breaching a target per day, by clock".to_string() columns=columns.clone() series=breach_chart/>
+                <BarChart title="Open tickets per tier at the end of each day".to_string() columns=columns series=open_chart/>
             </div>
         </section>
 

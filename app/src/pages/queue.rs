@@ -39,6 +39,7 @@ fn query_from_url() -> Memo<TicketQuery> {
             unacknowledged: get("unacknowledged"),
             stalled: get("stalled"),
             escalated: get("escalated"),
+            open_on: get("open_on"),
             event: get("event"),
             from: get("from"),
             to: get("to"),
@@ -121,6 +122,9 @@ fn drill_down(query: &TicketQuery) -> Option<String> {
     if query.stalled.trim() == "yes" {
         parts.push("stalled in their tier now".into());
     }
+    if let Some(day) = Some(query.open_on.trim()).filter(|day| !day.is_empty()) {
+        parts.push(format!("open at the end of {day}"));
+    }
     if let Some(event) = Happening::parse(query.event.trim()) {
         let of = match (event, &clock) {
             (Happening::Breached, Some(clock)) => format!(" ({clock})"),
@@ -152,6 +156,7 @@ fn drill_down_fields(query: &TicketQuery) -> impl IntoView + use<> {
                     "unacknowledged",
                     "stalled",
                     "escalated",
+                    "open_on",
                     "event",
                     "from",
                     "to",
@@ -179,6 +184,7 @@ fn Listing(tickets: ListedTickets, query: TicketQuery) -> impl IntoView {
             unacknowledged: String::new(),
             stalled: String::new(),
             escalated: String::new(),
+            open_on: String::new(),
             event: String::new(),
             from: String::new(),
             to: String::new(),

@@ -78,6 +78,14 @@ pub struct DayFlow {
     pub resolved: Figure,
 }
 
+/// The tickets worked at the end of one day, per tier that held them then.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayOpen {
+    pub day: NaiveDate,
+    /// One figure per tier shown, labelled with the tier's name.
+    pub per_tier: Vec<Figure>,
+}
+
 /// Tickets with a target breached on one day, per kind of clock.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DayBreaches {
@@ -117,6 +125,7 @@ pub struct Dashboard {
     pub load: Vec<AgentLoad>,
     pub per_day: Vec<DayFlow>,
     pub breaches_per_day: Vec<DayBreaches>,
+    pub open_per_day: Vec<DayOpen>,
     /// The open tickets whose running clocks breach next (overdue ones are in the overdue tiles).
     pub riskiest: Vec<TicketListItem>,
 }
@@ -364,6 +373,8 @@ pub mod server {
             })
             .collect();
 
+        let open_per_day = open_per_day(&counter, &directory, &base, &days, &spans).await?;
+
         let riskiest = store
             .list_tickets(&TicketFilter {
                 sort: TicketSort::BreachesFirst,
@@ -399,8 +410,48 @@ pub mod server {
             load,
             per_day,
             breaches_per_day,
+            open_per_day,
             riskiest,
         })
+    }
+
+    /// The tickets worked at the end of each of `days` (their `spans`), per tier that held them
+    /// then: the tiers `base` covers, each figure a drill-down to the tickets it counts.
+    async fn open_per_day(
+        counter: &Counter<'_>,
+        directory: &Directory,
+        base: &TicketQuery,
+        days: &[NaiveDate],
+        spans: &[Span],
+    ) -> Result<Vec<DayOpen>, AppError> {
+        let ends: Vec<DateTime<Utc>> = spans.iter().map(|span| span.until).collect();
+        let counts = counter.store.held_per_tier_before(&counter.filter(base)?, &ends).await?;
+        let tiers: Vec<_> = directory
+            .tiers
+            .iter()
+            .filter(|tier| base.tier.is_empty() || base.tier == tier.id.to_string())
+            .collect();
+        Ok(days
+            .iter()
+            .enumerate()
+            .map(|(index, day)| DayOpen {
+                day: *day,
+                per_tier: tiers
+                    .iter()
+                    .map(|tier| Figure {
+                        label: tier.name.clone(),
+                        value: counts.get(&Some(tier.id)).map_or(0, |values| values[index]),
+                        previous: None,
+                        drill: TicketQuery {
+                            status: "all".into(),
+                            tier: tier.id.to_string(),
+                            open_on: day.to_string(),
+                            ..base.clone()
+                        },
+                    })
+                    .collect(),
+            })
+            .collect())
     }
 
     /// Open tickets per agent who holds any, with how many are at risk and overdue.

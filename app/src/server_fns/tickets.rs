@@ -57,6 +57,10 @@ pub struct TicketQuery {
     /// `yes`: escalations (above the first level, or escalated by hand).
     #[serde(default)]
     pub escalated: String,
+    /// A date: the tickets worked at the end of that day, held then by the tier `tier` names
+    /// (the dashboard's "open per tier" of a past day).
+    #[serde(default)]
+    pub open_on: String,
     #[serde(default)]
     pub event: String,
     #[serde(default)]
@@ -149,7 +153,7 @@ pub struct NewTicketForm {
 
 impl TicketQuery {
     /// Its fields as URL parameters, by name (empty ones included), the page last.
-    pub fn pairs(&self) -> [(&'static str, &str); 20] {
+    pub fn pairs(&self) -> [(&'static str, &str); 21] {
         [
             ("status", &self.status),
             ("tier", &self.tier),
@@ -166,6 +170,7 @@ impl TicketQuery {
             ("unacknowledged", &self.unacknowledged),
             ("stalled", &self.stalled),
             ("escalated", &self.escalated),
+            ("open_on", &self.open_on),
             ("event", &self.event),
             ("from", &self.from),
             ("to", &self.to),
@@ -581,6 +586,10 @@ pub mod server {
         let event = parse_word(&mut errors, "event", &query.event, Happening::parse, Happening::words);
         let today = crate::domain::period::day_of(now, zone);
         let period = crate::domain::period::Period::read(&mut errors, &query.from, &query.to, 1, today);
+        let open_on = match query.open_on.trim() {
+            "" => None,
+            text => crate::domain::period::parse_date(&mut errors, "open_on", text),
+        };
         let filter = TicketFilter {
             organisation_id: if staff {
                 None
@@ -605,6 +614,9 @@ pub mod server {
             stalled: stalled && staff,
             escalated: escalated && staff,
             happened: event.filter(|_| staff).map(|event| (event, period.span(zone))),
+            held_before: open_on
+                .filter(|_| staff)
+                .map(|day| crate::domain::period::Period { from: day, to: day }.span(zone).until),
             as_of: Some(now),
             sort,
             page,

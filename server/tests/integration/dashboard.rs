@@ -20,6 +20,7 @@ crate::on_both_backends!(
     a_clock_stands_at_risk_then_overdue_and_nowhere_once_resolved,
     a_ticket_nobody_works_stalls_is_told_once_and_the_next_note_ends_the_stall,
     the_escalated_by_hand_flag_follows_the_log_as_written_and_as_migrated,
+    the_holds_as_written_are_the_holds_the_logs_give,
 );
 
 /// Around the clock, so an hour without activity is an hour: L1 stalls a ticket after one.
@@ -71,6 +72,11 @@ fn figures(dashboard: &Dashboard) -> Vec<(String, &Figure)> {
     for day in &dashboard.per_day {
         all.push((format!("{}: opened", day.day), &day.opened));
         all.push((format!("{}: resolved", day.day), &day.resolved));
+    }
+    for day in &dashboard.open_per_day {
+        for figure in &day.per_tier {
+            all.push((format!("{}: open in {}", day.day, figure.label), figure));
+        }
     }
     for day in &dashboard.breaches_per_day {
         for (kind, figure) in &day.breaches {
@@ -331,4 +337,49 @@ async fn the_escalated_by_hand_flag_follows_the_log_as_written_and_as_migrated(b
         store.list_tickets(&filter).await.expect("list").items.iter().map(|item| item.ticket.id).collect();
     listed.sort_unstable();
     assert_eq!(listed, expected);
+}
+
+/// Every hold, as `(ticket, tier, from, until)` in order.
+async fn holds(store: &Store) -> Vec<(i64, Option<i64>, i64, Option<i64>)> {
+    sqlx::query_as(
+        "SELECT ticket_id, tier_id, from_at, until_at FROM ticket_holds ORDER BY ticket_id, from_at, id",
+    )
+    .fetch_all(store.pool())
+    .await
+    .expect("the holds")
+}
+
+/// The write path records each change of the tier holding a ticket as it appends events; the
+/// store rebuilds the same holds from the logs when the table is empty (as after its migration);
+/// and the holds open now are the open tickets where they stand.
+async fn the_holds_as_written_are_the_holds_the_logs_give(backend: Backend) {
+    let store = demo_store(backend).await;
+    carla_opens(&store, "The VPN drops every hour").await;
+    run_engine(&store).await;
+    let written = holds(&store).await;
+    let tickets: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM tickets").fetch_one(store.pool()).await.expect("count");
+    let moved = written.iter().filter(|hold| hold.1.is_some()).count() as i64;
+    assert!(
+        moved > tickets,
+        "tickets move between tiers in the demo: {moved} holds of tiers, {tickets} tickets"
+    );
+
+    sqlx::query("DELETE FROM ticket_holds").execute(store.pool()).await.expect("clear");
+    store.migrate().await.expect("the store rebuilds the holds");
+    assert_eq!(holds(&store).await, written, "as rebuilt from the logs");
+
+    let open_now: Vec<(Option<i64>, i64)> = sqlx::query_as(
+        "SELECT tier_id, COUNT(*) FROM ticket_holds WHERE until_at IS NULL GROUP BY tier_id ORDER BY tier_id",
+    )
+    .fetch_all(store.pool())
+    .await
+    .expect("open holds");
+    let open_tickets: Vec<(Option<i64>, i64)> = sqlx::query_as(
+        "SELECT tier_id, COUNT(*) FROM tickets WHERE status NOT IN ('resolved', 'closed') GROUP BY tier_id ORDER BY tier_id",
+    )
+    .fetch_all(store.pool())
+    .await
+    .expect("open tickets");
+    assert_eq!(open_now, open_tickets);
 }

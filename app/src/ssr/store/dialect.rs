@@ -98,6 +98,15 @@ impl Backend {
         }
     }
 
+    /// The statement that keeps other writers out of `table` until the transaction ends, where
+    /// one is needed: SQLite's `BEGIN IMMEDIATE` already does.
+    pub fn lock_table(self, table: &str) -> Option<String> {
+        match self {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(format!("LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")),
+        }
+    }
+
     /// Appended to a `SELECT` of rows the transaction will update or delete (schedule rows), so
     /// writers take them one after another.
     pub fn lock_rows(self) -> &'static str {

@@ -13,6 +13,7 @@ use super::{execute_rows, from_millis, get_optional_instant, to_millis, Store, S
 use crate::domain::clock::ClockKind;
 use crate::domain::escalation::{Decision, Firing, NotificationIntent, Threshold, ThresholdKey};
 use crate::domain::routing::AgentInfo;
+use crate::domain::tracking::holds::apply_noting_holds;
 use crate::domain::tracking::ClockStanding;
 use crate::domain::Ticket;
 use crate::ssr::live::{Change, Topic};
@@ -262,10 +263,12 @@ impl Store {
         // The events, each batch at its instant, and the projection after them.
         let mut new_events = Vec::new();
         let mut projections = Vec::with_capacity(ready.len());
+        let mut hold_changes = Vec::new();
         for (index, mut ticket, mut sequence) in ready {
             let decision = &decided[index].decision;
             for (at, events) in &decision.batches {
-                ticket.apply_all(events, *at);
+                let changes = apply_noting_holds(&mut ticket, events, *at);
+                hold_changes.extend(changes.into_iter().map(|change| (ticket.id, change)));
                 for data in events {
                     sequence += 1;
                     new_events.push(NewEvent {
@@ -308,6 +311,9 @@ impl Store {
             projections.iter().map(|(ticket, sequence, _)| (ticket, *sequence)).collect(),
         )
         .await?;
+        for (ticket_id, change) in &hold_changes {
+            super::holds::record_in(&mut write, *ticket_id, std::slice::from_ref(change)).await?;
+        }
         write_standing(&mut write, &projections).await?;
         // What the queue sorts by, and since when the ticket is stalled.
         execute_rows(

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -79,7 +79,19 @@ impl Where {
                 .collect();
             clause.conditions.push(format!("t.status IN ({})", names.join(", ")));
         }
-        if let Some(id) = filter.tier_id {
+        if let Some(before) = filter.held_before {
+            // Held by the tier asked for then, wherever it is now.
+            let tier = filter.tier_id.map(Bind::Int);
+            let of_tier = if tier.is_some() { " AND h.tier_id = ?" } else { "" };
+            let before = to_millis(before);
+            clause.add(
+                &format!(
+                    "t.id IN (SELECT h.ticket_id FROM ticket_holds h \
+                     WHERE h.from_at < ? AND (h.until_at IS NULL OR h.until_at >= ?){of_tier})"
+                ),
+                [Bind::Int(before), Bind::Int(before)].into_iter().chain(tier),
+            );
+        } else if let Some(id) = filter.tier_id {
             clause.add("t.tier_id = ?", [Bind::Int(id)]);
         }
         if let Some(id) = filter.group_id {
@@ -466,6 +478,80 @@ impl Store {
             let days = counts.entry(kind).or_insert_with(|| vec![0; spans.len()]);
             if let Some(count) = days.get_mut(index) {
                 *count = row.try_get("n")?;
+            }
+        }
+        Ok(counts)
+    }
+
+    /// How many tickets `filter` matches were worked just before each of `instants` (ascending),
+    /// per tier that held them then: for each instant, what `filter` with `held_before` set to it
+    /// and the tier matches (its statuses aside: a ticket resolved since was worked then).
+    ///
+    /// Counted from the holds open now and those that started or ended since each instant, so it
+    /// reads the holds of the period and the open ones, not every hold of the past: held before
+    /// X = open now − started at or after X + ended at or after X.
+    pub async fn held_per_tier_before(
+        &self,
+        filter: &TicketFilter,
+        instants: &[DateTime<Utc>],
+    ) -> StoreResult<BTreeMap<Option<i64>, Vec<i64>>> {
+        if instants.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let tier = filter.tier_id;
+        let filter =
+            TicketFilter { statuses: Vec::new(), tier_id: None, held_before: None, ..filter.clone() };
+        let clause = Where::of(&filter, self.backend());
+        let mut conditions = clause.conditions.clone();
+        if let Some(tier) = tier {
+            // A number the caller parsed, written into the statement.
+            conditions.push(format!("h.tier_id = {tier}"));
+        }
+        let and_filter = conditions.iter().map(|condition| format!(" AND {condition}")).collect::<String>();
+        // Buckets from each instant to the next, the last one open-ended.
+        let buckets: Vec<String> = instants
+            .iter()
+            .enumerate()
+            .map(|(index, from)| {
+                let until = instants.get(index + 1).map_or(i64::MAX, |until| to_millis(*until));
+                format!("({index}, {}, {until})", to_millis(*from))
+            })
+            .collect();
+        let buckets = buckets.join(", ");
+        let open_now = clause
+            .fetch_all(
+                self,
+                &format!(
+                    "SELECT h.tier_id AS k, COUNT(*) AS n FROM ticket_holds h JOIN tickets t ON t.id = h.ticket_id
+                     WHERE h.until_at IS NULL{and_filter} GROUP BY h.tier_id"
+                ),
+            )
+            .await?;
+        let mut counts: BTreeMap<Option<i64>, Vec<i64>> = BTreeMap::new();
+        for row in &open_now {
+            counts.insert(row.try_get("k")?, vec![row.try_get("n")?; instants.len()]);
+        }
+        // Each hold that started in a bucket was not held before that bucket's instant nor any
+        // earlier one; each that ended in it was.
+        for (column, sign) in [("h.from_at", -1), ("h.until_at", 1)] {
+            let rows = clause
+                .fetch_all(
+                    self,
+                    &format!(
+                        "SELECT CAST(d.column1 AS BIGINT) AS b, h.tier_id AS k, COUNT(*) AS n FROM (VALUES {buckets}) AS d
+                         JOIN ticket_holds h ON {column} >= d.column2 AND {column} < d.column3
+                         JOIN tickets t ON t.id = h.ticket_id
+                         WHERE 1 = 1{and_filter} GROUP BY d.column1, h.tier_id"
+                    ),
+                )
+                .await?;
+            for row in &rows {
+                let bucket = usize::try_from(row.try_get::<i64, _>("b")?).unwrap_or(0);
+                let count: i64 = row.try_get("n")?;
+                let held = counts.entry(row.try_get("k")?).or_insert_with(|| vec![0; instants.len()]);
+                for value in held.iter_mut().take(bucket + 1) {
+                    *value += sign * count;
+                }
             }
         }
         Ok(counts)

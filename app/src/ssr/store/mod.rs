@@ -12,6 +12,7 @@ pub mod accounts;
 pub mod dialect;
 pub mod directory;
 pub mod escalation;
+mod holds;
 pub mod huddles;
 pub mod lists;
 pub mod notifications;
@@ -158,7 +159,7 @@ impl Store {
 
     pub async fn migrate(&self) -> StoreResult<()> {
         self.backend.migrations().run(&self.pool).await?;
-        Ok(())
+        self.rebuild_holds_if_missing().await
     }
 
     /// What the escalation engine waits on between its scheduled instants.

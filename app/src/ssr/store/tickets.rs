@@ -18,6 +18,7 @@ use crate::domain::commands::CommandError;
 use crate::domain::describe::{self, describe};
 use crate::domain::queue::TimelineEntry;
 use crate::domain::ticket::Assignment;
+use crate::domain::tracking::holds::{apply_noting_holds, holder, HoldChange};
 use crate::domain::{
     Channel, EventData, Priority, Ticket, TicketEvent, TicketStatus, UserSummary, Visibility,
 };
@@ -145,6 +146,7 @@ impl Store {
         .try_get("id")?;
         let ticket = Ticket { id, ..provisional };
         let events = append_events(&mut write, &ticket, 0, Some(actor_id), &[created], at).await?;
+        super::holds::record_in(&mut write, id, &[HoldChange { at, holder: holder(&ticket) }]).await?;
         write.commit().await?;
         self.engine_wake.notify_one();
         Ok(Appended { ticket, events })
@@ -234,9 +236,10 @@ impl Store {
         if data.is_empty() {
             return Ok(Appended { ticket, events: Vec::new() });
         }
-        ticket.apply_all(&data, at);
+        let hold_changes = apply_noting_holds(&mut ticket, &data, at);
         let events = append_events(write, &ticket, last_sequence, actor_id, &data, at).await?;
         update_projections(write, vec![(&ticket, last_sequence + data.len() as i64)]).await?;
+        super::holds::record_in(write, ticket.id, &hold_changes).await?;
         super::surveys::offer_or_withdraw_in(write, &ticket, &events, at).await?;
         Ok(Appended { ticket, events })
     }
