@@ -131,12 +131,40 @@ pub fn router(state: AppState) -> Router {
             move || provide_context(fallback_state.clone()),
             shell,
         ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), send_customers_to_their_portal))
         .layer(axum::middleware::from_fn(crate::security::refuse_cross_site))
         .layer(axum::middleware::from_fn(crate::security::security_headers))
         .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn(crate::metrics::track_requests))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// A customer who asks for the staff's queue (by typing `/queue`, say) is sent to their
+/// organisation's tickets at `/portal`, with the same filters: the queue page offers staff
+/// filters a customer cannot use. Done here rather than in the page, so the answer is a redirect
+/// before anything renders, with or without JavaScript.
+async fn send_customers_to_their_portal(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if request.uri().path() == "/queue" {
+        let token = app::ssr::auth::cookie_value(request.headers(), app::ssr::auth::SESSION_COOKIE);
+        if let Some(token) = token {
+            if let Ok(Some(user)) = state.store.session_user(token, chrono::Utc::now()).await {
+                if !user.role.is_staff() {
+                    let target = match request.uri().query() {
+                        Some(query) => format!("/portal?{query}"),
+                        None => "/portal".to_string(),
+                    };
+                    return axum::response::Redirect::to(&target).into_response();
+                }
+            }
+        }
+    }
+    next.run(request).await
 }
 
 /// The application's routes, generated once per process. Generating them renders the whole app

@@ -588,6 +588,12 @@ async fn each_role_receives_only_its_fields(backend: Backend) {
     }
     let queue = callers.agent.get("/queue?status=all").await;
     assert!(payload_has(&queue.body, "next_breach_at"), "the staff queue's payload is where the test looks");
+
+    // A customer who types the staff's address is sent to their portal, filters kept.
+    let typed = callers.customer.get("/queue?status=all&q=vpn").await;
+    assert_eq!(typed.status, StatusCode::SEE_OTHER, "{}", typed.body);
+    assert_eq!(typed.headers[http::header::LOCATION], "/portal?status=all&q=vpn");
+    assert_eq!(callers.anonymous.get("/queue").await.status, StatusCode::OK, "the page asks them to sign in");
 }
 
 async fn cross_site_posts_are_refused_and_change_nothing(backend: Backend) {
