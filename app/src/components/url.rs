@@ -1,6 +1,26 @@
 //! Links that carry a page's filters in their query string.
 
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
 use crate::server_fns::tickets::TicketQuery;
+
+/// The page's URL query read into `T`, a query type whose fields are text that defaults to empty:
+/// each parameter fills the field of its name, others are ignored. It follows the URL.
+pub fn query_from_url<T>() -> Memo<T>
+where
+    T: serde::de::DeserializeOwned + Default + PartialEq + Send + Sync + 'static,
+{
+    let params = use_query_map();
+    Memo::new(move |_| {
+        let fields: serde_json::Map<String, serde_json::Value> = params
+            .read()
+            .latest_values()
+            .map(|(name, value)| (name.to_string(), serde_json::Value::String(value.to_string())))
+            .collect();
+        serde_json::from_value(serde_json::Value::Object(fields)).unwrap_or_default()
+    })
+}
 
 /// `?name=value&…` of the pairs whose value is not empty, each value percent-encoded; empty when
 /// no pair has a value.

@@ -8,14 +8,13 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
-use leptos_router::hooks::use_query_map;
 
 use crate::components::chart::{Bar, BarChart, Series, COLOURS};
 use crate::components::form::{choices, Select};
 use crate::components::loading::Loaded;
 use crate::components::ticket_table::TicketTable;
 use crate::components::time::Instant;
-use crate::components::url::queue_href;
+use crate::components::url::{query_from_url, queue_href};
 use crate::domain::describe::format_span;
 use crate::domain::queue::{ListedTickets, TicketListPage};
 use crate::domain::tracking::DurationSummary;
@@ -25,21 +24,7 @@ use crate::server_fns::dashboard::{load_dashboard, Dashboard, DashboardQuery, Fi
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
-    let params = use_query_map();
-    let query = Memo::new(move |_| {
-        let params = params.read();
-        let get = |name: &str| params.get(name).unwrap_or_default();
-        DashboardQuery {
-            period: get("period"),
-            from: get("from"),
-            to: get("to"),
-            tier: get("tier"),
-            group: get("group"),
-            plan: get("plan"),
-            category: get("category"),
-            priority: get("priority"),
-        }
-    });
+    let query = query_from_url::<DashboardQuery>();
     // Any ticket change — a person's, the engine's, a clock becoming at risk — reloads the figures.
     let changed = use_live_updates().any_ticket();
     let dashboard = Resource::new(move || (query.get(), changed()), |(query, _)| load_dashboard(query));

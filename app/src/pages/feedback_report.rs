@@ -7,12 +7,11 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
-use leptos_router::hooks::use_query_map;
 
 use crate::components::feedback::satisfaction_words;
 use crate::components::loading::Loaded;
 use crate::components::time::Instant;
-use crate::components::url::query_string;
+use crate::components::url::{query_from_url, query_string};
 use crate::domain::feedback::report::{FeedbackPage, FeedbackQuery, ReportSection};
 use crate::domain::feedback::{FeedbackFigures, MIN_ANSWERS_TO_COMPARE};
 use crate::providers::use_live_updates;
@@ -20,18 +19,7 @@ use crate::server_fns::reports::feedback_report;
 
 #[component]
 pub fn FeedbackReportPage() -> impl IntoView {
-    let params = use_query_map();
-    let query = Memo::new(move |_| {
-        let params = params.read();
-        let get = |name: &str| params.get(name).unwrap_or_default();
-        FeedbackQuery {
-            from: get("from"),
-            to: get("to"),
-            grouping: get("grouping"),
-            key: get("key"),
-            comments: get("comments"),
-        }
-    });
+    let query = query_from_url::<FeedbackQuery>();
     let changed = use_live_updates().any_ticket();
     let report = Resource::new(move || (query.get(), changed()), |(query, _)| feedback_report(query));
     view! {

@@ -6,10 +6,9 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
-use leptos_router::hooks::use_query_map;
 
 use crate::components::loading::Loaded;
-use crate::components::url::query_string;
+use crate::components::url::{query_from_url, query_string};
 use crate::domain::describe::format_span;
 use crate::domain::directory::Directory;
 use crate::domain::tracking::review::{Ratings, ReviewRow, Unit};
@@ -18,11 +17,7 @@ use crate::server_fns::reports::{performance_review, ReviewPage, ReviewQuery};
 
 #[component]
 pub fn PerformanceReviewPage() -> impl IntoView {
-    let params = use_query_map();
-    let query = Memo::new(move |_| {
-        let params = params.read();
-        ReviewQuery { from: params.get("from").unwrap_or_default(), to: params.get("to").unwrap_or_default() }
-    });
+    let query = query_from_url::<ReviewQuery>();
     let changed = use_live_updates().any_ticket();
     let page = Resource::new(move || (query.get(), changed()), |(query, _)| performance_review(query));
     view! {

@@ -4,48 +4,16 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
-use leptos_router::hooks::use_query_map;
 
 use crate::components::form::{choices, Control, Field, Select};
 use crate::components::loading::Loaded;
 use crate::components::ticket_table::TicketTable;
-use crate::components::url::query_string;
+use crate::components::url::{query_from_url, query_string};
 use crate::domain::directory::Directory;
 use crate::domain::queue::{ListedTickets, TicketSort};
 use crate::domain::{Priority, TicketStatus};
 use crate::providers::use_live_updates;
 use crate::server_fns::tickets::{list_tickets, ticket_directory, TicketQuery, PAGE_SIZE};
-
-fn query_from_url() -> Memo<TicketQuery> {
-    let params = use_query_map();
-    Memo::new(move |_| {
-        let params = params.read();
-        let get = |name: &str| params.get(name).unwrap_or_default();
-        TicketQuery {
-            status: get("status"),
-            tier: get("tier"),
-            group: get("group"),
-            assignee: get("assignee"),
-            priority: get("priority"),
-            category: get("category"),
-            tag: get("tag"),
-            q: get("q"),
-            sort: get("sort"),
-            page: get("page"),
-            level: get("level"),
-            plan: get("plan"),
-            risk: get("risk"),
-            clock: get("clock"),
-            unacknowledged: get("unacknowledged"),
-            stalled: get("stalled"),
-            escalated: get("escalated"),
-            open_on: get("open_on"),
-            event: get("event"),
-            from: get("from"),
-            to: get("to"),
-        }
-    })
-}
 
 /// The URL of another page of the same list.
 fn page_href(query: &TicketQuery, page: i64) -> String {
@@ -73,7 +41,7 @@ pub fn PortalPage() -> impl IntoView {
 
 #[component]
 fn TicketList(staff: bool) -> impl IntoView {
-    let query = query_from_url();
+    let query = query_from_url::<TicketQuery>();
     let tickets = Resource::new(
         {
             // Any ticket change pushed by the server reloads the list (and its countdowns).

@@ -6,11 +6,10 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
-use leptos_router::hooks::use_query_map;
 
 use crate::components::form::{choices, Select};
 use crate::components::loading::Loaded;
-use crate::components::url::{query_string, queue_href};
+use crate::components::url::{query_from_url, query_string, queue_href};
 use crate::domain::describe::format_span;
 use crate::domain::tracking::DurationSummary;
 use crate::domain::Priority;
@@ -19,21 +18,7 @@ use crate::server_fns::reports::{time_report, TimePage, TimeQuery};
 
 #[component]
 pub fn TimeReportPage() -> impl IntoView {
-    let params = use_query_map();
-    let query = Memo::new(move |_| {
-        let params = params.read();
-        let get = |name: &str| params.get(name).unwrap_or_default();
-        TimeQuery {
-            from: get("from"),
-            to: get("to"),
-            tier: get("tier"),
-            group: get("group"),
-            plan: get("plan"),
-            category: get("category"),
-            priority: get("priority"),
-            drill: get("drill"),
-        }
-    });
+    let query = query_from_url::<TimeQuery>();
     let changed = use_live_updates().any_ticket();
     let page = Resource::new(move || (query.get(), changed()), |(query, _)| time_report(query));
     view! {
