@@ -29,15 +29,7 @@ test("a manager lands on the dashboard, whose figures and charts read without Ja
   await expect(manager.getByRole("list", { name: "Open tickets per tier" }).locator(".tile-figure").first()).toHaveText(/^\d+$/);
   await expect(manager.locator("figure.chart svg")).toHaveCount(3);
   await expect(manager.getByRole("img", { name: "Opened and resolved per day" })).toBeVisible();
-
-  // Today's bar of the first tier in "open per tier" lists the tickets it counts.
-  const openChart = manager.getByRole("img", { name: "Open tickets per tier at the end of each day" });
-  const today = openChart.locator("a").filter({ has: manager.locator("title", { hasText: /^L1 Service Desk: / }) }).last();
-  const counted = Number((await today.locator("title").textContent())!.split(": ")[1]);
-  expect(counted).toBeGreaterThan(0);
-  await manager.goto((await today.getAttribute("href"))!);
-  await expect(manager.locator(".drill-down")).toContainText("open at the end of");
-  await expect(manager.getByText(`${counted} tickets`, { exact: true })).toBeVisible();
+  await expect(manager.getByRole("img", { name: "Open tickets per tier at the end of each day" })).toBeVisible();
 });
 
 // A tile's number is the number of tickets its link lists, and an escalation by hand moves the
