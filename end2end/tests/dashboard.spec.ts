@@ -29,7 +29,23 @@ test("a manager lands on the dashboard, whose figures and charts read without Ja
   await expect(manager.getByRole("list", { name: "Open tickets per tier" }).locator(".tile-figure").first()).toHaveText(/^\d+$/);
   await expect(manager.locator("figure.chart svg")).toHaveCount(3);
   await expect(manager.getByRole("img", { name: "Opened and resolved per day" })).toBeVisible();
-  await expect(manager.getByRole("img", { name: "Open tickets per tier at the end of each day" })).toBeVisible();
+
+  // The fullest bar of "open per tier" lists the tickets it counts. (Which tier holds the most
+  // depends on what the specs before this one changed: their policies move tickets up the ladder.)
+  const openChart = manager.getByRole("img", { name: "Open tickets per tier at the end of each day" });
+  let counted = 0;
+  let href = "";
+  for (const bar of await openChart.locator("a").all()) {
+    const value = Number((await bar.locator("title").textContent())!.split(": ").pop());
+    if (value > counted) {
+      counted = value;
+      href = (await bar.getAttribute("href"))!;
+    }
+  }
+  expect(counted).toBeGreaterThan(0);
+  await manager.goto(href);
+  await expect(manager.locator(".drill-down")).toContainText("open at the end of");
+  await expect(manager.getByText(`${counted} tickets`, { exact: true })).toBeVisible();
 });
 
 // A tile's number is the number of tickets its link lists, and an escalation by hand moves the
