@@ -311,9 +311,7 @@ impl Store {
             projections.iter().map(|(ticket, sequence, _)| (ticket, *sequence)).collect(),
         )
         .await?;
-        for (ticket_id, change) in &hold_changes {
-            super::holds::record_in(&mut write, *ticket_id, std::slice::from_ref(change)).await?;
-        }
+        super::holds::record_in(&mut write, &hold_changes).await?;
         write_standing(&mut write, &projections).await?;
         // What the queue sorts by, and since when the ticket is stalled.
         execute_rows(

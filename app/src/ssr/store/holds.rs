@@ -9,14 +9,10 @@ use crate::domain::tracking::holds::{holds_of, HoldChange};
 /// Tickets whose logs are read at a time while rebuilding.
 const REBUILD_BATCH: i64 = 500;
 
-/// Records `changes` of the holder of ticket `ticket_id`, in order: each ends the open hold and,
-/// unless the ticket is done, starts the next.
-pub(super) async fn record_in(
-    write: &mut WriteTx,
-    ticket_id: i64,
-    changes: &[HoldChange],
-) -> StoreResult<()> {
-    for change in changes {
+/// Records the changes of holder `changes` names by ticket, in order: each ends the ticket's open
+/// hold and, unless the ticket is done, starts the next.
+pub(super) async fn record_in(write: &mut WriteTx, changes: &[(i64, HoldChange)]) -> StoreResult<()> {
+    for (ticket_id, change) in changes {
         sqlx::query("UPDATE ticket_holds SET until_at = $1 WHERE ticket_id = $2 AND until_at IS NULL")
             .bind(to_millis(change.at))
             .bind(ticket_id)
@@ -34,13 +30,15 @@ pub(super) async fn record_in(
     Ok(())
 }
 
-/// Whether `table` has any row.
-async fn has_rows(write: &mut WriteTx, table: &str) -> StoreResult<bool> {
-    let rows: i64 =
-        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM (SELECT 1 FROM {table} LIMIT 1) AS any_row"))
-            .fetch_one(&mut *write.tx)
-            .await?;
-    Ok(rows > 0)
+/// Whether the holds are missing: no hold, but tickets to hold.
+async fn holds_missing<'c>(connection: impl sqlx::Executor<'c, Database = sqlx::Any>) -> StoreResult<bool> {
+    let missing: i64 = sqlx::query_scalar(
+        "SELECT CAST(CASE WHEN EXISTS (SELECT 1 FROM tickets) AND NOT EXISTS (SELECT 1 FROM ticket_holds)
+             THEN 1 ELSE 0 END AS BIGINT)",
+    )
+    .fetch_one(connection)
+    .await?;
+    Ok(missing == 1)
 }
 
 impl Store {
@@ -48,11 +46,16 @@ impl Store {
     /// the migration that made it. One transaction, so a second instance starting meanwhile waits
     /// and then finds the holds written.
     pub(super) async fn rebuild_holds_if_missing(&self) -> StoreResult<()> {
+        // Every start asks, so the usual answer is a read that takes no lock.
+        if !holds_missing(self.pool()).await? {
+            return Ok(());
+        }
         let mut write = self.begin_write().await?;
         if let Some(lock) = self.backend().lock_table("ticket_holds") {
             sqlx::query(&lock).execute(&mut *write.tx).await?;
         }
-        if has_rows(&mut write, "ticket_holds").await? || !has_rows(&mut write, "tickets").await? {
+        // Another instance may have filled them while this one waited.
+        if !holds_missing(&mut *write.tx).await? {
             return Ok(());
         }
         let mut after = 0_i64;

@@ -146,7 +146,7 @@ impl Store {
         .try_get("id")?;
         let ticket = Ticket { id, ..provisional };
         let events = append_events(&mut write, &ticket, 0, Some(actor_id), &[created], at).await?;
-        super::holds::record_in(&mut write, id, &[HoldChange { at, holder: holder(&ticket) }]).await?;
+        super::holds::record_in(&mut write, &[(id, HoldChange { at, holder: holder(&ticket) })]).await?;
         write.commit().await?;
         self.engine_wake.notify_one();
         Ok(Appended { ticket, events })
@@ -236,10 +236,13 @@ impl Store {
         if data.is_empty() {
             return Ok(Appended { ticket, events: Vec::new() });
         }
-        let hold_changes = apply_noting_holds(&mut ticket, &data, at);
+        let hold_changes: Vec<_> = apply_noting_holds(&mut ticket, &data, at)
+            .into_iter()
+            .map(|change| (ticket_id, change))
+            .collect();
         let events = append_events(write, &ticket, last_sequence, actor_id, &data, at).await?;
         update_projections(write, vec![(&ticket, last_sequence + data.len() as i64)]).await?;
-        super::holds::record_in(write, ticket.id, &hold_changes).await?;
+        super::holds::record_in(write, &hold_changes).await?;
         super::surveys::offer_or_withdraw_in(write, &ticket, &events, at).await?;
         Ok(Appended { ticket, events })
     }
