@@ -307,6 +307,13 @@ async fn main() {
     for (label, p95) in figures.iter().take(5) {
         println!("figure \"{label}\": p95 {p95:.2} ms");
     }
+    // The chart of open tickets per tier at the end of each day, over 7 and 30 days.
+    let everything = TicketFilter::default();
+    for days in [7, 30] {
+        let ends: Vec<DateTime<Utc>> = (0..days).rev().map(|back| now - Duration::days(back)).collect();
+        let (p50, p95) = timed(runs, || store.held_per_tier_before(&everything, &ends)).await;
+        println!("open per tier at the end of each of {days} days: p50 {p50:.1} ms, p95 {p95:.1} ms");
+    }
 
     let page = |filter: TicketFilter| TicketFilter { page: 1, per_page: 25, ..filter };
     let active: Vec<TicketStatus> =

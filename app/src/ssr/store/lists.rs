@@ -508,21 +508,13 @@ impl Store {
             conditions.push(format!("h.tier_id = {tier}"));
         }
         let and_filter = conditions.iter().map(|condition| format!(" AND {condition}")).collect::<String>();
-        // Buckets from each instant to the next, the last one open-ended.
-        let buckets: Vec<String> = instants
-            .iter()
-            .enumerate()
-            .map(|(index, from)| {
-                let until = instants.get(index + 1).map_or(i64::MAX, |until| to_millis(*until));
-                format!("({index}, {}, {until})", to_millis(*from))
-            })
-            .collect();
-        let buckets = buckets.join(", ");
+        // The tickets are joined only when a filter asks about them.
+        let tickets = if conditions.is_empty() { "" } else { " JOIN tickets t ON t.id = h.ticket_id" };
         let open_now = clause
             .fetch_all(
                 self,
                 &format!(
-                    "SELECT h.tier_id AS k, COUNT(*) AS n FROM ticket_holds h JOIN tickets t ON t.id = h.ticket_id
+                    "SELECT h.tier_id AS k, COUNT(*) AS n FROM ticket_holds h{tickets}
                      WHERE h.until_at IS NULL{and_filter} GROUP BY h.tier_id"
                 ),
             )
@@ -531,17 +523,26 @@ impl Store {
         for row in &open_now {
             counts.insert(row.try_get("k")?, vec![row.try_get("n")?; instants.len()]);
         }
-        // Each hold that started in a bucket was not held before that bucket's instant nor any
-        // earlier one; each that ended in it was.
+        // Each hold that started after an instant was not held before it nor before any earlier
+        // one; each that ended after it was. One indexed range from the first instant, each row
+        // put in the bucket of the last instant at or before it (the instants are numbers this
+        // code computed, written into the statement).
         for (column, sign) in [("h.from_at", -1), ("h.until_at", 1)] {
+            let bucket: String = instants
+                .iter()
+                .enumerate()
+                .rev()
+                .map(|(index, at)| format!(" WHEN {column} >= {} THEN {index}", to_millis(*at)))
+                .collect();
             let rows = clause
                 .fetch_all(
                     self,
                     &format!(
-                        "SELECT CAST(d.column1 AS BIGINT) AS b, h.tier_id AS k, COUNT(*) AS n FROM (VALUES {buckets}) AS d
-                         JOIN ticket_holds h ON {column} >= d.column2 AND {column} < d.column3
-                         JOIN tickets t ON t.id = h.ticket_id
-                         WHERE 1 = 1{and_filter} GROUP BY d.column1, h.tier_id"
+                        "SELECT b, k, COUNT(*) AS n FROM (
+                             SELECT CAST(CASE{bucket} END AS BIGINT) AS b, h.tier_id AS k FROM ticket_holds h{tickets}
+                             WHERE {column} >= {first}{and_filter}) AS moved
+                         GROUP BY b, k",
+                        first = to_millis(instants[0]),
                     ),
                 )
                 .await?;
