@@ -163,7 +163,9 @@ pub mod server {
     use crate::domain::{FieldErrors, UserSummary};
     use crate::server_fns::tickets::server::filter_for;
     use crate::ssr::store::lists::CountBy;
+    use crate::ssr::store::StoreError;
     use crate::ssr::Store;
+    use std::collections::BTreeMap;
 
     /// Days a period covers by default.
     const DEFAULT_DAYS: i64 = 7;
@@ -247,9 +249,98 @@ pub mod server {
             ..query.clone()
         };
 
-        // Open tickets per tier and per level: one grouped count each.
+        // The figures of now: one pass over the open tickets in scope, each figure a column.
         let open_filter = counter.filter(&base)?;
-        let by_tier = store.count_matching_by(&open_filter, CountBy::Tier).await?;
+        let standing = |risk: &str, kind: Option<ClockKind>| TicketQuery {
+            risk: risk.into(),
+            clock: kind.map_or("", ClockKind::as_str).into(),
+            ..base.clone()
+        };
+        let mut now_figures = Tallied::default();
+        let open = now_figures.ask(base.clone());
+        let risks: Vec<(ClockKind, Asked, Asked)> = ClockKind::ALL
+            .iter()
+            .map(|kind| {
+                let at_risk = now_figures.ask(standing("at_risk", Some(*kind)));
+                (*kind, at_risk, now_figures.ask(standing("breached", Some(*kind))))
+            })
+            .collect();
+        let attention_now = [
+            ("Open escalations", now_figures.ask(TicketQuery { escalated: "yes".into(), ..base.clone() })),
+            ("Stalled in their tier", now_figures.ask(TicketQuery { stalled: "yes".into(), ..base.clone() })),
+            (
+                "Escalations not acknowledged",
+                now_figures.ask(TicketQuery { unacknowledged: "yes".into(), ..base.clone() }),
+            ),
+        ];
+        let any_at_risk = now_figures.ask(standing("at_risk", None));
+        let any_breached = now_figures.ask(standing("breached", None));
+
+        // The figures of the period, each happening counted per day, over the whole period and
+        // over the previous one in one query.
+        let days: Vec<NaiveDate> = period.each_day().collect();
+        let day_spans: Vec<Span> =
+            days.iter().map(|day| Period { from: *day, to: *day }.span(zone)).collect();
+        let mut spans = vec![period.span(zone), previous.span(zone)];
+        spans.extend(day_spans.iter().copied());
+        // They count tickets of every status, narrowed to their happening.
+        let every_status = counter.filter(&TicketQuery { status: "all".into(), ..base.clone() })?;
+        let flow_happenings = [
+            Happening::Opened,
+            Happening::Resolved,
+            Happening::Escalated,
+            Happening::EscalatedByHand,
+            Happening::EscalatedAutomatically,
+            Happening::MissedCheckpoint,
+        ];
+        let per_span = flow_happenings.map(|happening| {
+            // Only opened and resolved are drawn per day.
+            let counted = match happening {
+                Happening::Opened | Happening::Resolved => &spans[..],
+                _ => &spans[..2],
+            };
+            store.count_matching_per_span(&every_status, happening, counted)
+        });
+        let [opened, resolved, escalated, by_hand, automatically, missed] = per_span;
+        let time_filters = [
+            counter.filter(&happened(Happening::Answered))?,
+            counter.filter(&before(&happened(Happening::Answered)))?,
+            counter.filter(&happened(Happening::Resolved))?,
+            counter.filter(&before(&happened(Happening::Resolved)))?,
+        ];
+        let riskiest_filter = TicketFilter {
+            sort: TicketSort::BreachesFirst,
+            page: 1,
+            per_page: RISKIEST,
+            ..open_filter.clone()
+        };
+
+        let now_filters = now_figures.filters(&counter)?;
+        // The queries are independent: they run at once, each on a connection of its own.
+        let (
+            tally,
+            (opened, resolved, escalated, by_hand, automatically, missed),
+            (answer_times, earlier_answer_times, resolution_times, earlier_resolution_times),
+            breaches,
+            open_per_day,
+            riskiest,
+        ) = tokio::try_join!(
+            asked(store.tally(&open_filter, &now_filters)),
+            asked(async { tokio::try_join!(opened, resolved, escalated, by_hand, automatically, missed) }),
+            asked(async {
+                tokio::try_join!(
+                    store.times_to(&time_filters[0], Happening::Answered),
+                    store.times_to(&time_filters[1], Happening::Answered),
+                    store.times_to(&time_filters[2], Happening::Resolved),
+                    store.times_to(&time_filters[3], Happening::Resolved),
+                )
+            }),
+            asked(store.breaches_per_span(&every_status, &day_spans)),
+            open_per_day(&counter, &directory, &base, &days, &day_spans),
+            asked(store.list_tickets(&riskiest_filter)),
+        )?;
+
+        let by_tier = tally.by(CountBy::Tier, open.0);
         let mut open_by_tier = Vec::new();
         for tier in &directory.tiers {
             let drill = TicketQuery { tier: tier.id.to_string(), ..base.clone() };
@@ -258,10 +349,10 @@ pub mod server {
                 open_by_tier.push(Figure { label: tier.name.clone(), value, previous: None, drill });
             }
         }
-        let by_level = store.count_matching_by(&open_filter, CountBy::Level).await?;
-        let open_by_level = by_level
-            .iter()
-            .filter_map(|(level, count)| Some((((*level)?), *count)))
+        let open_by_level = tally
+            .by(CountBy::Level, open.0)
+            .into_iter()
+            .filter_map(|(level, count)| Some((level?, count)))
             .map(|(level, value)| Figure {
                 label: format!("Level {level}"),
                 value,
@@ -270,70 +361,64 @@ pub mod server {
             })
             .collect();
 
-        let mut flow = Vec::new();
-        for event in [
-            Happening::Opened,
-            Happening::Resolved,
-            Happening::Escalated,
-            Happening::EscalatedByHand,
-            Happening::EscalatedAutomatically,
-        ] {
-            let drill = happened(event);
-            flow.push(counter.figure_with_trend(event.label(), drill, &before).await?);
-        }
-
-        let mut at_risk = Vec::new();
-        let mut breached = Vec::new();
-        for kind in ClockKind::ALL {
-            let standing =
-                |risk: &str| TicketQuery { risk: risk.into(), clock: kind.as_str().into(), ..base.clone() };
-            at_risk.push(counter.figure(kind.label(), standing("at_risk")).await?);
-            breached.push(counter.figure(kind.label(), standing("breached")).await?);
-        }
-        let attention = vec![
-            counter
-                .figure("Open escalations", TicketQuery { escalated: "yes".into(), ..base.clone() })
-                .await?,
-            counter
-                .figure("Stalled in their tier", TicketQuery { stalled: "yes".into(), ..base.clone() })
-                .await?,
-            counter
-                .figure(
-                    "Escalations not acknowledged",
-                    TicketQuery { unacknowledged: "yes".into(), ..base.clone() },
-                )
-                .await?,
-            counter
-                .figure_with_trend("Checkpoints missed", happened(Happening::MissedCheckpoint), &before)
-                .await?,
+        let with_trend = |happening: Happening, counts: &[i64]| Figure {
+            label: happening.label().into(),
+            value: counts[0],
+            previous: Some(counts[1]),
+            drill: happened(happening),
+        };
+        let flow = vec![
+            with_trend(Happening::Opened, &opened),
+            with_trend(Happening::Resolved, &resolved),
+            with_trend(Happening::Escalated, &escalated),
+            with_trend(Happening::EscalatedByHand, &by_hand),
+            with_trend(Happening::EscalatedAutomatically, &automatically),
         ];
 
-        let mut times = Vec::new();
-        for (label, event) in [("First response", Happening::Answered), ("Resolution", Happening::Resolved)] {
-            let drill = happened(event);
-            let current = store.times_to(&counter.filter(&drill)?, event).await?;
-            let earlier = store.times_to(&counter.filter(&before(&drill))?, event).await?;
-            times.push(TimeFigure {
-                label: label.into(),
-                current: DurationSummary::of(current),
-                previous: DurationSummary::of(earlier),
-                drill,
-            });
-        }
+        let figure = |label: &str, asked: Asked| Figure {
+            label: label.into(),
+            value: tally.total(asked.0),
+            previous: None,
+            drill: now_figures.drill(asked),
+        };
+        let at_risk = risks.iter().map(|(kind, asked, _)| figure(kind.label(), *asked)).collect();
+        let breached = risks.iter().map(|(kind, _, asked)| figure(kind.label(), *asked)).collect();
+        let mut attention: Vec<Figure> =
+            attention_now.iter().map(|(label, asked)| figure(label, *asked)).collect();
+        attention.push(Figure {
+            label: "Checkpoints missed".into(),
+            ..with_trend(Happening::MissedCheckpoint, &missed)
+        });
 
-        let load = agent_load(&counter, &directory, &base).await?;
+        let times = vec![
+            TimeFigure {
+                label: "First response".into(),
+                current: DurationSummary::of(answer_times),
+                previous: DurationSummary::of(earlier_answer_times),
+                drill: happened(Happening::Answered),
+            },
+            TimeFigure {
+                label: "Resolution".into(),
+                current: DurationSummary::of(resolution_times),
+                previous: DurationSummary::of(earlier_resolution_times),
+                drill: happened(Happening::Resolved),
+            },
+        ];
 
-        let days: Vec<NaiveDate> = period.each_day().collect();
-        let spans: Vec<Span> = days.iter().map(|day| Period { from: *day, to: *day }.span(zone)).collect();
+        let load = agent_load(
+            &directory,
+            [
+                (&tally.by(CountBy::Assignee, open.0), now_figures.drill(open)),
+                (&tally.by(CountBy::Assignee, any_at_risk.0), now_figures.drill(any_at_risk)),
+                (&tally.by(CountBy::Assignee, any_breached.0), now_figures.drill(any_breached)),
+            ],
+        );
+
         let on_day = |query: TicketQuery, day: &NaiveDate| TicketQuery {
             from: day.to_string(),
             to: day.to_string(),
             ..query
         };
-        // The per-day series count tickets of every status, narrowed to their happening.
-        let every_status = counter.filter(&TicketQuery { status: "all".into(), ..base.clone() })?;
-        let opened = store.count_matching_per_span(&every_status, Happening::Opened, &spans).await?;
-        let resolved = store.count_matching_per_span(&every_status, Happening::Resolved, &spans).await?;
         let per_day = days
             .iter()
             .enumerate()
@@ -341,19 +426,18 @@ pub mod server {
                 day: *day,
                 opened: Figure {
                     label: Happening::Opened.label().into(),
-                    value: opened[index],
+                    value: opened[index + 2],
                     previous: None,
                     drill: on_day(happened(Happening::Opened), day),
                 },
                 resolved: Figure {
                     label: Happening::Resolved.label().into(),
-                    value: resolved[index],
+                    value: resolved[index + 2],
                     previous: None,
                     drill: on_day(happened(Happening::Resolved), day),
                 },
             })
             .collect();
-        let breaches = store.breaches_per_span(&every_status, &spans).await?;
         let breaches_per_day = days
             .iter()
             .enumerate()
@@ -373,20 +457,7 @@ pub mod server {
             })
             .collect();
 
-        let open_per_day = open_per_day(&counter, &directory, &base, &days, &spans).await?;
-
-        let riskiest = store
-            .list_tickets(&TicketFilter {
-                sort: TicketSort::BreachesFirst,
-                page: 1,
-                per_page: RISKIEST,
-                ..open_filter
-            })
-            .await?
-            .items
-            .into_iter()
-            .filter(|item| item.next_breach_at.is_some())
-            .collect();
+        let riskiest = riskiest.items.into_iter().filter(|item| item.next_breach_at.is_some()).collect();
 
         let mut plans: Vec<String> = store.organisations().await?.into_iter().map(|o| o.plan).collect();
         plans.sort();
@@ -454,55 +525,66 @@ pub mod server {
             .collect())
     }
 
-    /// Open tickets per agent who holds any, with how many are at risk and overdue.
-    async fn agent_load(
-        counter: &Counter<'_>,
+    /// Open tickets per agent who holds any, with how many are at risk and overdue: from the
+    /// counts per assignee of the open, at-risk and overdue tickets, with their drill-downs.
+    fn agent_load(
         directory: &Directory,
-        base: &TicketQuery,
-    ) -> Result<Vec<AgentLoad>, AppError> {
-        let store = counter.store;
-        let open = store.count_matching_by(&counter.filter(base)?, CountBy::Assignee).await?;
-        let standing = |risk: &str| TicketQuery { risk: risk.into(), ..base.clone() };
-        let at_risk =
-            store.count_matching_by(&counter.filter(&standing("at_risk"))?, CountBy::Assignee).await?;
-        let breached =
-            store.count_matching_by(&counter.filter(&standing("breached"))?, CountBy::Assignee).await?;
+        [open, at_risk, breached]: [(&BTreeMap<Option<i64>, i64>, TicketQuery); 3],
+    ) -> Vec<AgentLoad> {
         let mut load: Vec<AgentLoad> = directory
             .agents
             .iter()
             .filter_map(|(id, name)| {
-                let value = |counts: &std::collections::BTreeMap<Option<i64>, i64>| {
-                    counts.get(&Some(*id)).copied().unwrap_or(0)
-                };
-                let open_count = value(&open);
-                (open_count > 0).then(|| {
-                    let mine = |query: TicketQuery| TicketQuery { assignee: id.to_string(), ..query };
-                    AgentLoad {
-                        name: name.clone(),
-                        open: Figure {
-                            label: "Open".into(),
-                            value: open_count,
-                            previous: None,
-                            drill: mine(base.clone()),
-                        },
-                        at_risk: Figure {
-                            label: "At risk".into(),
-                            value: value(&at_risk),
-                            previous: None,
-                            drill: mine(standing("at_risk")),
-                        },
-                        breached: Figure {
-                            label: "Overdue".into(),
-                            value: value(&breached),
-                            previous: None,
-                            drill: mine(standing("breached")),
-                        },
-                    }
+                let figure =
+                    |label: &str, (counts, drill): &(&BTreeMap<Option<i64>, i64>, TicketQuery)| Figure {
+                        label: label.into(),
+                        value: counts.get(&Some(*id)).copied().unwrap_or(0),
+                        previous: None,
+                        drill: TicketQuery { assignee: id.to_string(), ..drill.clone() },
+                    };
+                let open = figure("Open", &open);
+                (open.value > 0).then(|| AgentLoad {
+                    name: name.clone(),
+                    open,
+                    at_risk: figure("At risk", &at_risk),
+                    breached: figure("Overdue", &breached),
                 })
             })
             .collect();
         load.sort_by(|a, b| b.open.value.cmp(&a.open.value).then_with(|| a.name.cmp(&b.name)));
-        Ok(load)
+        load
+    }
+
+    /// The answer of a store query, its error the dashboard's.
+    async fn asked<T>(
+        query: impl std::future::Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, AppError> {
+        Ok(query.await?)
+    }
+
+    /// A figure asked of a [`Tallied`]: its place among the tally's filters.
+    #[derive(Clone, Copy)]
+    struct Asked(usize);
+
+    /// The drill-downs of the figures one tally counts.
+    #[derive(Default)]
+    struct Tallied {
+        drills: Vec<TicketQuery>,
+    }
+
+    impl Tallied {
+        fn ask(&mut self, drill: TicketQuery) -> Asked {
+            self.drills.push(drill);
+            Asked(self.drills.len() - 1)
+        }
+
+        fn drill(&self, asked: Asked) -> TicketQuery {
+            self.drills[asked.0].clone()
+        }
+
+        fn filters(&self, counter: &Counter<'_>) -> Result<Vec<TicketFilter>, AppError> {
+            self.drills.iter().map(|drill| counter.filter(drill)).collect()
+        }
     }
 
     /// Reads queue requests as the queue does and counts what they match.
@@ -516,22 +598,6 @@ pub mod server {
     impl Counter<'_> {
         fn filter(&self, query: &TicketQuery) -> Result<TicketFilter, AppError> {
             filter_for(self.user, query, self.zone, self.now)
-        }
-
-        async fn figure(&self, label: &str, drill: TicketQuery) -> Result<Figure, AppError> {
-            let value = self.store.count_matching(&self.filter(&drill)?).await?;
-            Ok(Figure { label: label.into(), value, previous: None, drill })
-        }
-
-        async fn figure_with_trend(
-            &self,
-            label: &str,
-            drill: TicketQuery,
-            before: &impl Fn(&TicketQuery) -> TicketQuery,
-        ) -> Result<Figure, AppError> {
-            let previous = self.store.count_matching(&self.filter(&before(&drill))?).await?;
-            let figure = self.figure(label, drill).await?;
-            Ok(Figure { previous: Some(previous), ..figure })
         }
     }
 }

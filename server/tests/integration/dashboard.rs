@@ -115,12 +115,28 @@ async fn every_figure_counts_the_tickets_its_link_lists(backend: Backend) {
         assert!(open > 0, "the demo has open tickets");
         assert!(dashboard.flow.iter().any(|figure| figure.value > 0), "{period}: nothing happened");
         let mut counted = 0;
+        let mut earlier_counted = 0;
         for (name, figure) in figures(&dashboard) {
             let total = listed_total(&manager, &figure.drill).await;
             assert_eq!(total, figure.value, "{period}, {name}: the figure and its list disagree");
             counted += figure.value;
+            // A trend is the same list over the previous period.
+            if let Some(previous) = figure.previous {
+                let earlier = TicketQuery {
+                    from: dashboard.previous.from.to_string(),
+                    to: dashboard.previous.to.to_string(),
+                    ..figure.drill.clone()
+                };
+                let total = listed_total(&manager, &earlier).await;
+                assert_eq!(total, previous, "{period}, {name}: the previous period and its list disagree");
+                earlier_counted += previous;
+            }
         }
         assert!(counted > 0);
+        // The demo's history reaches into the week before this one.
+        if period == "7d" {
+            assert!(earlier_counted > 0, "{period}: the previous period had nothing");
+        }
         // The times count the tickets their link lists too.
         for time in &dashboard.times {
             let total = listed_total(&manager, &time.drill).await;

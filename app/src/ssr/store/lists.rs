@@ -68,6 +68,13 @@ impl Where {
 
     fn of(filter: &TicketFilter, backend: Backend) -> Where {
         let mut clause = Where::default();
+        clause.narrow(filter, backend);
+        clause
+    }
+
+    /// Adds the conditions of `filter`, numbering its values after those already bound.
+    fn narrow(&mut self, filter: &TicketFilter, backend: Backend) {
+        let clause = self;
         if let Some(id) = filter.organisation_id {
             clause.add("t.organisation_id = ?", [Bind::Int(id)]);
         }
@@ -181,39 +188,26 @@ impl Where {
         }
         if let Some((happening, span)) = filter.happened {
             let span = [Bind::Int(to_millis(span.from)), Bind::Int(to_millis(span.until))];
-            let events = |kind: &str, actor: &str| {
-                format!(
-                    "t.id IN (SELECT e.ticket_id FROM ticket_events e \
-                     WHERE e.kind = '{kind}'{actor} AND e.at >= ? AND e.at < ?)"
+            if let Some(column) = instant_of(happening) {
+                clause.add(&format!("{column} >= ? AND {column} < ?"), span)
+            } else if let Some(events) = events_of(happening) {
+                clause.add(
+                    &format!("t.id IN (SELECT e.ticket_id FROM ticket_events e WHERE {events} AND e.at >= ? AND e.at < ?)"),
+                    span,
                 )
-            };
-            match happening {
-                Happening::Opened | Happening::Answered | Happening::Resolved => {
-                    let column = instant_of(happening).expect("a ticket column");
-                    clause.add(&format!("{column} >= ? AND {column} < ?"), span)
-                }
-                Happening::Escalated => clause.add(&events("escalated", FROM_A_TIER), span),
-                Happening::EscalatedByHand => {
-                    clause.add(&events("escalated", " AND e.actor_id IS NOT NULL"), span)
-                }
-                Happening::EscalatedAutomatically => {
-                    clause.add(&events("escalated", &format!(" AND e.actor_id IS NULL{FROM_A_TIER}")), span)
-                }
-                Happening::MissedCheckpoint => clause.add(&events("checkpoint_missed", ""), span),
-                Happening::Breached => {
-                    let clock = filter.clock.map(|kind| Bind::Text(kind.as_str().into()));
-                    let of_kind = if clock.is_some() { " AND f.clock = ?" } else { "" };
-                    clause.add(
-                        &format!(
-                            "t.id IN (SELECT f.ticket_id FROM fired_thresholds f \
+            } else {
+                // Breached: a breach threshold fired in the span.
+                let clock = filter.clock.map(|kind| Bind::Text(kind.as_str().into()));
+                let of_kind = if clock.is_some() { " AND f.clock = ?" } else { "" };
+                clause.add(
+                    &format!(
+                        "t.id IN (SELECT f.ticket_id FROM fired_thresholds f \
                              WHERE f.threshold = 'breach' AND f.due_at >= ? AND f.due_at < ?{of_kind})"
-                        ),
-                        span.into_iter().chain(clock),
-                    )
-                }
+                    ),
+                    span.into_iter().chain(clock),
+                )
             }
         }
-        clause
     }
 
     fn sql(&self) -> String {
@@ -241,6 +235,19 @@ impl Where {
 /// begins with the tag and then the `from` holder, so it is told apart by that prefix.
 const FROM_A_TIER: &str = " AND e.data NOT LIKE '{\"kind\":\"escalated\",\"from\":{\"tier_id\":null%'";
 
+/// The condition on an event `e` that records `happening`, where events do.
+fn events_of(happening: Happening) -> Option<String> {
+    match happening {
+        Happening::Escalated => Some(format!("e.kind = 'escalated'{FROM_A_TIER}")),
+        Happening::EscalatedByHand => Some("e.kind = 'escalated' AND e.actor_id IS NOT NULL".into()),
+        Happening::EscalatedAutomatically => {
+            Some(format!("e.kind = 'escalated' AND e.actor_id IS NULL{FROM_A_TIER}"))
+        }
+        Happening::MissedCheckpoint => Some("e.kind = 'checkpoint_missed'".into()),
+        Happening::Opened | Happening::Answered | Happening::Resolved | Happening::Breached => None,
+    }
+}
+
 /// The ticket's column that records when `happening` happened, where one does.
 fn instant_of(happening: Happening) -> Option<&'static str> {
     match happening {
@@ -251,21 +258,36 @@ fn instant_of(happening: Happening) -> Option<&'static str> {
     }
 }
 
-/// A column a count can be split by.
+/// A column a [`Tally`] can be split by, in the order the tally keeps them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CountBy {
-    Tier,
-    Level,
-    Assignee,
+    Tier = 0,
+    Level = 1,
+    Assignee = 2,
 }
 
-impl CountBy {
-    fn column(self) -> &'static str {
-        match self {
-            CountBy::Tier => "t.tier_id",
-            CountBy::Level => "t.escalation_level",
-            CountBy::Assignee => "t.assignee_id",
+/// The counts of a [`Store::tally`]: per holder (tier, level, assignee), one count per filter.
+#[derive(Clone, Debug, Default)]
+pub struct Tally {
+    rows: Vec<([Option<i64>; 3], Vec<i64>)>,
+}
+
+impl Tally {
+    /// How many tickets the filter at `index` matches.
+    pub fn total(&self, index: usize) -> i64 {
+        self.rows.iter().map(|(_, counts)| counts[index]).sum()
+    }
+
+    /// How many tickets the filter at `index` matches for each value of `by` (`None`: the column
+    /// is empty), values matching none left out.
+    pub fn by(&self, by: CountBy, index: usize) -> BTreeMap<Option<i64>, i64> {
+        let mut counts = BTreeMap::new();
+        for (holder, row) in &self.rows {
+            if row[index] > 0 {
+                *counts.entry(holder[by as usize]).or_insert(0) += row[index];
+            }
         }
+        counts
     }
 }
 
@@ -393,57 +415,83 @@ impl Store {
         Ok(rows.first().map(|row| row.try_get("n")).transpose()?.unwrap_or(0))
     }
 
-    /// How many tickets `filter` matches for each value of `by` (`None`: the column is empty),
-    /// in one query: the count for a value is what `filter` narrowed to that value matches.
-    pub async fn count_matching_by(
-        &self,
-        filter: &TicketFilter,
-        by: CountBy,
-    ) -> StoreResult<BTreeMap<Option<i64>, i64>> {
-        let clause = Where::of(filter, self.backend());
-        let column = by.column();
+    /// How many tickets each of `filters` matches among those `scope` matches, per holder (tier,
+    /// level, assignee), in one pass over the scope: the dashboard's "open now" figures. The count
+    /// of a filter that narrows `scope` (has its conditions and more) is what that filter matches.
+    pub async fn tally(&self, scope: &TicketFilter, filters: &[TicketFilter]) -> StoreResult<Tally> {
+        if filters.is_empty() {
+            return Ok(Tally::default());
+        }
+        let mut clause = Where::of(scope, self.backend());
+        let where_clause = clause.sql();
+        let mut counts = Vec::new();
+        for (index, filter) in filters.iter().enumerate() {
+            let scope_conditions = std::mem::take(&mut clause.conditions);
+            clause.narrow(filter, self.backend());
+            let conditions = std::mem::replace(&mut clause.conditions, scope_conditions);
+            let matched = if conditions.is_empty() { "1 = 1".to_string() } else { conditions.join(" AND ") };
+            counts.push(format!("SUM(CASE WHEN {matched} THEN 1 ELSE 0 END) AS n{index}"));
+        }
         let rows = clause
             .fetch_all(
                 self,
                 &format!(
-                    "SELECT {column} AS k, COUNT(*) AS n FROM tickets t {} GROUP BY {column}",
-                    clause.sql()
+                    "SELECT t.tier_id AS tier, t.escalation_level AS level, t.assignee_id AS assignee, {counts}
+                     FROM tickets t {where_clause} GROUP BY t.tier_id, t.escalation_level, t.assignee_id",
+                    counts = counts.join(", "),
                 ),
             )
             .await?;
-        rows.iter().map(|row| Ok((row.try_get("k")?, row.try_get("n")?))).collect()
+        let rows = rows
+            .iter()
+            .map(|row| {
+                let holder =
+                    [row.try_get::<Option<i64>, _>("tier")?, row.try_get("level")?, row.try_get("assignee")?];
+                let counts = (0..filters.len())
+                    .map(|index| {
+                        Ok(row.try_get::<Option<i64>, _>(format!("n{index}").as_str())?.unwrap_or(0))
+                    })
+                    .collect::<StoreResult<Vec<i64>>>()?;
+                Ok((holder, counts))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Tally { rows })
     }
 
-    /// How many tickets `filter` matches that `happening` (opened, answered or resolved) happened
-    /// to in each of `spans` — one query for all of them: the count for a span is what `filter`
-    /// with that happening and span matches.
+    /// How many tickets `filter` matches that `happening` happened to in each of `spans` (they
+    /// may overlap), in one query: the count for a span is what `filter` with that happening and
+    /// span matches. Breaches are counted per kind of clock by [`Store::breaches_per_span`].
     pub async fn count_matching_per_span(
         &self,
         filter: &TicketFilter,
         happening: Happening,
         spans: &[Span],
     ) -> StoreResult<Vec<i64>> {
-        let Some(column) = instant_of(happening) else {
-            return Err(StoreError::Corrupt(format!("{} is not counted per span", happening.as_str())));
-        };
         if spans.is_empty() {
             return Ok(Vec::new());
         }
         let filter = TicketFilter { happened: None, ..filter.clone() };
         let clause = Where::of(&filter, self.backend());
-        let rows = clause
-            .fetch_all(
-                self,
-                &format!(
-                    "SELECT CAST(d.column1 AS BIGINT) AS k, COUNT(*) AS n FROM ({values}) AS d
-                     JOIN tickets t ON {column} >= d.column2 AND {column} < d.column3
-                     {where_clause} GROUP BY d.column1",
-                    values = span_values(spans),
-                    where_clause = clause.sql(),
-                ),
+        let values = span_values(spans);
+        let where_clause = clause.sql();
+        let sql = if let Some(column) = instant_of(happening) {
+            format!(
+                "SELECT CAST(d.column1 AS BIGINT) AS k, COUNT(*) AS n FROM ({values}) AS d
+                 JOIN tickets t ON {column} >= d.column2 AND {column} < d.column3
+                 {where_clause} GROUP BY d.column1"
             )
-            .await?;
-        per_span(spans, &rows)
+        } else if let Some(events) = events_of(happening) {
+            // A ticket counts once in a span however many such events it had then.
+            format!(
+                "SELECT CAST(d.column1 AS BIGINT) AS k, COUNT(DISTINCT e.ticket_id) AS n FROM ({values}) AS d
+                 JOIN ticket_events e ON {events} AND e.at >= d.column2 AND e.at < d.column3
+                 JOIN tickets t ON t.id = e.ticket_id
+                 {where_clause} GROUP BY d.column1"
+            )
+        } else {
+            return Err(StoreError::Corrupt(format!("{} is not counted per span", happening.as_str())));
+        };
+        per_span(spans, &clause.fetch_all(self, &sql).await?)
     }
 
     /// How many tickets `filter` matches had a target of each kind of clock breached in each of
