@@ -166,8 +166,16 @@ async fn load_history(store: &Store, tickets: usize, open: usize, now: DateTime<
                     format!("({id}, to_tsvector('simple', {text}), to_tsvector('simple', ''))")
                 }
             });
+            // One open ticket in ten overdue, one in ten at risk; pending ones' clocks paused.
+            let (at_risk, breached) = match n % 10 {
+                0 => (now.timestamp_millis() - 7_200_000, now.timestamp_millis() - 3_600_000),
+                1 => (now.timestamp_millis() - 600_000, now.timestamp_millis() + 3_600_000),
+                _ => (now.timestamp_millis() + 3_600_000, now.timestamp_millis() + 7_200_000 + n as i64),
+            };
+            let next_breach =
+                if matches!(status, "new" | "open") { breached.to_string() } else { "NULL".into() };
             rows.push(format!(
-                "({id}, {}, 'Generated.', {}, {organisation}, NULL, {}, 'portal', '{status}', {tier}, NULL, {assignee}, '', 3, 0, 3, {created}, {created}, {level}, {created}, {replied}, {resolved})",
+                "({id}, {}, 'Generated.', {}, {organisation}, NULL, {}, 'portal', '{status}', {tier}, NULL, {assignee}, '', 3, 0, 3, {created}, {created}, {level}, {created}, {replied}, {resolved}, {next_breach})",
                 quote(&subject),
                 requester.summary.id,
                 quote(Priority::ALL[n % 4].as_str()),
@@ -202,12 +210,6 @@ async fn load_history(store: &Store, tickets: usize, open: usize, now: DateTime<
                 ));
             }
             if is_open {
-                // One open ticket in ten overdue, one in ten at risk.
-                let (at_risk, breached) = match n % 10 {
-                    0 => (now.timestamp_millis() - 7_200_000, now.timestamp_millis() - 3_600_000),
-                    1 => (now.timestamp_millis() - 600_000, now.timestamp_millis() + 3_600_000),
-                    _ => (now.timestamp_millis() + 3_600_000, now.timestamp_millis() + 7_200_000),
-                };
                 standing.push(format!("({id}, '{}', {at_risk}, {breached})", ClockKind::Resolution.as_str()));
             }
             if n % 10 == 0 {
@@ -228,7 +230,7 @@ async fn load_history(store: &Store, tickets: usize, open: usize, now: DateTime<
         };
         let mut write = store.begin_write().await.expect("transaction");
         for (sql, values) in [
-            ("INSERT INTO tickets (id, subject, description, requester_id, organisation_id, category_id, priority, channel, status, tier_id, group_id, assignee_id, tags, version, reopen_count, last_sequence, created_at, updated_at, escalation_level, level_since, first_replied_at, resolved_at) VALUES ", &rows),
+            ("INSERT INTO tickets (id, subject, description, requester_id, organisation_id, category_id, priority, channel, status, tier_id, group_id, assignee_id, tags, version, reopen_count, last_sequence, created_at, updated_at, escalation_level, level_since, first_replied_at, resolved_at, next_breach_at) VALUES ", &rows),
             ("INSERT INTO ticket_events (ticket_id, sequence, kind, visibility, actor_id, data, version_after, at) VALUES ", &events),
             ("INSERT INTO clock_standing (ticket_id, clock, at_risk_from, breached_from) VALUES ", &standing),
             ("INSERT INTO fired_thresholds (ticket_id, clock, cycle, threshold, due_at, fired_at, late, overtaken) VALUES ", &breaches),
@@ -307,20 +309,6 @@ async fn main() {
     for (label, p95) in figures.iter().take(5) {
         println!("figure \"{label}\" alone: p95 {p95:.2} ms");
     }
-    // The figures of now as the dashboard counts them: one pass over the open tickets.
-    let filter =
-        |query| app::server_fns::tickets::server::filter_for(&manager, query, zone, now).expect("filter");
-    let open = filter(&board.open_by_tier[0].drill);
-    let open = TicketFilter { tier_id: None, ..open };
-    let standing: Vec<TicketFilter> = board
-        .at_risk
-        .iter()
-        .chain(&board.breached)
-        .chain(&board.attention[..3])
-        .map(|f| filter(&f.drill))
-        .collect();
-    let (p50, p95) = timed(runs, || store.tally(&open, &standing)).await;
-    println!("the {} figures of now in one pass: p50 {p50:.1} ms, p95 {p95:.1} ms", standing.len());
     // The chart of open tickets per tier at the end of each day, over 7 and 30 days.
     let everything = TicketFilter::default();
     for days in [7, 30] {

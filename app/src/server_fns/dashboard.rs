@@ -165,6 +165,7 @@ pub mod server {
     use crate::ssr::store::lists::CountBy;
     use crate::ssr::store::StoreError;
     use crate::ssr::Store;
+    use futures_util::future::try_join_all;
     use std::collections::BTreeMap;
 
     /// Days a period covers by default.
@@ -249,32 +250,27 @@ pub mod server {
             ..query.clone()
         };
 
-        // The figures of now: one pass over the open tickets in scope, each figure a column.
+        // The figures of now: each an indexed count of the open tickets in scope.
         let open_filter = counter.filter(&base)?;
-        let standing = |risk: &str, kind: Option<ClockKind>| TicketQuery {
+        let standing = |risk: &str, kind: ClockKind| TicketQuery {
             risk: risk.into(),
-            clock: kind.map_or("", ClockKind::as_str).into(),
+            clock: kind.as_str().into(),
             ..base.clone()
         };
-        let mut now_figures = Tallied::default();
-        let open = now_figures.ask(base.clone());
-        let risks: Vec<(ClockKind, Asked, Asked)> = ClockKind::ALL
-            .iter()
-            .map(|kind| {
-                let at_risk = now_figures.ask(standing("at_risk", Some(*kind)));
-                (*kind, at_risk, now_figures.ask(standing("breached", Some(*kind))))
-            })
-            .collect();
-        let attention_now = [
-            ("Open escalations", now_figures.ask(TicketQuery { escalated: "yes".into(), ..base.clone() })),
-            ("Stalled in their tier", now_figures.ask(TicketQuery { stalled: "yes".into(), ..base.clone() })),
-            (
+        let per_clock = |risk: &'static str| {
+            let (counter, standing) = (&counter, &standing);
+            try_join_all(
+                ClockKind::ALL.iter().map(move |kind| counter.figure(kind.label(), standing(risk, *kind))),
+            )
+        };
+        let attention_now = try_join_all([
+            counter.figure("Open escalations", TicketQuery { escalated: "yes".into(), ..base.clone() }),
+            counter.figure("Stalled in their tier", TicketQuery { stalled: "yes".into(), ..base.clone() }),
+            counter.figure(
                 "Escalations not acknowledged",
-                now_figures.ask(TicketQuery { unacknowledged: "yes".into(), ..base.clone() }),
+                TicketQuery { unacknowledged: "yes".into(), ..base.clone() },
             ),
-        ];
-        let any_at_risk = now_figures.ask(standing("at_risk", None));
-        let any_breached = now_figures.ask(standing("breached", None));
+        ]);
 
         // The figures of the period, each happening counted per day, over the whole period and
         // over the previous one in one query.
@@ -315,32 +311,42 @@ pub mod server {
             ..open_filter.clone()
         };
 
-        let now_filters = now_figures.filters(&counter)?;
         // The queries are independent: they run at once, each on a connection of its own.
         let (
-            tally,
+            (by_tier, by_level, at_risk, breached, mut attention, load),
             (opened, resolved, escalated, by_hand, automatically, missed),
             (answer_times, earlier_answer_times, resolution_times, earlier_resolution_times),
             breaches,
             open_per_day,
             riskiest,
         ) = tokio::try_join!(
-            asked(store.tally(&open_filter, &now_filters)),
-            asked(async { tokio::try_join!(opened, resolved, escalated, by_hand, automatically, missed) }),
-            asked(async {
+            // Each boxed: together they would make one future too large for a thread's stack.
+            Box::pin(async {
+                tokio::try_join!(
+                    Box::pin(asked(store.count_matching_by(&open_filter, CountBy::Tier))),
+                    Box::pin(asked(store.count_matching_by(&open_filter, CountBy::Level))),
+                    per_clock("at_risk"),
+                    per_clock("breached"),
+                    attention_now,
+                    Box::pin(agent_load(&counter, &directory, &base)),
+                )
+            }),
+            Box::pin(asked(async {
+                tokio::try_join!(opened, resolved, escalated, by_hand, automatically, missed)
+            })),
+            Box::pin(asked(async {
                 tokio::try_join!(
                     store.times_to(&time_filters[0], Happening::Answered),
                     store.times_to(&time_filters[1], Happening::Answered),
                     store.times_to(&time_filters[2], Happening::Resolved),
                     store.times_to(&time_filters[3], Happening::Resolved),
                 )
-            }),
-            asked(store.breaches_per_span(&every_status, &day_spans)),
-            open_per_day(&counter, &directory, &base, &days, &day_spans),
-            asked(store.list_tickets(&riskiest_filter)),
+            })),
+            Box::pin(asked(store.breaches_per_span(&every_status, &day_spans))),
+            Box::pin(open_per_day(&counter, &directory, &base, &days, &day_spans)),
+            Box::pin(asked(store.list_tickets(&riskiest_filter))),
         )?;
 
-        let by_tier = tally.by(CountBy::Tier, open.0);
         let mut open_by_tier = Vec::new();
         for tier in &directory.tiers {
             let drill = TicketQuery { tier: tier.id.to_string(), ..base.clone() };
@@ -349,8 +355,7 @@ pub mod server {
                 open_by_tier.push(Figure { label: tier.name.clone(), value, previous: None, drill });
             }
         }
-        let open_by_level = tally
-            .by(CountBy::Level, open.0)
+        let open_by_level = by_level
             .into_iter()
             .filter_map(|(level, count)| Some((level?, count)))
             .map(|(level, value)| Figure {
@@ -375,16 +380,6 @@ pub mod server {
             with_trend(Happening::EscalatedAutomatically, &automatically),
         ];
 
-        let figure = |label: &str, asked: Asked| Figure {
-            label: label.into(),
-            value: tally.total(asked.0),
-            previous: None,
-            drill: now_figures.drill(asked),
-        };
-        let at_risk = risks.iter().map(|(kind, asked, _)| figure(kind.label(), *asked)).collect();
-        let breached = risks.iter().map(|(kind, _, asked)| figure(kind.label(), *asked)).collect();
-        let mut attention: Vec<Figure> =
-            attention_now.iter().map(|(label, asked)| figure(label, *asked)).collect();
         attention.push(Figure {
             label: "Checkpoints missed".into(),
             ..with_trend(Happening::MissedCheckpoint, &missed)
@@ -404,15 +399,6 @@ pub mod server {
                 drill: happened(Happening::Resolved),
             },
         ];
-
-        let load = agent_load(
-            &directory,
-            [
-                (&tally.by(CountBy::Assignee, open.0), now_figures.drill(open)),
-                (&tally.by(CountBy::Assignee, any_at_risk.0), now_figures.drill(any_at_risk)),
-                (&tally.by(CountBy::Assignee, any_breached.0), now_figures.drill(any_breached)),
-            ],
-        );
 
         let on_day = |query: TicketQuery, day: &NaiveDate| TicketQuery {
             from: day.to_string(),
@@ -525,34 +511,45 @@ pub mod server {
             .collect())
     }
 
-    /// Open tickets per agent who holds any, with how many are at risk and overdue: from the
-    /// counts per assignee of the open, at-risk and overdue tickets, with their drill-downs.
-    fn agent_load(
+    /// Open tickets per agent who holds any, with how many are at risk and overdue.
+    async fn agent_load(
+        counter: &Counter<'_>,
         directory: &Directory,
-        [open, at_risk, breached]: [(&BTreeMap<Option<i64>, i64>, TicketQuery); 3],
-    ) -> Vec<AgentLoad> {
+        base: &TicketQuery,
+    ) -> Result<Vec<AgentLoad>, AppError> {
+        let store = counter.store;
+        let standing = |risk: &str| TicketQuery { risk: risk.into(), ..base.clone() };
+        let (open_filter, at_risk_filter, breached_filter) = (
+            counter.filter(base)?,
+            counter.filter(&standing("at_risk"))?,
+            counter.filter(&standing("breached"))?,
+        );
+        let (open, at_risk, breached) = tokio::try_join!(
+            store.count_matching_by(&open_filter, CountBy::Assignee),
+            store.count_matching_by(&at_risk_filter, CountBy::Assignee),
+            store.count_matching_by(&breached_filter, CountBy::Assignee),
+        )?;
         let mut load: Vec<AgentLoad> = directory
             .agents
             .iter()
             .filter_map(|(id, name)| {
-                let figure =
-                    |label: &str, (counts, drill): &(&BTreeMap<Option<i64>, i64>, TicketQuery)| Figure {
-                        label: label.into(),
-                        value: counts.get(&Some(*id)).copied().unwrap_or(0),
-                        previous: None,
-                        drill: TicketQuery { assignee: id.to_string(), ..drill.clone() },
-                    };
-                let open = figure("Open", &open);
+                let figure = |label: &str, counts: &BTreeMap<Option<i64>, i64>, drill: TicketQuery| Figure {
+                    label: label.into(),
+                    value: counts.get(&Some(*id)).copied().unwrap_or(0),
+                    previous: None,
+                    drill: TicketQuery { assignee: id.to_string(), ..drill },
+                };
+                let open = figure("Open", &open, base.clone());
                 (open.value > 0).then(|| AgentLoad {
                     name: name.clone(),
                     open,
-                    at_risk: figure("At risk", &at_risk),
-                    breached: figure("Overdue", &breached),
+                    at_risk: figure("At risk", &at_risk, standing("at_risk")),
+                    breached: figure("Overdue", &breached, standing("breached")),
                 })
             })
             .collect();
         load.sort_by(|a, b| b.open.value.cmp(&a.open.value).then_with(|| a.name.cmp(&b.name)));
-        load
+        Ok(load)
     }
 
     /// The answer of a store query, its error the dashboard's.
@@ -560,31 +557,6 @@ pub mod server {
         query: impl std::future::Future<Output = Result<T, StoreError>>,
     ) -> Result<T, AppError> {
         Ok(query.await?)
-    }
-
-    /// A figure asked of a [`Tallied`]: its place among the tally's filters.
-    #[derive(Clone, Copy)]
-    struct Asked(usize);
-
-    /// The drill-downs of the figures one tally counts.
-    #[derive(Default)]
-    struct Tallied {
-        drills: Vec<TicketQuery>,
-    }
-
-    impl Tallied {
-        fn ask(&mut self, drill: TicketQuery) -> Asked {
-            self.drills.push(drill);
-            Asked(self.drills.len() - 1)
-        }
-
-        fn drill(&self, asked: Asked) -> TicketQuery {
-            self.drills[asked.0].clone()
-        }
-
-        fn filters(&self, counter: &Counter<'_>) -> Result<Vec<TicketFilter>, AppError> {
-            self.drills.iter().map(|drill| counter.filter(drill)).collect()
-        }
     }
 
     /// Reads queue requests as the queue does and counts what they match.
@@ -598,6 +570,11 @@ pub mod server {
     impl Counter<'_> {
         fn filter(&self, query: &TicketQuery) -> Result<TicketFilter, AppError> {
             filter_for(self.user, query, self.zone, self.now)
+        }
+
+        async fn figure(&self, label: &str, drill: TicketQuery) -> Result<Figure, AppError> {
+            let value = self.store.count_matching(&self.filter(&drill)?).await?;
+            Ok(Figure { label: label.into(), value, previous: None, drill })
         }
     }
 }

@@ -58,6 +58,18 @@ impl Backend {
         }
     }
 
+    /// Run on one connection after migrating: brings the query planner's statistics up to date,
+    /// without which SQLite sorts every active ticket for the queue's first page instead of
+    /// reading its ordering index. SQLite gathers none by itself; `PRAGMA optimize` analyses the
+    /// tables whose statistics are missing or stale, sampling at most a thousand rows per index so
+    /// a large file starts quickly. PostgreSQL's autovacuum keeps its own.
+    pub fn refresh_statistics(self) -> &'static [&'static str] {
+        match self {
+            Backend::Sqlite => &["PRAGMA analysis_limit = 1000", "PRAGMA optimize = 0x10002"],
+            Backend::Postgres => &[],
+        }
+    }
+
     /// Whether this process must let one write transaction run at a time. SQLite allows one
     /// writer and answers a second with SQLITE_BUSY when a read snapshot tries to upgrade;
     /// PostgreSQL locks rows instead (see [`Backend::lock_for_write`]).

@@ -68,13 +68,6 @@ impl Where {
 
     fn of(filter: &TicketFilter, backend: Backend) -> Where {
         let mut clause = Where::default();
-        clause.narrow(filter, backend);
-        clause
-    }
-
-    /// Adds the conditions of `filter`, numbering its values after those already bound.
-    fn narrow(&mut self, filter: &TicketFilter, backend: Backend) {
-        let clause = self;
         if let Some(id) = filter.organisation_id {
             clause.add("t.organisation_id = ?", [Bind::Int(id)]);
         }
@@ -208,6 +201,7 @@ impl Where {
                 )
             }
         }
+        clause
     }
 
     fn sql(&self) -> String {
@@ -258,43 +252,29 @@ fn instant_of(happening: Happening) -> Option<&'static str> {
     }
 }
 
-/// A column a [`Tally`] can be split by, in the order the tally keeps them.
+/// A column a count can be split by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CountBy {
-    Tier = 0,
-    Level = 1,
-    Assignee = 2,
+    Tier,
+    Level,
+    Assignee,
 }
 
-/// The counts of a [`Store::tally`]: per holder (tier, level, assignee), one count per filter.
-#[derive(Clone, Debug, Default)]
-pub struct Tally {
-    rows: Vec<([Option<i64>; 3], Vec<i64>)>,
-}
-
-impl Tally {
-    /// How many tickets the filter at `index` matches.
-    pub fn total(&self, index: usize) -> i64 {
-        self.rows.iter().map(|(_, counts)| counts[index]).sum()
-    }
-
-    /// How many tickets the filter at `index` matches for each value of `by` (`None`: the column
-    /// is empty), values matching none left out.
-    pub fn by(&self, by: CountBy, index: usize) -> BTreeMap<Option<i64>, i64> {
-        let mut counts = BTreeMap::new();
-        for (holder, row) in &self.rows {
-            if row[index] > 0 {
-                *counts.entry(holder[by as usize]).or_insert(0) += row[index];
-            }
+impl CountBy {
+    fn column(self) -> &'static str {
+        match self {
+            CountBy::Tier => "t.tier_id",
+            CountBy::Level => "t.escalation_level",
+            CountBy::Assignee => "t.assignee_id",
         }
-        counts
     }
 }
 
 /// The SQL ordering of a sort choice.
 fn order_by(sort: TicketSort) -> &'static str {
     match sort {
-        // NULLs (no running clock) last, written so both dialects agree.
+        // NULLs (no running clock) last, written so both dialects agree; the first two terms
+        // are the index `tickets_by_breach_order`, which a change here must follow.
         TicketSort::BreachesFirst => {
             "CASE WHEN t.next_breach_at IS NULL THEN 1 ELSE 0 END, t.next_breach_at ASC, t.updated_at DESC, t.id DESC"
         }
@@ -415,47 +395,25 @@ impl Store {
         Ok(rows.first().map(|row| row.try_get("n")).transpose()?.unwrap_or(0))
     }
 
-    /// How many tickets each of `filters` matches among those `scope` matches, per holder (tier,
-    /// level, assignee), in one pass over the scope: the dashboard's "open now" figures. The count
-    /// of a filter that narrows `scope` (has its conditions and more) is what that filter matches.
-    pub async fn tally(&self, scope: &TicketFilter, filters: &[TicketFilter]) -> StoreResult<Tally> {
-        if filters.is_empty() {
-            return Ok(Tally::default());
-        }
-        let mut clause = Where::of(scope, self.backend());
-        let where_clause = clause.sql();
-        let mut counts = Vec::new();
-        for (index, filter) in filters.iter().enumerate() {
-            let scope_conditions = std::mem::take(&mut clause.conditions);
-            clause.narrow(filter, self.backend());
-            let conditions = std::mem::replace(&mut clause.conditions, scope_conditions);
-            let matched = if conditions.is_empty() { "1 = 1".to_string() } else { conditions.join(" AND ") };
-            counts.push(format!("SUM(CASE WHEN {matched} THEN 1 ELSE 0 END) AS n{index}"));
-        }
+    /// How many tickets `filter` matches for each value of `by` (`None`: the column is empty),
+    /// in one query: the count for a value is what `filter` narrowed to that value matches.
+    pub async fn count_matching_by(
+        &self,
+        filter: &TicketFilter,
+        by: CountBy,
+    ) -> StoreResult<BTreeMap<Option<i64>, i64>> {
+        let clause = Where::of(filter, self.backend());
+        let column = by.column();
         let rows = clause
             .fetch_all(
                 self,
                 &format!(
-                    "SELECT t.tier_id AS tier, t.escalation_level AS level, t.assignee_id AS assignee, {counts}
-                     FROM tickets t {where_clause} GROUP BY t.tier_id, t.escalation_level, t.assignee_id",
-                    counts = counts.join(", "),
+                    "SELECT {column} AS k, COUNT(*) AS n FROM tickets t {} GROUP BY {column}",
+                    clause.sql()
                 ),
             )
             .await?;
-        let rows = rows
-            .iter()
-            .map(|row| {
-                let holder =
-                    [row.try_get::<Option<i64>, _>("tier")?, row.try_get("level")?, row.try_get("assignee")?];
-                let counts = (0..filters.len())
-                    .map(|index| {
-                        Ok(row.try_get::<Option<i64>, _>(format!("n{index}").as_str())?.unwrap_or(0))
-                    })
-                    .collect::<StoreResult<Vec<i64>>>()?;
-                Ok((holder, counts))
-            })
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok(Tally { rows })
+        rows.iter().map(|row| Ok((row.try_get("k")?, row.try_get("n")?))).collect()
     }
 
     /// How many tickets `filter` matches that `happening` happened to in each of `spans` (they

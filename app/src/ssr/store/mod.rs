@@ -159,7 +159,12 @@ impl Store {
 
     pub async fn migrate(&self) -> StoreResult<()> {
         self.backend.migrations().run(&self.pool).await?;
-        self.rebuild_holds_if_missing().await
+        self.rebuild_holds_if_missing().await?;
+        let mut connection = self.pool.acquire().await?;
+        for statement in self.backend.refresh_statistics() {
+            sqlx::query(statement).execute(&mut *connection).await?;
+        }
+        Ok(())
     }
 
     /// What the escalation engine waits on between its scheduled instants.
