@@ -58,16 +58,10 @@ impl Backend {
         }
     }
 
-    /// Run on one connection after migrating: brings the query planner's statistics up to date,
-    /// without which SQLite sorts every active ticket for the queue's first page instead of
-    /// reading its ordering index. SQLite gathers none by itself; `PRAGMA optimize` analyses the
-    /// tables whose statistics are missing or stale, sampling at most a thousand rows per index so
-    /// a large file starts quickly. PostgreSQL's autovacuum keeps its own.
-    pub fn refresh_statistics(self) -> &'static [&'static str] {
-        match self {
-            Backend::Sqlite => &["PRAGMA analysis_limit = 1000", "PRAGMA optimize = 0x10002"],
-            Backend::Postgres => &[],
-        }
+    /// Whether the query planner's statistics are this process's to keep: SQLite gathers none by
+    /// itself, PostgreSQL's autovacuum keeps its own.
+    pub fn keeps_statistics(self) -> bool {
+        self == Backend::Sqlite
     }
 
     /// Whether this process must let one write transaction run at a time. SQLite allows one
