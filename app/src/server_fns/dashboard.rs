@@ -163,9 +163,7 @@ pub mod server {
     use crate::domain::{FieldErrors, UserSummary};
     use crate::server_fns::tickets::server::filter_for;
     use crate::ssr::store::lists::CountBy;
-    use crate::ssr::store::StoreError;
     use crate::ssr::Store;
-    use futures_util::future::try_join_all;
     use std::collections::BTreeMap;
 
     /// Days a period covers by default.
@@ -250,27 +248,37 @@ pub mod server {
             ..query.clone()
         };
 
-        // The figures of now: each an indexed count of the open tickets in scope.
+        // The figures of now: each an indexed count of the open tickets in scope. (Run at once
+        // on SQLite's pooled connections they took longer than one after another.)
         let open_filter = counter.filter(&base)?;
         let standing = |risk: &str, kind: ClockKind| TicketQuery {
             risk: risk.into(),
             clock: kind.as_str().into(),
             ..base.clone()
         };
-        let per_clock = |risk: &'static str| {
-            let (counter, standing) = (&counter, &standing);
-            try_join_all(
-                ClockKind::ALL.iter().map(move |kind| counter.figure(kind.label(), standing(risk, *kind))),
-            )
-        };
-        let attention_now = try_join_all([
-            counter.figure("Open escalations", TicketQuery { escalated: "yes".into(), ..base.clone() }),
-            counter.figure("Stalled in their tier", TicketQuery { stalled: "yes".into(), ..base.clone() }),
-            counter.figure(
-                "Escalations not acknowledged",
-                TicketQuery { unacknowledged: "yes".into(), ..base.clone() },
-            ),
-        ]);
+        let by_tier = store.count_matching_by(&open_filter, CountBy::Tier).await?;
+        let by_level = store.count_matching_by(&open_filter, CountBy::Level).await?;
+        let mut at_risk = Vec::new();
+        let mut breached = Vec::new();
+        for kind in ClockKind::ALL {
+            at_risk.push(counter.figure(kind.label(), standing("at_risk", *kind)).await?);
+            breached.push(counter.figure(kind.label(), standing("breached", *kind)).await?);
+        }
+        let mut attention = vec![
+            counter
+                .figure("Open escalations", TicketQuery { escalated: "yes".into(), ..base.clone() })
+                .await?,
+            counter
+                .figure("Stalled in their tier", TicketQuery { stalled: "yes".into(), ..base.clone() })
+                .await?,
+            counter
+                .figure(
+                    "Escalations not acknowledged",
+                    TicketQuery { unacknowledged: "yes".into(), ..base.clone() },
+                )
+                .await?,
+        ];
+        let load = agent_load(&counter, &directory, &base).await?;
 
         // The figures of the period, each happening counted per day, over the whole period and
         // over the previous one in one query.
@@ -289,63 +297,45 @@ pub mod server {
             Happening::EscalatedAutomatically,
             Happening::MissedCheckpoint,
         ];
-        let per_span = flow_happenings.map(|happening| {
+        let mut per_span = Vec::new();
+        for happening in flow_happenings {
             // Only opened and resolved are drawn per day.
             let counted = match happening {
                 Happening::Opened | Happening::Resolved => &spans[..],
                 _ => &spans[..2],
             };
-            store.count_matching_per_span(&every_status, happening, counted)
-        });
-        let [opened, resolved, escalated, by_hand, automatically, missed] = per_span;
-        let time_filters = [
-            counter.filter(&happened(Happening::Answered))?,
-            counter.filter(&before(&happened(Happening::Answered)))?,
-            counter.filter(&happened(Happening::Resolved))?,
-            counter.filter(&before(&happened(Happening::Resolved)))?,
+            per_span.push(store.count_matching_per_span(&every_status, happening, counted).await?);
+        }
+        let [opened, resolved, escalated, by_hand, automatically, missed] =
+            <[Vec<i64>; 6]>::try_from(per_span).expect("a count per happening");
+        let times = vec![
+            TimeFigure {
+                label: "First response".into(),
+                current: counter.times_to(Happening::Answered, happened(Happening::Answered)).await?,
+                previous: counter
+                    .times_to(Happening::Answered, before(&happened(Happening::Answered)))
+                    .await?,
+                drill: happened(Happening::Answered),
+            },
+            TimeFigure {
+                label: "Resolution".into(),
+                current: counter.times_to(Happening::Resolved, happened(Happening::Resolved)).await?,
+                previous: counter
+                    .times_to(Happening::Resolved, before(&happened(Happening::Resolved)))
+                    .await?,
+                drill: happened(Happening::Resolved),
+            },
         ];
-        let riskiest_filter = TicketFilter {
-            sort: TicketSort::BreachesFirst,
-            page: 1,
-            per_page: RISKIEST,
-            ..open_filter.clone()
-        };
-
-        // The queries are independent: they run at once, each on a connection of its own.
-        let (
-            (by_tier, by_level, at_risk, breached, mut attention, load),
-            (opened, resolved, escalated, by_hand, automatically, missed),
-            (answer_times, earlier_answer_times, resolution_times, earlier_resolution_times),
-            breaches,
-            open_per_day,
-            riskiest,
-        ) = tokio::try_join!(
-            // Each boxed: together they would make one future too large for a thread's stack.
-            Box::pin(async {
-                tokio::try_join!(
-                    Box::pin(asked(store.count_matching_by(&open_filter, CountBy::Tier))),
-                    Box::pin(asked(store.count_matching_by(&open_filter, CountBy::Level))),
-                    per_clock("at_risk"),
-                    per_clock("breached"),
-                    attention_now,
-                    Box::pin(agent_load(&counter, &directory, &base)),
-                )
-            }),
-            Box::pin(asked(async {
-                tokio::try_join!(opened, resolved, escalated, by_hand, automatically, missed)
-            })),
-            Box::pin(asked(async {
-                tokio::try_join!(
-                    store.times_to(&time_filters[0], Happening::Answered),
-                    store.times_to(&time_filters[1], Happening::Answered),
-                    store.times_to(&time_filters[2], Happening::Resolved),
-                    store.times_to(&time_filters[3], Happening::Resolved),
-                )
-            })),
-            Box::pin(asked(store.breaches_per_span(&every_status, &day_spans))),
-            Box::pin(open_per_day(&counter, &directory, &base, &days, &day_spans)),
-            Box::pin(asked(store.list_tickets(&riskiest_filter))),
-        )?;
+        let breaches = store.breaches_per_span(&every_status, &day_spans).await?;
+        let open_per_day = open_per_day(&counter, &directory, &base, &days, &day_spans).await?;
+        let riskiest = store
+            .list_tickets(&TicketFilter {
+                sort: TicketSort::BreachesFirst,
+                page: 1,
+                per_page: RISKIEST,
+                ..open_filter.clone()
+            })
+            .await?;
 
         let mut open_by_tier = Vec::new();
         for tier in &directory.tiers {
@@ -384,21 +374,6 @@ pub mod server {
             label: "Checkpoints missed".into(),
             ..with_trend(Happening::MissedCheckpoint, &missed)
         });
-
-        let times = vec![
-            TimeFigure {
-                label: "First response".into(),
-                current: DurationSummary::of(answer_times),
-                previous: DurationSummary::of(earlier_answer_times),
-                drill: happened(Happening::Answered),
-            },
-            TimeFigure {
-                label: "Resolution".into(),
-                current: DurationSummary::of(resolution_times),
-                previous: DurationSummary::of(earlier_resolution_times),
-                drill: happened(Happening::Resolved),
-            },
-        ];
 
         let on_day = |query: TicketQuery, day: &NaiveDate| TicketQuery {
             from: day.to_string(),
@@ -524,11 +499,9 @@ pub mod server {
             counter.filter(&standing("at_risk"))?,
             counter.filter(&standing("breached"))?,
         );
-        let (open, at_risk, breached) = tokio::try_join!(
-            store.count_matching_by(&open_filter, CountBy::Assignee),
-            store.count_matching_by(&at_risk_filter, CountBy::Assignee),
-            store.count_matching_by(&breached_filter, CountBy::Assignee),
-        )?;
+        let open = store.count_matching_by(&open_filter, CountBy::Assignee).await?;
+        let at_risk = store.count_matching_by(&at_risk_filter, CountBy::Assignee).await?;
+        let breached = store.count_matching_by(&breached_filter, CountBy::Assignee).await?;
         let mut load: Vec<AgentLoad> = directory
             .agents
             .iter()
@@ -552,13 +525,6 @@ pub mod server {
         Ok(load)
     }
 
-    /// The answer of a store query, its error the dashboard's.
-    async fn asked<T>(
-        query: impl std::future::Future<Output = Result<T, StoreError>>,
-    ) -> Result<T, AppError> {
-        Ok(query.await?)
-    }
-
     /// Reads queue requests as the queue does and counts what they match.
     struct Counter<'a> {
         store: &'a Store,
@@ -570,6 +536,14 @@ pub mod server {
     impl Counter<'_> {
         fn filter(&self, query: &TicketQuery) -> Result<TicketFilter, AppError> {
             filter_for(self.user, query, self.zone, self.now)
+        }
+
+        async fn times_to(
+            &self,
+            happening: Happening,
+            query: TicketQuery,
+        ) -> Result<DurationSummary, AppError> {
+            Ok(DurationSummary::of(self.store.times_to(&self.filter(&query)?, happening).await?))
         }
 
         async fn figure(&self, label: &str, drill: TicketQuery) -> Result<Figure, AppError> {

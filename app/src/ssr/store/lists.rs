@@ -539,12 +539,9 @@ impl Store {
                 first = to_millis(instants[0]),
             )
         };
-        let (started, ended) = (moved("h.from_at"), moved("h.until_at"));
-        let (open_now, started, ended) = tokio::try_join!(
-            clause.fetch_all(self, &open_now),
-            clause.fetch_all(self, &started),
-            clause.fetch_all(self, &ended),
-        )?;
+        let open_now = clause.fetch_all(self, &open_now).await?;
+        let started = clause.fetch_all(self, &moved("h.from_at")).await?;
+        let ended = clause.fetch_all(self, &moved("h.until_at")).await?;
         let mut counts: BTreeMap<Option<i64>, Vec<i64>> = BTreeMap::new();
         for row in &open_now {
             counts.insert(row.try_get("k")?, vec![row.try_get("n")?; instants.len()]);
