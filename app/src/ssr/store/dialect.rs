@@ -58,12 +58,6 @@ impl Backend {
         }
     }
 
-    /// Whether the query planner's statistics are this process's to keep: SQLite gathers none by
-    /// itself, PostgreSQL's autovacuum keeps its own.
-    pub fn keeps_statistics(self) -> bool {
-        self == Backend::Sqlite
-    }
-
     /// Whether this process must let one write transaction run at a time. SQLite allows one
     /// writer and answers a second with SQLITE_BUSY when a read snapshot tries to upgrade;
     /// PostgreSQL locks rows instead (see [`Backend::lock_for_write`]).

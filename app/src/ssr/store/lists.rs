@@ -273,8 +273,7 @@ impl CountBy {
 /// The SQL ordering of a sort choice.
 fn order_by(sort: TicketSort) -> &'static str {
     match sort {
-        // NULLs (no running clock) last, written so both dialects agree; the first two terms
-        // are the index `tickets_by_breach_order`, which a change here must follow.
+        // NULLs (no running clock) last, written so both dialects agree.
         TicketSort::BreachesFirst => {
             "CASE WHEN t.next_breach_at IS NULL THEN 1 ELSE 0 END, t.next_breach_at ASC, t.updated_at DESC, t.id DESC"
         }

@@ -159,28 +159,7 @@ impl Store {
 
     pub async fn migrate(&self) -> StoreResult<()> {
         self.backend.migrations().run(&self.pool).await?;
-        self.rebuild_holds_if_missing().await?;
-        self.refresh_statistics().await
-    }
-
-    /// Brings SQLite's planner statistics up to date, without which it sorts every active ticket
-    /// for the queue's first page instead of reading the ordering index: a full `ANALYZE` the
-    /// first time (about two seconds at a million tickets), then `PRAGMA optimize`, which
-    /// analyses again the tables that changed much since (a sampled analysis was tried and misled
-    /// the planner).
-    async fn refresh_statistics(&self) -> StoreResult<()> {
-        if !self.backend.keeps_statistics() {
-            return Ok(());
-        }
-        let analysed: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
-                .fetch_one(&self.pool)
-                .await?;
-        if analysed == 0 {
-            sqlx::query("ANALYZE").execute(&self.pool).await?;
-        }
-        sqlx::query("PRAGMA optimize = 0x10002").execute(&self.pool).await?;
-        Ok(())
+        self.rebuild_holds_if_missing().await
     }
 
     /// What the escalation engine waits on between its scheduled instants.
