@@ -164,7 +164,6 @@ pub mod server {
     use crate::server_fns::tickets::server::filter_for;
     use crate::ssr::store::lists::CountBy;
     use crate::ssr::Store;
-    use std::collections::BTreeMap;
 
     /// Days a period covers by default.
     const DEFAULT_DAYS: i64 = 7;
@@ -248,21 +247,36 @@ pub mod server {
             ..query.clone()
         };
 
-        // The figures of now: each an indexed count of the open tickets in scope. (Run at once
-        // on SQLite's pooled connections they took longer than one after another.)
+        // The figures of now: each an indexed count of the open tickets in scope. (Counted in
+        // one pass, or run at once on the pool, they took longer: BENCHMARKS.md.)
         let open_filter = counter.filter(&base)?;
-        let standing = |risk: &str, kind: ClockKind| TicketQuery {
-            risk: risk.into(),
-            clock: kind.as_str().into(),
-            ..base.clone()
-        };
         let by_tier = store.count_matching_by(&open_filter, CountBy::Tier).await?;
+        let mut open_by_tier = Vec::new();
+        for tier in &directory.tiers {
+            let drill = TicketQuery { tier: tier.id.to_string(), ..base.clone() };
+            let value = by_tier.get(&Some(tier.id)).copied().unwrap_or(0);
+            if value > 0 || base.tier.is_empty() || base.tier == tier.id.to_string() {
+                open_by_tier.push(Figure { label: tier.name.clone(), value, previous: None, drill });
+            }
+        }
         let by_level = store.count_matching_by(&open_filter, CountBy::Level).await?;
+        let open_by_level = by_level
+            .iter()
+            .filter_map(|(level, count)| Some((((*level)?), *count)))
+            .map(|(level, value)| Figure {
+                label: format!("Level {level}"),
+                value,
+                previous: None,
+                drill: TicketQuery { level: level.to_string(), ..base.clone() },
+            })
+            .collect();
         let mut at_risk = Vec::new();
         let mut breached = Vec::new();
         for kind in ClockKind::ALL {
-            at_risk.push(counter.figure(kind.label(), standing("at_risk", *kind)).await?);
-            breached.push(counter.figure(kind.label(), standing("breached", *kind)).await?);
+            let standing =
+                |risk: &str| TicketQuery { risk: risk.into(), clock: kind.as_str().into(), ..base.clone() };
+            at_risk.push(counter.figure(kind.label(), standing("at_risk")).await?);
+            breached.push(counter.figure(kind.label(), standing("breached")).await?);
         }
         let mut attention = vec![
             counter
@@ -285,6 +299,10 @@ pub mod server {
         let days: Vec<NaiveDate> = period.each_day().collect();
         let day_spans: Vec<Span> =
             days.iter().map(|day| Period { from: *day, to: *day }.span(zone)).collect();
+        // The spans counted: the period, the previous one, then each day.
+        const PERIOD: usize = 0;
+        const PREVIOUS: usize = 1;
+        const FIRST_DAY: usize = 2;
         let mut spans = vec![period.span(zone), previous.span(zone)];
         spans.extend(day_spans.iter().copied());
         // They count tickets of every status, narrowed to their happening.
@@ -302,64 +320,17 @@ pub mod server {
             // Only opened and resolved are drawn per day.
             let counted = match happening {
                 Happening::Opened | Happening::Resolved => &spans[..],
-                _ => &spans[..2],
+                _ => &spans[..FIRST_DAY],
             };
             per_span.push(store.count_matching_per_span(&every_status, happening, counted).await?);
         }
         let [opened, resolved, escalated, by_hand, automatically, missed] =
             <[Vec<i64>; 6]>::try_from(per_span).expect("a count per happening");
-        let times = vec![
-            TimeFigure {
-                label: "First response".into(),
-                current: counter.times_to(Happening::Answered, happened(Happening::Answered)).await?,
-                previous: counter
-                    .times_to(Happening::Answered, before(&happened(Happening::Answered)))
-                    .await?,
-                drill: happened(Happening::Answered),
-            },
-            TimeFigure {
-                label: "Resolution".into(),
-                current: counter.times_to(Happening::Resolved, happened(Happening::Resolved)).await?,
-                previous: counter
-                    .times_to(Happening::Resolved, before(&happened(Happening::Resolved)))
-                    .await?,
-                drill: happened(Happening::Resolved),
-            },
-        ];
-        let breaches = store.breaches_per_span(&every_status, &day_spans).await?;
-        let open_per_day = open_per_day(&counter, &directory, &base, &days, &day_spans).await?;
-        let riskiest = store
-            .list_tickets(&TicketFilter {
-                sort: TicketSort::BreachesFirst,
-                page: 1,
-                per_page: RISKIEST,
-                ..open_filter.clone()
-            })
-            .await?;
-
-        let mut open_by_tier = Vec::new();
-        for tier in &directory.tiers {
-            let drill = TicketQuery { tier: tier.id.to_string(), ..base.clone() };
-            let value = by_tier.get(&Some(tier.id)).copied().unwrap_or(0);
-            if value > 0 || base.tier.is_empty() || base.tier == tier.id.to_string() {
-                open_by_tier.push(Figure { label: tier.name.clone(), value, previous: None, drill });
-            }
-        }
-        let open_by_level = by_level
-            .into_iter()
-            .filter_map(|(level, count)| Some((level?, count)))
-            .map(|(level, value)| Figure {
-                label: format!("Level {level}"),
-                value,
-                previous: None,
-                drill: TicketQuery { level: level.to_string(), ..base.clone() },
-            })
-            .collect();
 
         let with_trend = |happening: Happening, counts: &[i64]| Figure {
             label: happening.label().into(),
-            value: counts[0],
-            previous: Some(counts[1]),
+            value: counts[PERIOD],
+            previous: Some(counts[PREVIOUS]),
             drill: happened(happening),
         };
         let flow = vec![
@@ -375,6 +346,19 @@ pub mod server {
             ..with_trend(Happening::MissedCheckpoint, &missed)
         });
 
+        let mut times = Vec::new();
+        for (label, event) in [("First response", Happening::Answered), ("Resolution", Happening::Resolved)] {
+            let drill = happened(event);
+            let current = store.times_to(&counter.filter(&drill)?, event).await?;
+            let earlier = store.times_to(&counter.filter(&before(&drill))?, event).await?;
+            times.push(TimeFigure {
+                label: label.into(),
+                current: DurationSummary::of(current),
+                previous: DurationSummary::of(earlier),
+                drill,
+            });
+        }
+
         let on_day = |query: TicketQuery, day: &NaiveDate| TicketQuery {
             from: day.to_string(),
             to: day.to_string(),
@@ -387,18 +371,19 @@ pub mod server {
                 day: *day,
                 opened: Figure {
                     label: Happening::Opened.label().into(),
-                    value: opened[index + 2],
+                    value: opened[FIRST_DAY + index],
                     previous: None,
                     drill: on_day(happened(Happening::Opened), day),
                 },
                 resolved: Figure {
                     label: Happening::Resolved.label().into(),
-                    value: resolved[index + 2],
+                    value: resolved[FIRST_DAY + index],
                     previous: None,
                     drill: on_day(happened(Happening::Resolved), day),
                 },
             })
             .collect();
+        let breaches = store.breaches_per_span(&every_status, &day_spans).await?;
         let breaches_per_day = days
             .iter()
             .enumerate()
@@ -418,7 +403,20 @@ pub mod server {
             })
             .collect();
 
-        let riskiest = riskiest.items.into_iter().filter(|item| item.next_breach_at.is_some()).collect();
+        let open_per_day = open_per_day(&counter, &directory, &base, &days, &day_spans).await?;
+
+        let riskiest = store
+            .list_tickets(&TicketFilter {
+                sort: TicketSort::BreachesFirst,
+                page: 1,
+                per_page: RISKIEST,
+                ..open_filter
+            })
+            .await?
+            .items
+            .into_iter()
+            .filter(|item| item.next_breach_at.is_some())
+            .collect();
 
         let mut plans: Vec<String> = store.organisations().await?.into_iter().map(|o| o.plan).collect();
         plans.sort();
@@ -493,31 +491,43 @@ pub mod server {
         base: &TicketQuery,
     ) -> Result<Vec<AgentLoad>, AppError> {
         let store = counter.store;
+        let open = store.count_matching_by(&counter.filter(base)?, CountBy::Assignee).await?;
         let standing = |risk: &str| TicketQuery { risk: risk.into(), ..base.clone() };
-        let (open_filter, at_risk_filter, breached_filter) = (
-            counter.filter(base)?,
-            counter.filter(&standing("at_risk"))?,
-            counter.filter(&standing("breached"))?,
-        );
-        let open = store.count_matching_by(&open_filter, CountBy::Assignee).await?;
-        let at_risk = store.count_matching_by(&at_risk_filter, CountBy::Assignee).await?;
-        let breached = store.count_matching_by(&breached_filter, CountBy::Assignee).await?;
+        let at_risk =
+            store.count_matching_by(&counter.filter(&standing("at_risk"))?, CountBy::Assignee).await?;
+        let breached =
+            store.count_matching_by(&counter.filter(&standing("breached"))?, CountBy::Assignee).await?;
         let mut load: Vec<AgentLoad> = directory
             .agents
             .iter()
             .filter_map(|(id, name)| {
-                let figure = |label: &str, counts: &BTreeMap<Option<i64>, i64>, drill: TicketQuery| Figure {
-                    label: label.into(),
-                    value: counts.get(&Some(*id)).copied().unwrap_or(0),
-                    previous: None,
-                    drill: TicketQuery { assignee: id.to_string(), ..drill },
+                let value = |counts: &std::collections::BTreeMap<Option<i64>, i64>| {
+                    counts.get(&Some(*id)).copied().unwrap_or(0)
                 };
-                let open = figure("Open", &open, base.clone());
-                (open.value > 0).then(|| AgentLoad {
-                    name: name.clone(),
-                    open,
-                    at_risk: figure("At risk", &at_risk, standing("at_risk")),
-                    breached: figure("Overdue", &breached, standing("breached")),
+                let open_count = value(&open);
+                (open_count > 0).then(|| {
+                    let mine = |query: TicketQuery| TicketQuery { assignee: id.to_string(), ..query };
+                    AgentLoad {
+                        name: name.clone(),
+                        open: Figure {
+                            label: "Open".into(),
+                            value: open_count,
+                            previous: None,
+                            drill: mine(base.clone()),
+                        },
+                        at_risk: Figure {
+                            label: "At risk".into(),
+                            value: value(&at_risk),
+                            previous: None,
+                            drill: mine(standing("at_risk")),
+                        },
+                        breached: Figure {
+                            label: "Overdue".into(),
+                            value: value(&breached),
+                            previous: None,
+                            drill: mine(standing("breached")),
+                        },
+                    }
                 })
             })
             .collect();
@@ -536,14 +546,6 @@ pub mod server {
     impl Counter<'_> {
         fn filter(&self, query: &TicketQuery) -> Result<TicketFilter, AppError> {
             filter_for(self.user, query, self.zone, self.now)
-        }
-
-        async fn times_to(
-            &self,
-            happening: Happening,
-            query: TicketQuery,
-        ) -> Result<DurationSummary, AppError> {
-            Ok(DurationSummary::of(self.store.times_to(&self.filter(&query)?, happening).await?))
         }
 
         async fn figure(&self, label: &str, drill: TicketQuery) -> Result<Figure, AppError> {
