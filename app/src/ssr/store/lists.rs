@@ -515,37 +515,42 @@ impl Store {
         let and_filter = conditions.iter().map(|condition| format!(" AND {condition}")).collect::<String>();
         // The tickets are joined only when a filter asks about them.
         let tickets = if conditions.is_empty() { "" } else { " JOIN tickets t ON t.id = h.ticket_id" };
-        let open_now = format!(
-            "SELECT h.tier_id AS k, COUNT(*) AS n FROM ticket_holds h{tickets}
-             WHERE h.until_at IS NULL{and_filter} GROUP BY h.tier_id"
-        );
+        let open_now = clause
+            .fetch_all(
+                self,
+                &format!(
+                    "SELECT h.tier_id AS k, COUNT(*) AS n FROM ticket_holds h{tickets}
+                     WHERE h.until_at IS NULL{and_filter} GROUP BY h.tier_id"
+                ),
+            )
+            .await?;
+        let mut counts: BTreeMap<Option<i64>, Vec<i64>> = BTreeMap::new();
+        for row in &open_now {
+            counts.insert(row.try_get("k")?, vec![row.try_get("n")?; instants.len()]);
+        }
         // Each hold that started after an instant was not held before it nor before any earlier
         // one; each that ended after it was. One indexed range from the first instant, each row
         // put in the bucket of the last instant at or before it (the instants are numbers this
         // code computed, written into the statement).
-        let moved = |column: &str| {
+        for (column, sign) in [("h.from_at", -1), ("h.until_at", 1)] {
             let bucket: String = instants
                 .iter()
                 .enumerate()
                 .rev()
                 .map(|(index, at)| format!(" WHEN {column} >= {} THEN {index}", to_millis(*at)))
                 .collect();
-            format!(
-                "SELECT b, k, COUNT(*) AS n FROM (
-                     SELECT CAST(CASE{bucket} END AS BIGINT) AS b, h.tier_id AS k FROM ticket_holds h{tickets}
-                     WHERE {column} >= {first}{and_filter}) AS moved
-                 GROUP BY b, k",
-                first = to_millis(instants[0]),
-            )
-        };
-        let open_now = clause.fetch_all(self, &open_now).await?;
-        let started = clause.fetch_all(self, &moved("h.from_at")).await?;
-        let ended = clause.fetch_all(self, &moved("h.until_at")).await?;
-        let mut counts: BTreeMap<Option<i64>, Vec<i64>> = BTreeMap::new();
-        for row in &open_now {
-            counts.insert(row.try_get("k")?, vec![row.try_get("n")?; instants.len()]);
-        }
-        for (rows, sign) in [(started, -1), (ended, 1)] {
+            let rows = clause
+                .fetch_all(
+                    self,
+                    &format!(
+                        "SELECT b, k, COUNT(*) AS n FROM (
+                             SELECT CAST(CASE{bucket} END AS BIGINT) AS b, h.tier_id AS k FROM ticket_holds h{tickets}
+                             WHERE {column} >= {first}{and_filter}) AS moved
+                         GROUP BY b, k",
+                        first = to_millis(instants[0]),
+                    ),
+                )
+                .await?;
             for row in &rows {
                 let bucket = usize::try_from(row.try_get::<i64, _>("b")?).unwrap_or(0);
                 let count: i64 = row.try_get("n")?;
