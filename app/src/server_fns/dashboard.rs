@@ -307,25 +307,20 @@ pub mod server {
         spans.extend(day_spans.iter().copied());
         // They count tickets of every status, narrowed to their happening.
         let every_status = counter.filter(&TicketQuery { status: "all".into(), ..base.clone() })?;
-        let flow_happenings = [
-            Happening::Opened,
-            Happening::Resolved,
-            Happening::Escalated,
-            Happening::EscalatedByHand,
-            Happening::EscalatedAutomatically,
-            Happening::MissedCheckpoint,
-        ];
-        let mut per_span = Vec::new();
-        for happening in flow_happenings {
+        let per_span = |happening: Happening| {
             // Only opened and resolved are drawn per day.
             let counted = match happening {
                 Happening::Opened | Happening::Resolved => &spans[..],
                 _ => &spans[..FIRST_DAY],
             };
-            per_span.push(store.count_matching_per_span(&every_status, happening, counted).await?);
-        }
-        let [opened, resolved, escalated, by_hand, automatically, missed] =
-            <[Vec<i64>; 6]>::try_from(per_span).expect("a count per happening");
+            store.count_matching_per_span(&every_status, happening, counted)
+        };
+        let opened = per_span(Happening::Opened).await?;
+        let resolved = per_span(Happening::Resolved).await?;
+        let escalated = per_span(Happening::Escalated).await?;
+        let by_hand = per_span(Happening::EscalatedByHand).await?;
+        let automatically = per_span(Happening::EscalatedAutomatically).await?;
+        let missed = per_span(Happening::MissedCheckpoint).await?;
 
         let with_trend = |happening: Happening, counts: &[i64]| Figure {
             label: happening.label().into(),
