@@ -245,10 +245,10 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             "metrics_token is not set: /metrics answers only scrapers on this host that no proxy forwarded"
         );
     }
-    // The escalation engine, the notifier and the delivery worker run beside the web server on
-    // the same store; with PostgreSQL, every instance runs them and the store's locks, leases
-    // and unique keys share the work between them.
-    let stops: Vec<_> = (0..3).map(|_| std::sync::Arc::new(tokio::sync::Notify::new())).collect();
+    // The escalation engine, the notifier, the delivery worker and the tally's summing run beside
+    // the web server on the same store; with PostgreSQL, every instance runs them and the store's
+    // locks, leases and unique keys share the work between them.
+    let stops: Vec<_> = (0..4).map(|_| std::sync::Arc::new(tokio::sync::Notify::new())).collect();
     let channels = crate::notifications::channels::Channels::from_settings(&settings)?;
     let lease = chrono::Duration::seconds(settings.delivery_lease_seconds.max(1) as i64);
     let workers = vec![
@@ -269,6 +269,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             )
             .run(stops[2].clone()),
         ),
+        tokio::spawn(crate::workers::compact_tally(state.store.clone(), stops[3].clone())),
         tokio::spawn(state.store.clone().listen_for_changes(settings.database_url.clone())),
     ];
     let listener =

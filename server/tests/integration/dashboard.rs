@@ -21,6 +21,7 @@ crate::on_both_backends!(
     a_ticket_nobody_works_stalls_is_told_once_and_the_next_note_ends_the_stall,
     the_escalated_by_hand_flag_follows_the_log_as_written_and_as_migrated,
     the_holds_as_written_are_the_holds_the_logs_give,
+    the_open_tickets_tally_counts_what_the_tickets_say,
 );
 
 /// Around the clock, so an hour without activity is an hour: L1 stalls a ticket after one.
@@ -87,13 +88,27 @@ fn figures(dashboard: &Dashboard) -> Vec<(String, &Figure)> {
 }
 
 /// How many tickets the queue lists for `query`, asked as the queue page asks.
+/// How many tickets the queue lists for `query`: its rows, page after page, which must also be
+/// the total the queue says it has (counted apart from the rows, as the figures are).
 async fn listed_total(client: &Client, query: &TicketQuery) -> i64 {
-    let fields: Vec<(String, &str)> =
-        query.pairs().into_iter().map(|(field, value)| (format!("query[{field}]"), value)).collect();
-    let form: Vec<(&str, &str)> = fields.iter().map(|(field, value)| (field.as_str(), *value)).collect();
-    let listed = client.call("tickets/list", &form).await;
-    assert_eq!(listed.status, StatusCode::OK, "{query:?}: {}", listed.body);
-    listed.json()["Staff"]["total"].as_i64().expect("a staff list")
+    let mut listed = std::collections::BTreeSet::new();
+    for page in 1.. {
+        let query = TicketQuery { page: page.to_string(), ..query.clone() };
+        let fields: Vec<(String, &str)> =
+            query.pairs().into_iter().map(|(field, value)| (format!("query[{field}]"), value)).collect();
+        let form: Vec<(&str, &str)> = fields.iter().map(|(field, value)| (field.as_str(), *value)).collect();
+        let reply = client.call("tickets/list", &form).await;
+        assert_eq!(reply.status, StatusCode::OK, "{query:?}: {}", reply.body);
+        let list = &reply.json()["Staff"];
+        let rows = list["items"].as_array().expect("a staff list's rows");
+        listed.extend(rows.iter().map(|row| row["ticket"]["id"].as_i64().expect("a ticket's number")));
+        if rows.len() < app::server_fns::tickets::PAGE_SIZE as usize {
+            let total = list["total"].as_i64().expect("a staff list's total");
+            assert_eq!(total, listed.len() as i64, "{query:?}: the queue's total and its rows disagree");
+            break;
+        }
+    }
+    listed.len() as i64
 }
 
 async fn every_figure_counts_the_tickets_its_link_lists(backend: Backend) {
@@ -398,4 +413,134 @@ async fn the_holds_as_written_are_the_holds_the_logs_give(backend: Backend) {
     .await
     .expect("open tickets");
     assert_eq!(open_now, open_tickets);
+}
+
+/// Every count the tally answers against the tickets themselves (`ticket_ids_matching` reads the
+/// tickets table), for each status set, tier, level, agent, plan and flag the tally keys by.
+async fn assert_tally_agrees(store: &Store, moment: &str) {
+    use app::domain::{Priority, TicketStatus};
+    use app::ssr::store::lists::CountBy;
+    let directory = store.directory().await.expect("the directory");
+    let plans: Vec<String> =
+        store.organisations().await.expect("organisations").into_iter().map(|o| o.plan).collect();
+    let active = vec![TicketStatus::New, TicketStatus::Open, TicketStatus::Pending, TicketStatus::OnHold];
+    let mut filters = Vec::new();
+    for statuses in [active.clone(), vec![TicketStatus::New], vec![TicketStatus::Open, TicketStatus::Pending]]
+    {
+        let base = TicketFilter { statuses, ..TicketFilter::default() };
+        filters.push(base.clone());
+        filters.push(TicketFilter { escalated: true, ..base.clone() });
+        filters.push(TicketFilter { unacknowledged: true, ..base.clone() });
+        filters.push(TicketFilter { unassigned: true, ..base.clone() });
+        for tier in &directory.tiers {
+            filters.push(TicketFilter { tier_id: Some(tier.id), ..base.clone() });
+            filters.push(TicketFilter { tier_id: Some(tier.id), escalated: true, ..base.clone() });
+        }
+        for level in 1..=3 {
+            filters.push(TicketFilter { level: Some(level), ..base.clone() });
+        }
+        for (id, _) in &directory.agents {
+            filters.push(TicketFilter { assignee_id: Some(*id), ..base.clone() });
+        }
+        for plan in &plans {
+            filters.push(TicketFilter { plan: Some(plan.clone()), ..base.clone() });
+        }
+        for priority in [Priority::Low, Priority::Normal, Priority::High, Priority::Urgent] {
+            filters.push(TicketFilter { priority: Some(priority), ..base.clone() });
+        }
+    }
+    let mut counted = 0;
+    for filter in &filters {
+        let listed = store.ticket_ids_matching(filter).await.expect("ids").len() as i64;
+        let count = store.count_matching(filter).await.expect("a count");
+        assert_eq!(count, listed, "{moment}: {filter:?}");
+        counted += count;
+        for by in [CountBy::Tier, CountBy::Level, CountBy::Assignee] {
+            let split = store.count_matching_by(filter, by).await.expect("counts");
+            assert_eq!(split.values().sum::<i64>(), listed, "{moment}: {filter:?} by {by:?}");
+            assert!(split.values().all(|count| *count > 0), "{moment}: {filter:?} by {by:?}: {split:?}");
+            for (key, count) in &split {
+                let narrowed = match (by, key) {
+                    (CountBy::Tier, Some(id)) => TicketFilter { tier_id: Some(*id), ..filter.clone() },
+                    (CountBy::Level, Some(level)) => TicketFilter { level: Some(*level), ..filter.clone() },
+                    (CountBy::Assignee, Some(id)) => {
+                        TicketFilter { assignee_id: Some(*id), ..filter.clone() }
+                    }
+                    (CountBy::Assignee, None) => TicketFilter { unassigned: true, ..filter.clone() },
+                    _ => continue,
+                };
+                let listed = store.ticket_ids_matching(&narrowed).await.expect("ids").len() as i64;
+                assert_eq!(*count, listed, "{moment}: {narrowed:?}");
+            }
+        }
+    }
+    assert!(counted > 0, "{moment}: the demo has open tickets to count");
+}
+
+async fn the_open_tickets_tally_counts_what_the_tickets_say(backend: Backend) {
+    let store = demo_store(backend).await;
+    assert_tally_agrees(&store, "as the demo was loaded").await;
+    // The engine moves tickets up the ladder and a new ticket comes in; a manager makes it urgent
+    // and resolves it.
+    run_engine(&store).await;
+    let id = carla_opens(&store, "The tally counts this one").await;
+    run_engine(&store).await;
+    assert_tally_agrees(&store, "after the engine and a new ticket").await;
+    let manager = crate::common::user_by_email(&store, "maria.manager@tierline.example").await;
+    let change = |changes: app::domain::commands::TicketChanges| {
+        move |ticket: &app::domain::Ticket| {
+            app::domain::commands::change(
+                ticket,
+                manager.role,
+                &app::domain::ladder::LadderContext { policy: None, directory: &Default::default() },
+                &changes,
+            )
+        }
+    };
+    let urgent = app::domain::commands::TicketChanges {
+        priority: Some(app::domain::Priority::Urgent),
+        ..Default::default()
+    };
+    store.append(id, &manager, None, Utc::now(), change(urgent)).await.expect("made urgent");
+    let resolved = app::domain::commands::TicketChanges {
+        status: Some(app::domain::TicketStatus::Resolved),
+        ..Default::default()
+    };
+    store.append(id, &manager, None, Utc::now(), change(resolved)).await.expect("resolved");
+    assert_tally_agrees(&store, "after a change and a resolution").await;
+
+    // A new plan moves an organisation's open tickets to it.
+    let organisation = store.organisations().await.expect("organisations").remove(0);
+    store
+        .update_organisation(organisation.id, &organisation.name, "platinum", Utc::now())
+        .await
+        .expect("a new plan");
+    assert_tally_agrees(&store, "after a new plan").await;
+
+    // Summed up, the tally keeps its counts in fewer rows.
+    let rows = store.open_ticket_tally_rows().await.expect("rows");
+    store.compact_open_ticket_tally().await.expect("summed up");
+    let summed = store.open_ticket_tally_rows().await.expect("rows");
+    assert!(summed < rows, "{summed} rows after summing up {rows}");
+    assert_tally_agrees(&store, "after summing up").await;
+    // Summing up what is summed changes nothing.
+    store.compact_open_ticket_tally().await.expect("summed up again");
+    assert_eq!(store.open_ticket_tally_rows().await.expect("rows"), summed);
+
+    // The counts above came from the tally: a row added by hand shows in them.
+    let open = TicketFilter {
+        statuses: vec![app::domain::TicketStatus::New, app::domain::TicketStatus::Open],
+        ..TicketFilter::default()
+    };
+    let before = store.count_matching(&open).await.expect("a count");
+    sqlx::query(
+        "INSERT INTO open_ticket_tally
+         SELECT status, tier_id, escalation_level, group_id, assignee_id, plan, category_id, priority,
+                escalated_by_hand, acknowledged, 1
+         FROM open_ticket_tally WHERE status = 'new' LIMIT 1",
+    )
+    .execute(store.pool())
+    .await
+    .expect("a row by hand");
+    assert_eq!(store.count_matching(&open).await.expect("a count"), before + 1);
 }

@@ -143,6 +143,35 @@ impl Backend {
         self == Backend::Postgres
     }
 
+    /// The statement that sums the open tickets' tally up (see its migration): every key's rows
+    /// replaced by one row of their sum, keys that sum to nothing dropped, and rows appended
+    /// meanwhile kept as they are. PostgreSQL deletes and sums the rows its snapshot sees in one
+    /// statement. SQLite's one writer is the caller's transaction, which binds `$1` to the last
+    /// row's `rowid` and then deletes the rows up to it: the sums are appended after it.
+    pub fn compact_open_ticket_tally(self) -> &'static str {
+        match self {
+            Backend::Postgres => {
+                "WITH summed AS (DELETE FROM open_ticket_tally RETURNING *)
+                 INSERT INTO open_ticket_tally
+                 SELECT status, tier_id, escalation_level, group_id, assignee_id, plan, category_id, priority,
+                        escalated_by_hand, acknowledged, SUM(tickets)
+                 FROM summed
+                 GROUP BY status, tier_id, escalation_level, group_id, assignee_id, plan, category_id, priority,
+                          escalated_by_hand, acknowledged
+                 HAVING SUM(tickets) <> 0"
+            }
+            Backend::Sqlite => {
+                "INSERT INTO open_ticket_tally
+                 SELECT status, tier_id, escalation_level, group_id, assignee_id, plan, category_id, priority,
+                        escalated_by_hand, acknowledged, SUM(tickets)
+                 FROM open_ticket_tally WHERE rowid <= $1
+                 GROUP BY status, tier_id, escalation_level, group_id, assignee_id, plan, category_id, priority,
+                          escalated_by_hand, acknowledged
+                 HAVING SUM(tickets) <> 0"
+            }
+        }
+    }
+
     /// Makes a ticket's search row: the ticket's id, its public text and its internal text as
     /// `$1`, `$2`, `$3`.
     pub fn search_insert(self) -> &'static str {

@@ -204,6 +204,84 @@ impl Where {
         clause
     }
 
+    /// The conditions of `filter` on the open tickets' tally (`open_ticket_tally c`, see its
+    /// migration), when the tally can answer it: tickets of open statuses only, narrowed by
+    /// nothing the tally does not count them by. Each condition is the one [`Where::of`] writes
+    /// on the ticket, on its key.
+    fn of_tally(filter: &TicketFilter) -> Option<Where> {
+        // Every field named, so that a new one is decided on here too.
+        let TicketFilter {
+            organisation_id,
+            statuses,
+            tier_id,
+            group_id,
+            assignee_id,
+            unassigned,
+            priority,
+            category_id,
+            tag,
+            text,
+            search_notes: _,
+            level,
+            plan,
+            risk,
+            clock: _,
+            unacknowledged,
+            stalled,
+            escalated,
+            happened,
+            held_before,
+            as_of: _,
+            sort: _,
+            page: _,
+            per_page: _,
+        } = filter;
+        let answerable = organisation_id.is_none()
+            && !statuses.is_empty()
+            && statuses.iter().all(|status| !status.is_done())
+            && tag.is_none()
+            && text.is_none()
+            && risk.is_none()
+            && !stalled
+            && happened.is_none()
+            && held_before.is_none();
+        if !answerable {
+            return None;
+        }
+        let mut clause = Where::default();
+        let names: Vec<String> =
+            statuses.iter().map(|status| clause.bind(Bind::Text(status.as_str().to_string()))).collect();
+        clause.conditions.push(format!("c.status IN ({})", names.join(", ")));
+        for (column, id) in [("c.tier_id", tier_id), ("c.group_id", group_id), ("c.assignee_id", assignee_id)]
+        {
+            if let Some(id) = id {
+                clause.add(&format!("{column} = ?"), [Bind::Int(*id)]);
+            }
+        }
+        if *unassigned {
+            clause.add("c.assignee_id = 0", []);
+        }
+        if let Some(priority) = priority {
+            clause.add("c.priority = ?", [Bind::Text(priority.as_str().into())]);
+        }
+        if let Some(id) = category_id {
+            clause.add("c.category_id = ?", [Bind::Int(*id)]);
+        }
+        if let Some(level) = level {
+            clause.add("c.escalation_level = ?", [Bind::Int(*level)]);
+        }
+        if let Some(plan) = plan {
+            clause.add("c.plan = ?", [Bind::Text(plan.clone())]);
+        }
+        if *escalated {
+            clause.add("(c.escalation_level > 1 OR c.escalated_by_hand = 1)", []);
+        }
+        if *unacknowledged {
+            clause.add("c.escalation_level > 1 AND c.acknowledged = 0", []);
+        }
+        Some(clause)
+    }
+
     fn sql(&self) -> String {
         if self.conditions.is_empty() {
             String::new()
@@ -266,6 +344,15 @@ impl CountBy {
             CountBy::Tier => "t.tier_id",
             CountBy::Level => "t.escalation_level",
             CountBy::Assignee => "t.assignee_id",
+        }
+    }
+
+    /// The same in the open tickets' tally, where an absent id is 0.
+    fn tally_column(self) -> &'static str {
+        match self {
+            CountBy::Tier => "NULLIF(c.tier_id, 0)",
+            CountBy::Level => "c.escalation_level",
+            CountBy::Assignee => "NULLIF(c.assignee_id, 0)",
         }
     }
 }
@@ -388,10 +475,50 @@ impl Store {
 
     /// How many tickets `filter` matches (its page and sort aside).
     pub async fn count_matching(&self, filter: &TicketFilter) -> StoreResult<i64> {
-        let clause = Where::of(filter, self.backend());
-        let rows =
-            clause.fetch_all(self, &format!("SELECT COUNT(*) AS n FROM tickets t {}", clause.sql())).await?;
+        let (clause, sql) = match Where::of_tally(filter) {
+            Some(clause) => {
+                let sql = format!(
+                    "SELECT CAST(COALESCE(SUM(c.tickets), 0) AS BIGINT) AS n FROM open_ticket_tally c {}",
+                    clause.sql()
+                );
+                (clause, sql)
+            }
+            None => {
+                let clause = Where::of(filter, self.backend());
+                let sql = format!("SELECT COUNT(*) AS n FROM tickets t {}", clause.sql());
+                (clause, sql)
+            }
+        };
+        let rows = clause.fetch_all(self, &sql).await?;
         Ok(rows.first().map(|row| row.try_get("n")).transpose()?.unwrap_or(0))
+    }
+
+    /// Sums up the open tickets' tally, which grows by a row or two with each change of a ticket
+    /// (see its migration); the counts stay what they were. The server does it every minute.
+    pub async fn compact_open_ticket_tally(&self) -> StoreResult<()> {
+        let mut write = self.begin_write().await?;
+        let summing = sqlx::query(self.backend().compact_open_ticket_tally());
+        match self.backend() {
+            Backend::Postgres => {
+                summing.execute(&mut *write.tx).await?;
+            }
+            Backend::Sqlite => {
+                let last: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(rowid), 0) FROM open_ticket_tally")
+                    .fetch_one(&mut *write.tx)
+                    .await?;
+                summing.bind(last).execute(&mut *write.tx).await?;
+                sqlx::query("DELETE FROM open_ticket_tally WHERE rowid <= $1")
+                    .bind(last)
+                    .execute(&mut *write.tx)
+                    .await?;
+            }
+        }
+        write.commit().await
+    }
+
+    /// How many rows the open tickets' tally has: what compacting it shrinks.
+    pub async fn open_ticket_tally_rows(&self) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM open_ticket_tally").fetch_one(self.pool()).await?)
     }
 
     /// How many tickets `filter` matches for each value of `by` (`None`: the column is empty),
@@ -401,17 +528,27 @@ impl Store {
         filter: &TicketFilter,
         by: CountBy,
     ) -> StoreResult<BTreeMap<Option<i64>, i64>> {
-        let clause = Where::of(filter, self.backend());
-        let column = by.column();
-        let rows = clause
-            .fetch_all(
-                self,
-                &format!(
+        let (clause, sql) = match Where::of_tally(filter) {
+            Some(clause) => {
+                let column = by.tally_column();
+                let sql = format!(
+                    "SELECT {column} AS k, CAST(SUM(c.tickets) AS BIGINT) AS n FROM open_ticket_tally c {}
+                     GROUP BY {column} HAVING SUM(c.tickets) > 0",
+                    clause.sql()
+                );
+                (clause, sql)
+            }
+            None => {
+                let clause = Where::of(filter, self.backend());
+                let column = by.column();
+                let sql = format!(
                     "SELECT {column} AS k, COUNT(*) AS n FROM tickets t {} GROUP BY {column}",
                     clause.sql()
-                ),
-            )
-            .await?;
+                );
+                (clause, sql)
+            }
+        };
+        let rows = clause.fetch_all(self, &sql).await?;
         rows.iter().map(|row| Ok((row.try_get("k")?, row.try_get("n")?))).collect()
     }
 
