@@ -48,12 +48,14 @@ impl DurationSummary {
 /// with at least `percent` % of the values at or below it. Always one of the values (no
 /// interpolation), so a figure can be traced to a ticket. `None` without values.
 pub fn percentile<T: Copy>(sorted: &[T], percent: u8) -> Option<T> {
-    let count = sorted.len();
-    if count == 0 {
-        return None;
-    }
-    let rank = (usize::from(percent.min(100)) * count).div_ceil(100).max(1);
-    Some(sorted[rank - 1])
+    nearest_rank(sorted.len(), percent).map(|rank| sorted[rank - 1])
+}
+
+/// The rank (from 1) of the `percent`-th percentile among `count` sorted values by the
+/// nearest-rank method ([`percentile`]), for values sorted elsewhere (by a database). `None`
+/// without values.
+pub fn nearest_rank(count: usize, percent: u8) -> Option<usize> {
+    (count > 0).then(|| (usize::from(percent.min(100)) * count).div_ceil(100).max(1))
 }
 
 /// How a clock stands: on track, at risk, overdue, or ended.

@@ -346,12 +346,7 @@ pub mod server {
             let drill = happened(event);
             let current = store.times_to(&counter.filter(&drill)?, event).await?;
             let earlier = store.times_to(&counter.filter(&before(&drill))?, event).await?;
-            times.push(TimeFigure {
-                label: label.into(),
-                current: DurationSummary::of(current),
-                previous: DurationSummary::of(earlier),
-                drill,
-            });
+            times.push(TimeFigure { label: label.into(), current, previous: earlier, drill });
         }
 
         let on_day = |query: TicketQuery, day: &NaiveDate| TicketQuery {

@@ -4,6 +4,7 @@
 
 use app::domain::queue::{Happening, RiskFilter, TicketFilter};
 use app::domain::ticket::ClockKind;
+use app::domain::tracking::DurationSummary;
 use app::domain::EventData;
 use app::server_fns::dashboard::{Dashboard, Figure};
 use app::server_fns::tickets::TicketQuery;
@@ -111,6 +112,22 @@ async fn listed_total(client: &Client, query: &TicketQuery) -> i64 {
     listed.len() as i64
 }
 
+/// The summary of the times from opening to the happening `drill` lists (answered or resolved),
+/// taken from the listed tickets themselves.
+async fn times_of_listed(store: &Store, drill: &TicketQuery) -> DurationSummary {
+    let manager = crate::common::user_by_email(store, "maria.manager@tierline.example").await;
+    let zone = store.time_zone().await.expect("the zone");
+    let filter =
+        app::server_fns::tickets::server::filter_for(&manager, drill, zone, Utc::now()).expect("a filter");
+    let ids = store.ticket_ids_matching(&filter).await.expect("ids");
+    let tickets = store.tickets_by_ids(&ids).await.expect("tickets");
+    let answered = drill.event == Happening::Answered.as_str();
+    DurationSummary::of(tickets.iter().map(|ticket| {
+        let until = if answered { ticket.first_replied_at } else { ticket.resolved_at };
+        until.expect("a listed ticket had it happen") - ticket.created_at
+    }))
+}
+
 async fn every_figure_counts_the_tickets_its_link_lists(backend: Backend) {
     let store = demo_store(backend).await;
     run_engine(&store).await;
@@ -152,10 +169,11 @@ async fn every_figure_counts_the_tickets_its_link_lists(backend: Backend) {
         if period == "7d" {
             assert!(earlier_counted > 0, "{period}: the previous period had nothing");
         }
-        // The times count the tickets their link lists too.
+        // The times count the tickets their link lists too, and are those tickets' times.
         for time in &dashboard.times {
             let total = listed_total(&manager, &time.drill).await;
             assert_eq!(total, time.current.count as i64, "{period}, {}", time.label);
+            assert_eq!(times_of_listed(&store, &time.drill).await, time.current, "{period}, {}", time.label);
         }
     }
 

@@ -18,6 +18,7 @@ crate::on_both_backends!(
     the_projection_equals_a_replay_of_the_log,
     customers_lists_are_limited_to_their_organisation_and_filters_combine,
     sessions_expire_and_end_on_sign_out,
+    pages_in_breach_order_list_every_match_once_in_that_order,
 );
 
 async fn demo_data_loads_every_status_and_the_whole_organisation(backend: Backend) {
@@ -317,4 +318,57 @@ async fn sessions_expire_and_end_on_sign_out(backend: Backend) {
     assert!(store.session_user(&token, now + Duration::minutes(61)).await.expect("lookup").is_none());
     store.delete_session(&token).await.expect("delete");
     assert!(store.session_user(&token, now).await.expect("lookup").is_none());
+}
+
+/// The queue's default order, page after page, for filters that match many of the open tickets
+/// (read by walking the index of next breaches) and few (sorted): every ticket the filter matches
+/// once, those with a running clock first by their next breach, then the rest by their last
+/// change, across the page where the two meet.
+async fn pages_in_breach_order_list_every_match_once_in_that_order(backend: Backend) {
+    let store = demo_store(backend).await;
+    let engine = server::escalation::Engine::new(store.clone());
+    engine.tick(chrono::Utc::now()).await.expect("the engine gives the open tickets their breaches");
+    let directory = store.directory().await.expect("the directory");
+    let active: Vec<TicketStatus> = TicketStatus::ALL.iter().copied().filter(|s| !s.is_done()).collect();
+    let base = TicketFilter {
+        statuses: active,
+        sort: TicketSort::BreachesFirst,
+        per_page: 4,
+        ..TicketFilter::default()
+    };
+    let mut filters = vec![base.clone(), TicketFilter { statuses: Vec::new(), ..base.clone() }];
+    filters
+        .extend(directory.tiers.iter().map(|tier| TicketFilter { tier_id: Some(tier.id), ..base.clone() }));
+    filters.extend(
+        directory.agents.iter().map(|(id, _)| TicketFilter { assignee_id: Some(*id), ..base.clone() }),
+    );
+    let mut clocked_seen = 0;
+    for filter in filters {
+        let mut listed = Vec::new();
+        for page in 1.. {
+            let items =
+                store.list_tickets(&TicketFilter { page, ..filter.clone() }).await.expect("a page").items;
+            let last = items.len() < filter.per_page as usize;
+            listed.extend(items);
+            if last {
+                break;
+            }
+        }
+        let ids: Vec<i64> = listed.iter().map(|item| item.ticket.id).collect();
+        let mut expected = store.ticket_ids_matching(&filter).await.expect("ids");
+        let mut sorted_ids = ids.clone();
+        sorted_ids.sort();
+        expected.sort();
+        assert_eq!(sorted_ids, expected, "{filter:?}: every match once");
+        let key = |item: &app::domain::queue::TicketListItem| {
+            (
+                item.next_breach_at.is_none(),
+                item.next_breach_at,
+                std::cmp::Reverse((item.ticket.updated_at, item.ticket.id)),
+            )
+        };
+        assert!(listed.windows(2).all(|pair| key(&pair[0]) <= key(&pair[1])), "{filter:?}: {ids:?}");
+        clocked_seen += listed.iter().filter(|item| item.next_breach_at.is_some()).count();
+    }
+    assert!(clocked_seen > 0, "some tickets have a running clock");
 }

@@ -33,6 +33,19 @@ fn percentiles_by_nearest_rank() {
 }
 
 #[test]
+fn the_nearest_rank_is_where_the_percentile_sits_among_the_sorted_values() {
+    assert_eq!(nearest_rank(0, 50), None, "no values, no rank");
+    for count in 1..=40usize {
+        let sorted: Vec<usize> = (1..=count).collect();
+        for percent in [0, 1, 10, 50, 90, 99, 100] {
+            let rank = nearest_rank(count, percent).expect("a rank");
+            assert!((1..=count).contains(&rank), "rank {rank} of {count}");
+            assert_eq!(percentile(&sorted, percent), Some(sorted[rank - 1]), "p{percent} of {count}");
+        }
+    }
+}
+
+#[test]
 fn a_duration_summary_counts_medians_and_totals() {
     let summary = DurationSummary::of([minutes(30), minutes(10), minutes(20), minutes(240)]);
     assert_eq!(

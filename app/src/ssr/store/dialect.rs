@@ -143,6 +143,17 @@ impl Backend {
         self == Backend::Postgres
     }
 
+    /// Appended to a table in a query that must walk `index`, where SQLite's planner would not
+    /// choose it: without statistics it prefers an equality on the status to walking the tickets
+    /// in the order asked for, and then sorts every open ticket for one page. PostgreSQL plans
+    /// from the statistics it keeps.
+    pub fn walking_index(self, index: &str) -> String {
+        match self {
+            Backend::Sqlite => format!(" INDEXED BY {index}"),
+            Backend::Postgres => String::new(),
+        }
+    }
+
     /// The statement that sums the open tickets' tally up (see its migration): every key's rows
     /// replaced by one row of their sum, keys that sum to nothing dropped, and rows appended
     /// meanwhile kept as they are. PostgreSQL deletes and sums the rows its snapshot sees in one
