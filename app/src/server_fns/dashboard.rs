@@ -307,13 +307,19 @@ pub mod server {
         spans.extend(day_spans.iter().copied());
         // They count tickets of every status, narrowed to their happening.
         let every_status = counter.filter(&TicketQuery { status: "all".into(), ..base.clone() })?;
-        let per_span = |happening: Happening| {
-            // Only opened and resolved are drawn per day.
-            let counted = match happening {
-                Happening::Opened | Happening::Resolved => &spans[..],
-                _ => &spans[..FIRST_DAY],
-            };
-            store.count_matching_per_span(&every_status, happening, counted)
+        let (spans, every_status) = (&spans, &every_status);
+        let per_span = |happening: Happening| async move {
+            match happening {
+                // Drawn per day. A ticket opens, and was last resolved, at one instant, so the
+                // period's count is the sum of its days' and is not counted apart.
+                Happening::Opened | Happening::Resolved => {
+                    let counts =
+                        store.count_matching_per_span(every_status, happening, &spans[PREVIOUS..]).await?;
+                    let period = counts[FIRST_DAY - PREVIOUS..].iter().sum();
+                    Ok::<_, AppError>([vec![period], counts].concat())
+                }
+                _ => Ok(store.count_matching_per_span(every_status, happening, &spans[..FIRST_DAY]).await?),
+            }
         };
         let opened = per_span(Happening::Opened).await?;
         let resolved = per_span(Happening::Resolved).await?;
@@ -373,7 +379,7 @@ pub mod server {
                 },
             })
             .collect();
-        let breaches = store.breaches_per_span(&every_status, &day_spans).await?;
+        let breaches = store.breaches_per_span(every_status, &day_spans).await?;
         let breaches_per_day = days
             .iter()
             .enumerate()
