@@ -153,9 +153,9 @@ impl Where {
         let as_of = to_millis(filter.as_of.unwrap_or_else(Utc::now));
         if filter.stalled {
             // The engine clears the instant when the ticket stops being worked; the status is asked
-            // too for the moment between a change and the engine's next step.
-            // Asked as a list of ids, so the few stalled tickets are found through their index
-            // rather than among every open ticket.
+            // too for the moment between a change and the engine's next step. The stalled ones
+            // are a list of ids, so the few are found through their index, not among every open
+            // ticket.
             clause.add(
                 "t.status IN ('new', 'open') AND t.id IN (SELECT s.id FROM tickets s WHERE s.stalled_from <= ?)",
                 [Bind::Int(as_of)],
@@ -305,6 +305,33 @@ impl Where {
             };
         }
         Ok(query.fetch_all(store.pool()).await?)
+    }
+}
+
+/// Where the tickets a filter matches are counted: the open tickets' tally when it can answer
+/// ([`Where::of_tally`]), else the tickets themselves.
+struct Counted {
+    clause: Where,
+    /// The table, with its alias.
+    table: &'static str,
+    /// What counts the matching rows.
+    count: &'static str,
+    from_tally: bool,
+}
+
+impl Counted {
+    fn of(filter: &TicketFilter, backend: Backend) -> Counted {
+        match Where::of_tally(filter) {
+            Some(clause) => {
+                Counted { clause, table: "open_ticket_tally c", count: "SUM(c.tickets)", from_tally: true }
+            }
+            None => Counted {
+                clause: Where::of(filter, backend),
+                table: "tickets t",
+                count: "COUNT(*)",
+                from_tally: false,
+            },
+        }
     }
 }
 
@@ -520,21 +547,14 @@ impl Store {
 
     /// How many tickets `filter` matches (its page and sort aside).
     pub async fn count_matching(&self, filter: &TicketFilter) -> StoreResult<i64> {
-        let (clause, sql) = match Where::of_tally(filter) {
-            Some(clause) => {
-                let sql = format!(
-                    "SELECT CAST(COALESCE(SUM(c.tickets), 0) AS BIGINT) AS n FROM open_ticket_tally c {}",
-                    clause.sql()
-                );
-                (clause, sql)
-            }
-            None => {
-                let clause = Where::of(filter, self.backend());
-                let sql = format!("SELECT COUNT(*) AS n FROM tickets t {}", clause.sql());
-                (clause, sql)
-            }
-        };
-        let rows = clause.fetch_all(self, &sql).await?;
+        let counted = Counted::of(filter, self.backend());
+        let sql = format!(
+            "SELECT CAST(COALESCE({count}, 0) AS BIGINT) AS n FROM {table} {where_clause}",
+            count = counted.count,
+            table = counted.table,
+            where_clause = counted.clause.sql(),
+        );
+        let rows = counted.clause.fetch_all(self, &sql).await?;
         Ok(rows.first().map(|row| row.try_get("n")).transpose()?.unwrap_or(0))
     }
 
@@ -573,27 +593,16 @@ impl Store {
         filter: &TicketFilter,
         by: CountBy,
     ) -> StoreResult<BTreeMap<Option<i64>, i64>> {
-        let (clause, sql) = match Where::of_tally(filter) {
-            Some(clause) => {
-                let column = by.tally_column();
-                let sql = format!(
-                    "SELECT {column} AS k, CAST(SUM(c.tickets) AS BIGINT) AS n FROM open_ticket_tally c {}
-                     GROUP BY {column} HAVING SUM(c.tickets) > 0",
-                    clause.sql()
-                );
-                (clause, sql)
-            }
-            None => {
-                let clause = Where::of(filter, self.backend());
-                let column = by.column();
-                let sql = format!(
-                    "SELECT {column} AS k, COUNT(*) AS n FROM tickets t {} GROUP BY {column}",
-                    clause.sql()
-                );
-                (clause, sql)
-            }
-        };
-        let rows = clause.fetch_all(self, &sql).await?;
+        let counted = Counted::of(filter, self.backend());
+        let column = if counted.from_tally { by.tally_column() } else { by.column() };
+        let sql = format!(
+            "SELECT {column} AS k, CAST({count} AS BIGINT) AS n FROM {table} {where_clause}
+             GROUP BY {column} HAVING {count} > 0",
+            count = counted.count,
+            table = counted.table,
+            where_clause = counted.clause.sql(),
+        );
+        let rows = counted.clause.fetch_all(self, &sql).await?;
         rows.iter().map(|row| Ok((row.try_get("k")?, row.try_get("n")?))).collect()
     }
 
