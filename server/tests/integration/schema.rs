@@ -138,6 +138,14 @@ async fn sqlite_schema(pool: &AnyPool) -> Schema {
     .iter()
     .map(|row| row.get::<String, _>(0))
     .collect();
+    // Views by name, as on PostgreSQL.
+    let views = sqlx::query("SELECT name FROM sqlite_master WHERE type = 'view'")
+        .fetch_all(pool)
+        .await
+        .expect("list SQLite views");
+    for row in views {
+        schema.insert(format!("view {}", row.get::<String, _>(0)));
+    }
     for table in tables {
         schema.insert(format!("table {table}"));
         let columns =
@@ -210,10 +218,23 @@ async fn postgres_schema(pool: &AnyPool) -> Schema {
     for row in tables {
         schema.insert(format!("table {}", row.get::<String, _>(0)));
     }
+    // Views by name: their columns' types are what their expressions give, which the two
+    // databases word differently.
+    let views = sqlx::query(
+        "SELECT table_name::text FROM information_schema.views WHERE table_schema = current_schema()",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("list PostgreSQL views");
+    for row in views {
+        schema.insert(format!("view {}", row.get::<String, _>(0)));
+    }
     let columns = sqlx::query(
-        "SELECT table_name::text, column_name::text, data_type::text, is_nullable::text \
-         FROM information_schema.columns \
-         WHERE table_schema = current_schema() AND table_name <> '_sqlx_migrations'",
+        "SELECT c.table_name::text, c.column_name::text, c.data_type::text, c.is_nullable::text \
+         FROM information_schema.columns c \
+         JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name \
+         WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE' \
+         AND c.table_name <> '_sqlx_migrations'",
     )
     .fetch_all(pool)
     .await
