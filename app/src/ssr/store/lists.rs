@@ -581,11 +581,6 @@ impl Store {
         write.commit().await
     }
 
-    /// How many rows the open tickets' tally has: what compacting it shrinks.
-    pub async fn open_ticket_tally_rows(&self) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM open_ticket_tally").fetch_one(self.pool()).await?)
-    }
-
     /// How many tickets `filter` matches for each value of `by` (`None`: the column is empty),
     /// in one query: the count for a value is what `filter` narrowed to that value matches.
     pub async fn count_matching_by(
