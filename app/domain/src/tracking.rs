@@ -122,8 +122,8 @@ fn reached(elapsed: Duration, target: Duration, fraction: f64) -> bool {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClockStanding {
     pub kind: ClockKind,
-    /// From when the clock is at risk (or breached); `None` while it cannot be (paused below its
-    /// fraction).
+    /// From when the clock is at risk or breached, never after `breached_from`; `None` while it
+    /// cannot be (paused below its fraction).
     pub at_risk_from: Option<DateTime<Utc>>,
     /// From when it is overdue; `None` while it cannot be (paused in time).
     pub breached_from: Option<DateTime<Utc>>,
@@ -158,16 +158,18 @@ pub fn standing(
     // instants are kept to the millisecond, so the first overdue one is a millisecond later.
     let overdue = |due: DateTime<Utc>| due + Duration::milliseconds(1);
     let at_risk = clock.instant_at_fraction(targets, fraction).map(ceil_to_millisecond);
+    // An overdue clock is at risk too: at risk from the earlier of the two instants, so that
+    // "at risk or overdue at t" is `at_risk_from <= t` alone (what the dashboard's risk count reads).
+    let running = |breached_from: Option<DateTime<Utc>>| {
+        let at_risk_from = match (at_risk, breached_from) {
+            (Some(at_risk), Some(breached)) => Some(at_risk.min(breached)),
+            (at_risk, breached) => at_risk.or(breached),
+        };
+        (at_risk_from, breached_from)
+    };
     let (at_risk_from, breached_from) = match clock.state {
-        ClockPhase::Breached => {
-            let breached = clock.breached_at.map(overdue);
-            let at_risk_from = match (at_risk, breached) {
-                (Some(at_risk), Some(breached)) => Some(at_risk.min(breached)),
-                (at_risk, breached) => at_risk.or(breached),
-            };
-            (at_risk_from, breached)
-        }
-        ClockPhase::Running => (at_risk, clock.due_at.map(overdue)),
+        ClockPhase::Breached => running(clock.breached_at.map(overdue)),
+        ClockPhase::Running => running(clock.due_at.map(overdue)),
         // A paused clock counts no time: it is at risk already, or not until it resumes.
         ClockPhase::Paused => match risk(clock, fraction) {
             Risk::AtRisk => (Some(at_risk.map_or(now, |at| at.min(now))), None),

@@ -158,7 +158,7 @@ pub async fn load_dashboard(query: DashboardQuery) -> Result<Dashboard, AppError
 pub mod server {
     use super::*;
     use crate::domain::period::{day_of, Span, Tz};
-    use crate::domain::queue::{Happening, TicketFilter, TicketSort};
+    use crate::domain::queue::{Happening, RiskCounts, RiskFilter, TicketFilter, TicketSort};
     use crate::domain::validation::optional_id;
     use crate::domain::{FieldErrors, UserSummary};
     use crate::server_fns::tickets::server::filter_for;
@@ -270,14 +270,25 @@ pub mod server {
                 drill: TicketQuery { level: level.to_string(), ..base.clone() },
             })
             .collect();
-        let mut at_risk = Vec::new();
-        let mut breached = Vec::new();
-        for kind in ClockKind::ALL {
-            let standing =
-                |risk: &str| TicketQuery { risk: risk.into(), clock: kind.as_str().into(), ..base.clone() };
-            at_risk.push(counter.figure(kind.label(), standing("at_risk")).await?);
-            breached.push(counter.figure(kind.label(), standing("breached")).await?);
-        }
+        // Every figure of clocks at risk and overdue, per kind and per agent, from one count.
+        let risks = store.risk_counts(&open_filter).await?;
+        let standing_figures = |risk: RiskFilter| -> Vec<Figure> {
+            ClockKind::ALL
+                .iter()
+                .map(|kind| Figure {
+                    label: kind.label().into(),
+                    value: risks.tickets(risk, Some(*kind)),
+                    previous: None,
+                    drill: TicketQuery {
+                        risk: risk.as_str().into(),
+                        clock: kind.as_str().into(),
+                        ..base.clone()
+                    },
+                })
+                .collect()
+        };
+        let at_risk = standing_figures(RiskFilter::AtRisk);
+        let breached = standing_figures(RiskFilter::Breached);
         let mut attention = vec![
             counter
                 .figure("Open escalations", TicketQuery { escalated: "yes".into(), ..base.clone() })
@@ -292,7 +303,7 @@ pub mod server {
                 )
                 .await?,
         ];
-        let load = agent_load(&counter, &directory, &base).await?;
+        let load = agent_load(&counter, &directory, &base, &risks).await?;
 
         // The figures of the period, each happening counted per day, over the whole period and
         // over the previous one in one query.
@@ -485,14 +496,12 @@ pub mod server {
         counter: &Counter<'_>,
         directory: &Directory,
         base: &TicketQuery,
+        risks: &RiskCounts,
     ) -> Result<Vec<AgentLoad>, AppError> {
-        let store = counter.store;
-        let open = store.count_matching_by(&counter.filter(base)?, CountBy::Assignee).await?;
-        let standing = |risk: &str| TicketQuery { risk: risk.into(), ..base.clone() };
-        let at_risk =
-            store.count_matching_by(&counter.filter(&standing("at_risk"))?, CountBy::Assignee).await?;
-        let breached =
-            store.count_matching_by(&counter.filter(&standing("breached"))?, CountBy::Assignee).await?;
+        let open = counter.store.count_matching_by(&counter.filter(base)?, CountBy::Assignee).await?;
+        let standing = |risk: RiskFilter| TicketQuery { risk: risk.as_str().into(), ..base.clone() };
+        let at_risk = risks.tickets_per_assignee(RiskFilter::AtRisk);
+        let breached = risks.tickets_per_assignee(RiskFilter::Breached);
         let mut load: Vec<AgentLoad> = directory
             .agents
             .iter()
@@ -515,13 +524,13 @@ pub mod server {
                             label: "At risk".into(),
                             value: value(&at_risk),
                             previous: None,
-                            drill: mine(standing("at_risk")),
+                            drill: mine(standing(RiskFilter::AtRisk)),
                         },
                         breached: Figure {
                             label: "Overdue".into(),
                             value: value(&breached),
                             previous: None,
-                            drill: mine(standing("breached")),
+                            drill: mine(standing(RiskFilter::Breached)),
                         },
                     }
                 })

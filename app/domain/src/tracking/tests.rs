@@ -229,6 +229,33 @@ proptest! {
     }
 }
 
+proptest! {
+    /// Whatever the fraction and the moment it is computed at, a clock is at risk from no later
+    /// than it is overdue: "at risk or overdue" is the one comparison `at_risk_from <= t`.
+    #[test]
+    fn a_clock_is_at_risk_by_the_time_it_is_overdue(
+        fraction in 0.0f64..2.0,
+        minutes_later in 0i64..3_000,
+        paused_at in prop::option::of(0i64..600),
+    ) {
+        let calendar = office_hours();
+        let targets = clock_targets(&calendar, None, None, Some(240), None);
+        let start = utc("2026-03-02 09:00");
+        let mut log = EventLog::created(Priority::Normal, start);
+        if let Some(paused_at) = paused_at.filter(|at| *at < minutes_later) {
+            log = log.status(start + Duration::minutes(paused_at), TicketStatus::Pending);
+        }
+        let now = start + Duration::minutes(minutes_later);
+        let clocks = compute_clocks(&log.events, &targets, &PauseRules::default(), now);
+        let clock = clocks.latest(ClockKind::Resolution).expect("a resolution clock");
+        if let Some(standing) = standing(clock, &targets, fraction, now) {
+            if let Some(breached_from) = standing.breached_from {
+                prop_assert!(standing.at_risk_from.is_some_and(|at_risk| at_risk <= breached_from), "{:?}", standing);
+            }
+        }
+    }
+}
+
 /// The standing of the resolution clock of `resolution_clock`'s ticket, computed at `computed`,
 /// read at each minute of Monday and Tuesday, says what `risk` says of the clock computed then.
 /// Returns how many minutes each risk was seen.

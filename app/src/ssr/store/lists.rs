@@ -12,7 +12,9 @@ use super::dialect::{self, Backend};
 use super::tickets::ticket_from_row;
 use super::{get_optional_instant, to_millis, Store, StoreError, StoreResult};
 use crate::domain::period::Span;
-use crate::domain::queue::{Happening, RiskFilter, TicketFilter, TicketListItem, TicketListPage, TicketSort};
+use crate::domain::queue::{
+    Happening, RiskCounts, RiskFilter, RiskGroup, TicketFilter, TicketListItem, TicketListPage, TicketSort,
+};
 use crate::domain::ticket::ClockKind;
 use crate::domain::tracking::{nearest_rank, DurationSummary};
 use crate::domain::{TicketEvent, TicketStatus};
@@ -165,8 +167,6 @@ impl Where {
             let now = Bind::Int(as_of);
             let clock = filter.clock.map(|kind| Bind::Text(kind.as_str().into()));
             let of_kind = if clock.is_some() { " AND s.clock = ?" } else { "" };
-            // Standing rows belong to open tickets; a ticket just resolved keeps its rows until
-            // the engine's next step, so the status is asked too.
             let standing = match risk {
                 RiskFilter::AtRisk => {
                     "s.at_risk_from <= ? AND (s.breached_from IS NULL OR s.breached_from > ?)"
@@ -179,8 +179,7 @@ impl Where {
             };
             clause.add(
                 &format!(
-                    "t.status NOT IN ('resolved', 'closed') AND t.id IN \
-                     (SELECT s.ticket_id FROM clock_standing s WHERE {standing}{of_kind})"
+                    "{STANDING_TICKET} AND t.id IN (SELECT s.ticket_id FROM clock_standing s WHERE {standing}{of_kind})"
                 ),
                 instants.into_iter().chain(clock),
             );
@@ -341,6 +340,10 @@ impl Counted {
 /// partial indexes of escalations (migration `dashboard_indexes`) repeat these conditions word
 /// for word: change them together.
 const FROM_A_TIER: &str = " AND e.data NOT LIKE '{\"kind\":\"escalated\",\"from\":{\"tier_id\":null%'";
+
+/// Standing rows belong to open tickets; a ticket just resolved keeps its rows until the engine's
+/// next step, so a ticket `t` counted by its clocks' standing is asked its status too.
+const STANDING_TICKET: &str = "t.status NOT IN ('resolved', 'closed')";
 
 /// The condition on an event `e` that records `happening`, where events do.
 fn events_of(happening: Happening) -> Option<String> {
@@ -506,10 +509,7 @@ impl Store {
         if Where::of_tally(filter).is_none() {
             return Ok(false);
         }
-        let open = TicketFilter {
-            statuses: TicketStatus::ALL.iter().copied().filter(|status| !status.is_done()).collect(),
-            ..TicketFilter::default()
-        };
+        let open = TicketFilter { statuses: open_statuses(), ..TicketFilter::default() };
         Ok(matching * 100 >= self.count_matching(&open).await?)
     }
 
@@ -556,6 +556,67 @@ impl Store {
         );
         let rows = counted.clause.fetch_all(self, &sql).await?;
         Ok(rows.first().map(|row| row.try_get("n")).transpose()?.unwrap_or(0))
+    }
+
+    /// The open tickets `filter` matches (its risk and clock aside) with clocks at risk or overdue
+    /// at its instant, grouped by the agent who holds them and how their clocks stand: every risk
+    /// figure of the dashboard from one pass over the standing rows in range and their tickets.
+    ///
+    /// A clock is at risk from no later than it is overdue, so the rows in range are those whose
+    /// `at_risk_from` has come (migration `risk_counts`). Each row gives its ticket one bit, two per
+    /// kind of clock (at risk, overdue); a ticket has one row per kind, so the sum of its rows'
+    /// bits is the set of how its clocks stand.
+    pub async fn risk_counts(&self, filter: &TicketFilter) -> StoreResult<RiskCounts> {
+        let filter = TicketFilter { risk: None, clock: None, ..filter.clone() };
+        let clause = Where::of(&filter, self.backend());
+        // An instant this code computed, written into the statement.
+        let now = to_millis(filter.as_of.unwrap_or_else(Utc::now));
+        let kind_bit: String = ClockKind::ALL
+            .iter()
+            .enumerate()
+            .map(|(index, kind)| format!(" WHEN '{}' THEN {}", kind.as_str(), 1_i64 << (2 * index)))
+            .collect();
+        let mut conditions = clause.conditions.clone();
+        conditions.push(format!("s.at_risk_from <= {now}"));
+        conditions.push(STANDING_TICKET.into());
+        let rows = clause
+            .fetch_all(
+                self,
+                &format!(
+                    "SELECT k, mask, COUNT(*) AS n FROM (
+                         SELECT t.assignee_id AS k,
+                             CAST(SUM((CASE s.clock{kind_bit} END)
+                                 * (CASE WHEN s.breached_from <= {now} THEN 2 ELSE 1 END)) AS BIGINT) AS mask
+                         FROM clock_standing s JOIN tickets t ON t.id = s.ticket_id
+                         WHERE {conditions} GROUP BY s.ticket_id, t.assignee_id) AS per_ticket
+                     GROUP BY k, mask",
+                    conditions = conditions.join(" AND "),
+                ),
+            )
+            .await?;
+        let groups = rows
+            .iter()
+            .map(|row| {
+                let mask: Option<i64> = row.try_get("mask")?;
+                let mask = mask.unwrap_or(0);
+                let standing = |overdue: i64| -> Vec<ClockKind> {
+                    let bit = |index: usize| 1_i64 << (2 * index + overdue as usize);
+                    ClockKind::ALL
+                        .iter()
+                        .enumerate()
+                        .filter(|(index, _)| mask & bit(*index) != 0)
+                        .map(|(_, kind)| *kind)
+                        .collect()
+                };
+                Ok(RiskGroup {
+                    assignee_id: row.try_get("k")?,
+                    at_risk: standing(0),
+                    breached: standing(1),
+                    tickets: row.try_get("n")?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(RiskCounts { groups })
     }
 
     /// Sums up the open tickets' tally, which grows by a row or two with each change of a ticket
@@ -704,19 +765,25 @@ impl Store {
         let and_filter = conditions.iter().map(|condition| format!(" AND {condition}")).collect::<String>();
         // The tickets are joined only when a filter asks about them.
         let tickets = if conditions.is_empty() { "" } else { " JOIN tickets t ON t.id = h.ticket_id" };
-        let open_now = clause
-            .fetch_all(
-                self,
-                &format!(
-                    "SELECT h.tier_id AS k, COUNT(*) AS n FROM ticket_holds h{tickets}
-                     WHERE h.until_at IS NULL{and_filter} GROUP BY h.tier_id"
-                ),
-            )
-            .await?;
-        let mut counts: BTreeMap<Option<i64>, Vec<i64>> = BTreeMap::new();
-        for row in &open_now {
-            counts.insert(row.try_get("k")?, vec![row.try_get("n")?; instants.len()]);
-        }
+        // The holds open now are the open tickets' (a hold ends when its ticket is resolved or
+        // closed), so the tally counts them when it can answer the filter.
+        let open = TicketFilter { statuses: open_statuses(), tier_id: tier, ..filter.clone() };
+        let open_now = if Where::of_tally(&open).is_some() {
+            self.count_matching_by(&open, CountBy::Tier).await?
+        } else {
+            let rows = clause
+                .fetch_all(
+                    self,
+                    &format!(
+                        "SELECT h.tier_id AS k, COUNT(*) AS n FROM ticket_holds h{tickets}
+                         WHERE h.until_at IS NULL{and_filter} GROUP BY h.tier_id"
+                    ),
+                )
+                .await?;
+            rows.iter().map(|row| Ok((row.try_get("k")?, row.try_get("n")?))).collect::<StoreResult<_>>()?
+        };
+        let mut counts: BTreeMap<Option<i64>, Vec<i64>> =
+            open_now.into_iter().map(|(tier, count)| (tier, vec![count; instants.len()])).collect();
         // Each hold that started after an instant was not held before it nor before any earlier
         // one; each that ended after it was. One indexed range from the first instant, each row
         // put in the bucket of the last instant at or before it (the instants are numbers this
@@ -788,13 +855,16 @@ impl Store {
         let mut at = [None, None];
         for (value, percent) in at.iter_mut().zip([50, 90]) {
             let Some(rank) = nearest_rank(count, percent) else { continue };
-            // A rank this code computed, written into the statement.
+            // Read from the nearer end, so the database keeps fewer times in order to reach it
+            // (the 90th percentile is the 10th from the top). A rank this code computed, written
+            // into the statement.
+            let (order, offset) =
+                if rank - 1 <= count - rank { ("ASC", rank - 1) } else { ("DESC", count - rank) };
             let rows = clause
                 .fetch_all(
                     self,
                     &format!(
-                        "SELECT {time} AS ms FROM tickets t {where_clause} ORDER BY 1 LIMIT 1 OFFSET {}",
-                        rank - 1
+                        "SELECT {time} AS ms FROM tickets t {where_clause} ORDER BY 1 {order} LIMIT 1 OFFSET {offset}"
                     ),
                 )
                 .await?;
@@ -805,6 +875,11 @@ impl Store {
         let [median, p90] = at;
         Ok(DurationSummary { count, median, p90, total: Duration::milliseconds(total) })
     }
+}
+
+/// The statuses of open tickets (neither resolved nor closed).
+fn open_statuses() -> Vec<TicketStatus> {
+    TicketStatus::ALL.iter().copied().filter(|status| !status.is_done()).collect()
 }
 
 /// `VALUES (0, from, until), (1, …)` of the spans, their instants in milliseconds: numbers this

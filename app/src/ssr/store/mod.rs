@@ -140,7 +140,18 @@ impl Store {
         sqlx::any::install_default_drivers();
         let backend = Backend::for_url(url).ok_or_else(|| StoreError::UnsupportedUrl(url.to_string()))?;
         let url = dialect::prepare_url(backend, url)?;
-        let pool = AnyPoolOptions::new().max_connections(backend.max_connections()).connect(&url).await?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(backend.max_connections())
+            .after_connect(move |connection, _| {
+                Box::pin(async move {
+                    for statement in backend.connection_setup() {
+                        sqlx::query(statement).execute(&mut *connection).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await?;
         if !url.contains(":memory:") {
             for statement in backend.file_setup() {
                 sqlx::query(statement).execute(&pool).await?;
