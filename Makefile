@@ -11,7 +11,7 @@ tools:
 
 ## Build the release site (server binary, WASM, JS, CSS) with cargo-leptos.
 build: tools
-	cargo leptos build --release
+	cargo leptos build --release --split
 
 ## Serve on 127.0.0.1:3000 with SQLite under data/; demo data and logins on first start.
 run: build

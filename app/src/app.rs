@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::{lazy_route, path, Lazy, LazyRoute, SsrMode};
 
 use crate::components::layout::Layout;
 use crate::pages;
@@ -60,15 +60,15 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/portal") view=pages::PortalPage ssr=SsrMode::Async/>
                     <Route path=path!("/portal/new") view=|| view! { <pages::NewTicketPage staff=false/> } ssr=SsrMode::Async/>
                     <Route path=path!("/queue") view=pages::QueuePage ssr=SsrMode::Async/>
-                    <Route path=path!("/dashboard") view=pages::DashboardPage ssr=SsrMode::Async/>
-                    <Route path=path!("/huddle") view=pages::HuddlePage ssr=SsrMode::Async/>
+                    <Route path=path!("/dashboard") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/huddle") view={Lazy::<HuddleRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/tickets/new") view=|| view! { <pages::NewTicketPage staff=true/> } ssr=SsrMode::Async/>
                     <Route path=path!("/tickets/:id") view=pages::TicketPage ssr=SsrMode::Async/>
                     <Route path=path!("/survey/:token") view=pages::SurveyPage ssr=SsrMode::Async/>
-                    <Route path=path!("/reviews") view=pages::ReviewsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/reports/feedback") view=pages::FeedbackReportPage ssr=SsrMode::Async/>
-                    <Route path=path!("/reports/time") view=pages::TimeReportPage ssr=SsrMode::Async/>
-                    <Route path=path!("/reports/review") view=pages::PerformanceReviewPage ssr=SsrMode::Async/>
+                    <Route path=path!("/reviews") view={Lazy::<ReviewsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/reports/feedback") view={Lazy::<FeedbackReportRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/reports/time") view={Lazy::<TimeReportRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/reports/review") view={Lazy::<PerformanceReviewRoute>::new()} ssr=SsrMode::Async/>
                     <ParentRoute path=path!("/admin") view=admin::AdminLayout ssr=SsrMode::Async>
                         <Route path=path!("") view=admin::AdminOverviewPage ssr=SsrMode::Async/>
                         <Route path=path!("organisations") view=admin::OrganisationsPage ssr=SsrMode::Async/>
@@ -85,5 +85,48 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </Layout>
         </Router>
+    }
+}
+
+/// A report page as a lazy route: its code is a piece of the browser's WASM of its own (built by
+/// `cargo leptos build --split`), loaded when the page is first shown, so that the queue, the
+/// tickets and the portal do not download the managers' pages.
+macro_rules! lazy_page {
+    ($route:ident, $page:ident) => {
+        pub struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                pages::$page().into_any()
+            }
+        }
+    };
+}
+
+lazy_page!(DashboardRoute, DashboardPage);
+lazy_page!(HuddleRoute, HuddlePage);
+lazy_page!(ReviewsRoute, ReviewsPage);
+lazy_page!(FeedbackReportRoute, FeedbackReportPage);
+lazy_page!(TimeReportRoute, TimeReportPage);
+lazy_page!(PerformanceReviewRoute, PerformanceReviewPage);
+
+/// Loads the WASM piece of the lazy page at `path` (the route table's paths above), if it is one.
+/// The browser entry awaits it before hydrating: hydration walks the server's page at once and
+/// cannot wait for a piece to arrive (Leptos' `hydrate_lazy` can, but let pages now and then stay
+/// unhydrated), and the server's page already asked the browser to fetch the piece.
+pub async fn preload_lazy_page(path: &str) {
+    match path.trim_end_matches('/') {
+        "/dashboard" => DashboardRoute::preload().await,
+        "/huddle" => HuddleRoute::preload().await,
+        "/reviews" => ReviewsRoute::preload().await,
+        "/reports/feedback" => FeedbackReportRoute::preload().await,
+        "/reports/time" => TimeReportRoute::preload().await,
+        "/reports/review" => PerformanceReviewRoute::preload().await,
+        _ => {}
     }
 }

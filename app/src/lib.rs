@@ -17,4 +17,4 @@ pub mod server_fns;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
-pub use app::{shell, App};
+pub use app::{preload_lazy_page, shell, App};

@@ -58,8 +58,52 @@ for (const [role, email, list] of [
     expect(paths).toContain(list);
     for (const path of paths) {
       await page.goto(path);
-      await expect(page.locator("body"), `${path} hydrates for the ${role}`).toHaveAttribute("data-hydrated", "true");
+      // A page that never hydrates says why, if the browser said anything.
+      await expect(page.locator("body"), `${path} hydrates for the ${role}`)
+        .toHaveAttribute("data-hydrated", "true")
+        .catch((error) => {
+          throw new Error(`${error}\nconsole: ${problems.join("\n") || "nothing"}`);
+        });
     }
     expect(problems).toEqual([]);
   });
 }
+
+/** The WASM files `page` fetches from now on: the bundle and, with the split build, its pieces. */
+function wasmFetchedBy(page: Page): string[] {
+  const fetched: string[] = [];
+  page.on("request", (request) => {
+    const path = new URL(request.url()).pathname;
+    if (path.endsWith(".wasm")) fetched.push(path);
+  });
+  return fetched;
+}
+
+// The report pages' code comes in WASM pieces of their own (`cargo leptos build --split`): the
+// queue's first load leaves it out, a link to the huddle loads the huddle's piece on the way, and
+// a first load of the dashboard fetches its piece and hydrates.
+test("the report pages' code is downloaded by those pages only", async ({ page, browser, javaScriptEnabled }) => {
+  test.skip(javaScriptEnabled === false, "hydration needs JavaScript");
+  const problems = problemsOf(page);
+  await signIn(page, "sam.agent@tierline.example");
+  const fetched = wasmFetchedBy(page);
+  await page.goto("/queue");
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  expect(fetched, "the queue's first load fetches the bundle alone").toHaveLength(1);
+  const bundle = fetched[0];
+  await page.getByRole("link", { name: "Huddle", exact: true }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Huddle" })).toBeVisible();
+  await expect.poll(() => fetched.length, "the huddle's piece, loaded on the way").toBeGreaterThan(1);
+  expect(problems).toEqual([]);
+
+  const manager = await browser.newPage();
+  const managerProblems = problemsOf(manager);
+  const managerFetched = wasmFetchedBy(manager);
+  await signIn(manager, "maria.manager@tierline.example");
+  await manager.goto("/dashboard");
+  await expect(manager.locator("body")).toHaveAttribute("data-hydrated", "true");
+  expect(managerFetched, "the dashboard's first load fetches the bundle and its piece").toContain(bundle);
+  expect(managerFetched.filter((path) => path !== bundle).length).toBeGreaterThan(0);
+  expect(managerProblems).toEqual([]);
+  await manager.close();
+});
