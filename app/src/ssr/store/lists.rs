@@ -417,7 +417,18 @@ fn order_by(sort: TicketSort) -> &'static str {
 impl Store {
     /// One page of the tickets `filter` matches, and how many match in all.
     pub async fn list_tickets(&self, filter: &TicketFilter) -> StoreResult<TicketListPage> {
-        let mut clause = Where::of(filter, self.backend());
+        // Words alone (no ticket number) sorted by relevance: the search joined to the tickets is
+        // then their condition too, so the engine runs once for the page, not twice.
+        let words_only = filter.sort == TicketSort::Relevance
+            && filter.text.as_deref().is_some_and(|text| {
+                let text = text.trim();
+                text.trim_start_matches('#').parse::<i64>().is_err() && !super::search::terms(text).is_empty()
+            });
+        let mut clause = if words_only {
+            Where::of(&TicketFilter { text: None, ..filter.clone() }, self.backend())
+        } else {
+            Where::of(filter, self.backend())
+        };
         let total = self.count_matching(filter).await?;
         let per_page = filter.per_page.clamp(1, 200);
         let offset = (filter.page.max(1) - 1) * per_page;
@@ -425,7 +436,8 @@ impl Store {
         // (without a rank) first of all.
         let (ranked, rank) = match clause.search(self.backend(), filter) {
             Some(matches) if filter.sort == TicketSort::Relevance => {
-                (format!("LEFT JOIN ({matches}) found ON found.ticket_id = t.id"), ", found.rank AS rank")
+                let join = if words_only { "JOIN" } else { "LEFT JOIN" };
+                (format!("{join} ({matches}) found ON found.ticket_id = t.id"), ", found.rank AS rank")
             }
             _ => (String::new(), ""),
         };
