@@ -300,7 +300,7 @@ pub mod server {
             days.iter().map(|day| Period { from: *day, to: *day }.span(zone)).collect();
         // The chart of open tickets per tier reads the period's holds: it too runs beside the rest.
         let held_count = tokio::spawn({
-            let (store, filter) = (store.clone(), counter.filter(&base)?);
+            let (store, filter) = (store.clone(), open_filter.clone());
             let ends: Vec<DateTime<Utc>> = day_spans.iter().map(|span| span.until).collect();
             async move { store.held_per_tier_before(&filter, &ends).await }
         });

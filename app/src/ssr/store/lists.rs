@@ -119,7 +119,7 @@ impl Where {
             );
         }
         if let Some(text) = filter.text.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
-            let number = text.trim_start_matches('#').parse::<i64>().ok();
+            let number = ticket_number(text);
             let mut either = Vec::new();
             if let Some(number) = number {
                 either.push(format!("t.id = {}", clause.bind(Bind::Int(number))));
@@ -422,7 +422,7 @@ impl Store {
         let words_only = filter.sort == TicketSort::Relevance
             && filter.text.as_deref().is_some_and(|text| {
                 let text = text.trim();
-                text.trim_start_matches('#').parse::<i64>().is_err() && !super::search::terms(text).is_empty()
+                ticket_number(text).is_none() && !super::search::terms(text).is_empty()
             });
         let mut clause = if words_only {
             Where::of(&TicketFilter { text: None, ..filter.clone() }, self.backend())
@@ -887,6 +887,11 @@ impl Store {
         let [median, p90] = at;
         Ok(DurationSummary { count, median, p90, total: Duration::milliseconds(total) })
     }
+}
+
+/// The ticket a search names by its number (`123` or `#123`), if it does.
+fn ticket_number(text: &str) -> Option<i64> {
+    text.trim_start_matches('#').parse().ok()
 }
 
 /// The statuses of open tickets (neither resolved nor closed).
