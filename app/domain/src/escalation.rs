@@ -16,8 +16,8 @@
 //!    raise the priority); a move to the next level starts that level's budget *at the breach
 //!    instant*, so after downtime the ladder cascades exactly as if the engine had run.
 //! 4. **The next due instant**: the earliest threshold still ahead — or instant a clock becomes at
-//!    risk — for the worker to sleep until, and where each open clock stands
-//!    ([`ClockStanding`]) for the dashboard and the queue's filters.
+//!    risk or overdue — for the worker to sleep until, and how each open clock stands
+//!    ([`ClockStanding`], stored as [`ClockAlerts`]) for the dashboard and the queue's filters.
 //!
 //! Each threshold is identified by a [`ThresholdKey`] (clock, cycle, threshold); the store keeps
 //! them under a unique key so each fires once, whatever the number of engine instances.
@@ -37,7 +37,7 @@ use super::ladder::{holder_assignment, place_on_ladder, LadderPlace};
 use super::policy::{BreachAction, CriterionAction, CriterionFacts, EventKind, Policy};
 use super::routing::{place, AgentInfo};
 use super::ticket::{EventData, Priority, Ticket, TicketEvent};
-use super::tracking::{self, at_risk_fraction, ClockStanding};
+use super::tracking::{self, at_risk_fraction, ClockAlerts, ClockStanding};
 
 /// One threshold of one clock cycle.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -129,8 +129,11 @@ pub struct Decision {
     pub next_breach: Option<DateTime<Utc>>,
     /// Where each open clock stands once the decision is applied (none for a done ticket).
     pub standing: Vec<ClockStanding>,
-    /// A clock became at risk since the ticket last changed, with no event to tell of it: the
-    /// dashboards should hear of the ticket anyway.
+    /// How the clocks stand at the decision's instant: what the store keeps on the ticket. The
+    /// decision's `next_due` is no later than the next instant they change.
+    pub alerts: ClockAlerts,
+    /// A clock became at risk or overdue since the ticket last changed, with no event to tell of
+    /// it: the dashboards should hear of the ticket anyway.
     pub risk_reached: bool,
     /// When the ticket stalls (or stalled) in the tier holding it, while nothing is done with it;
     /// `None` when it cannot stall (no `stall_after`, or not being worked).
@@ -239,9 +242,11 @@ pub fn decide(
         let Some(first) = passed.first().cloned() else {
             let upcoming_checkpoint = checkpoint.map(|(_, due_at)| due_at).filter(|due_at| *due_at > now);
             let standing = standing(context, &ticket, &clocks, &targets, now);
-            // The engine wakes when a clock becomes at risk too, so the figures move at that
-            // instant even where no reminder fires then.
-            let upcoming_risk = standing.iter().filter_map(|clock| clock.at_risk_from).filter(|at| *at > now);
+            // The engine wakes when a clock becomes at risk or overdue too, so the stored alerts
+            // and the figures move at that instant even where nothing fires then (a breach fires
+            // at the due instant; the clock is overdue a millisecond later).
+            let changes = |clock: &ClockStanding| [clock.at_risk_from, clock.breached_from];
+            let upcoming_risk = standing.iter().flat_map(changes).flatten().filter(|at| *at > now);
             decision.next_due = next_due(context, &ticket, &clocks, &targets, &fired, now)
                 .into_iter()
                 .chain(upcoming_checkpoint)
@@ -252,10 +257,9 @@ pub fn decide(
             decision.stalled_from = stall.map(|stall| stall.at);
             decision.next_breach = clocks.next_due();
             let last_change = last_instant(&log);
-            decision.risk_reached = standing
-                .iter()
-                .filter_map(|clock| clock.at_risk_from)
-                .any(|at| at > last_change && at <= now);
+            decision.risk_reached =
+                standing.iter().flat_map(changes).flatten().any(|at| at > last_change && at <= now);
+            decision.alerts = ClockAlerts::at(&standing, now);
             decision.standing = standing;
             return decision;
         };

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use chrono::{DateTime, Utc};
 
 use super::period::Span;
+use super::tracking::{ClockAlerts, Risk};
 use super::ticket::{Channel, ClockKind, Priority, Ticket, TicketEvent, TicketStatus};
 use super::validation::FieldErrors;
 
@@ -186,12 +187,23 @@ named_enum! {
 
 named_enum! {
     /// How a clock of a ticket stands, as a list filter (`?risk=at_risk`); the same judgement as
-    /// `tracking::risk`, read from the clock standing the engine stores.
+    /// `tracking::risk`, read from the clock alerts the engine stores ([`RiskFilter::mask`]).
     RiskFilter {
         /// Past its at-risk fraction and not yet overdue.
         AtRisk => "at_risk", "At risk",
         /// Overdue.
         Breached => "breached", "Breached",
+    }
+}
+
+impl RiskFilter {
+    /// The bits of `tracking::ClockAlerts` that put a ticket in this filter, narrowed to `clock`.
+    pub fn mask(self, clock: Option<ClockKind>) -> i64 {
+        let risk = match self {
+            RiskFilter::AtRisk => Risk::AtRisk,
+            RiskFilter::Breached => Risk::Breached,
+        };
+        ClockAlerts::mask(risk, clock)
     }
 }
 
@@ -231,34 +243,25 @@ pub fn parse_word<T: Copy>(
 
 /// Open tickets with clocks at risk or overdue, in groups of tickets held by the same agent whose
 /// clocks stand alike: what the dashboard's risk figures count, per kind of clock and per agent,
-/// read in one pass over the clocks' standing instead of once per figure. A group's counts are
+/// read in one pass over the open tickets' tally instead of once per figure. A group's counts are
 /// what the queue's `risk` (and `clock`) filters list.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RiskCounts {
     pub groups: Vec<RiskGroup>,
 }
 
-/// Tickets held by one agent (or nobody) whose clocks of `at_risk` kinds are at risk and of
-/// `breached` kinds overdue.
+/// Tickets held by one agent (or nobody) whose clocks stand as `alerts` say.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RiskGroup {
     pub assignee_id: Option<i64>,
-    pub at_risk: Vec<ClockKind>,
-    pub breached: Vec<ClockKind>,
+    pub alerts: ClockAlerts,
     pub tickets: i64,
 }
 
 impl RiskGroup {
     /// Whether its tickets are listed by the filter of `risk`, narrowed to `clock` if set.
     fn listed_by(&self, risk: RiskFilter, clock: Option<ClockKind>) -> bool {
-        let kinds = match risk {
-            RiskFilter::AtRisk => &self.at_risk,
-            RiskFilter::Breached => &self.breached,
-        };
-        match clock {
-            Some(kind) => kinds.contains(&kind),
-            None => !kinds.is_empty(),
-        }
+        self.alerts.any(risk.mask(clock))
     }
 }
 
@@ -322,11 +325,10 @@ mod tests {
     #[test]
     fn risk_counts_count_each_ticket_once_per_figure_however_many_of_its_clocks_stand_so() {
         use ClockKind::{FirstResponse, NextResponse, Resolution};
-        let group = |assignee_id, at_risk: &[ClockKind], breached: &[ClockKind], tickets| RiskGroup {
-            assignee_id,
-            at_risk: at_risk.to_vec(),
-            breached: breached.to_vec(),
-            tickets,
+        let group = |assignee_id, at_risk: &[ClockKind], breached: &[ClockKind], tickets| {
+            let bits = |kinds: &[ClockKind], risk| kinds.iter().map(|kind| ClockAlerts::bit(*kind, risk)).sum::<i64>();
+            let alerts = ClockAlerts::from_bits(bits(at_risk, Risk::AtRisk) | bits(breached, Risk::Breached));
+            RiskGroup { assignee_id, alerts, tickets }
         };
         let counts = RiskCounts {
             groups: vec![

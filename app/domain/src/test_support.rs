@@ -12,9 +12,11 @@ use super::directory::{Directory, Group, Tier};
 use super::policy::Policy;
 use super::ticket::{Assignment, Channel, EventData, Handoff, Priority, Ticket, TicketEvent, TicketStatus};
 
-/// An instant written `2026-03-02 09:00`, in UTC. 2026-03-02 is a Monday.
+/// An instant written `2026-03-02 09:00` (or with seconds, `…09:00:00.001`), in UTC. 2026-03-02
+/// is a Monday.
 pub fn utc(text: &str) -> DateTime<Utc> {
     chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f"))
         .expect("a well formed test instant")
         .and_utc()
 }

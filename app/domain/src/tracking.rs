@@ -3,8 +3,9 @@
 //!
 //! Every figure reads what `clock::compute_clocks` derives from the event log, so figures built
 //! on them cannot disagree with the queue or the escalation engine about "breached" or "at risk".
-//! The engine stores each open clock's [`ClockStanding`]; the dashboard and the queue's filters
-//! compare its instants with the time of asking.
+//! The engine computes each open clock's [`ClockStanding`] and stores on the ticket how they stand
+//! at its decision ([`ClockAlerts`]), deciding again at each instant a standing changes; the
+//! dashboard and the queue's filters read those bits.
 
 use std::collections::BTreeMap;
 
@@ -112,9 +113,10 @@ fn reached(elapsed: Duration, target: Duration, fraction: f64) -> bool {
     elapsed.num_milliseconds() as f64 >= threshold
 }
 
-/// Where one open clock of a ticket stands, as the instants its standing changes at: what the
-/// escalation engine stores for every open ticket, so that the dashboard and the queue ask "at
-/// risk now" and "breached now" with an indexed comparison rather than a replay of logs.
+/// Where one open clock of a ticket stands, as the instants its standing changes at: the engine
+/// wakes at each of them and stores how the clocks stand then ([`ClockAlerts`]), so that the
+/// dashboard and the queue ask "at risk now" and "breached now" of the ticket's row rather than
+/// replay logs.
 ///
 /// The instants hold until the ticket changes, and every change makes the engine decide again;
 /// so, read at any instant `t` before the next change, "`at_risk_from <= t` and not
@@ -140,6 +142,54 @@ impl ClockStanding {
         } else {
             Risk::OnTrack
         }
+    }
+}
+
+/// How a ticket's open clocks stand at one instant, as bits: two per kind of clock, in the order
+/// of `ClockKind::ALL`, the lower set while that clock is at risk (not yet overdue), the upper
+/// while it is overdue. The engine stores them on the ticket at each decision and decides again at
+/// every instant a standing changes, so the stored bits are how the clocks stand now; counted per
+/// value by the open tickets' tally, they give the dashboard's risk figures without reading the
+/// tickets, and the queue's risk filters test them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ClockAlerts(i64);
+
+impl ClockAlerts {
+    /// How the clocks of `standing` stand at `at`.
+    pub fn at(standing: &[ClockStanding], at: DateTime<Utc>) -> ClockAlerts {
+        ClockAlerts(standing.iter().map(|clock| ClockAlerts::bit(clock.kind, clock.risk_at(at))).fold(0, |bits, bit| bits | bit))
+    }
+
+    /// The alerts stored as `bits`.
+    pub fn from_bits(bits: i64) -> ClockAlerts {
+        ClockAlerts(bits)
+    }
+
+    pub fn bits(self) -> i64 {
+        self.0
+    }
+
+    /// The bit that says `kind` stands at `risk`; 0 for on track or ended, which have none.
+    pub fn bit(kind: ClockKind, risk: Risk) -> i64 {
+        let index = ClockKind::ALL.iter().position(|each| *each == kind).expect("every kind is listed");
+        match risk {
+            Risk::AtRisk => 1 << (2 * index),
+            Risk::Breached => 1 << (2 * index + 1),
+            Risk::OnTrack | Risk::Ended => 0,
+        }
+    }
+
+    /// The bits that say `risk` of `clock`, or of any clock: a ticket stands so when it has one.
+    pub fn mask(risk: Risk, clock: Option<ClockKind>) -> i64 {
+        match clock {
+            Some(kind) => ClockAlerts::bit(kind, risk),
+            None => ClockKind::ALL.iter().map(|kind| ClockAlerts::bit(*kind, risk)).fold(0, |bits, bit| bits | bit),
+        }
+    }
+
+    /// Whether one of the clocks `mask` names stands so.
+    pub fn any(self, mask: i64) -> bool {
+        self.0 & mask != 0
     }
 }
 

@@ -287,7 +287,8 @@ fn cases() -> Vec<Case> {
                 "Mon 13:00 breach tier_budget",
                 "Mon 13:00 escalated to L3 Engineering / Security at level 3",
             ],
-            next_due: Some("2026-03-03 11:00"),
+            // The first response is overdue a millisecond after its breach.
+            next_due: Some("2026-03-02 13:00:00.001"),
         },
         Case {
             name: "an urgent ticket a day old is due when it turns a day old",
@@ -580,9 +581,23 @@ fn the_engine_wakes_when_a_clock_becomes_at_risk_and_says_so() {
     assert_eq!(standing.risk_at(utc("2026-03-02 12:00")), Risk::AtRisk);
     assert_eq!(standing.risk_at(utc("2026-03-02 13:01")), Risk::Breached);
 
+    assert_eq!(before.alerts, ClockAlerts::default(), "on track");
+
     let at = decide_with(TARGETS_ONLY, &at_l1(), &none, utc("2026-03-02 12:00"));
     assert!(at.risk_reached && at.batches.is_empty(), "no event tells of it");
     assert_eq!(at.next_due, Some(utc("2026-03-02 13:00")), "then the breach");
+    let at_risk = ClockAlerts::bit(ClockKind::FirstResponse, Risk::AtRisk);
+    assert_eq!(at.alerts.bits(), at_risk, "the alerts stored say it is at risk");
+
+    // The breach fires at the due instant; the clock is overdue a millisecond later, and the
+    // engine wakes then to say so.
+    let breaching = decide_with(TARGETS_ONLY, &at_l1(), &none, utc("2026-03-02 13:00"));
+    assert!(!breaching.batches.is_empty(), "the breach fires");
+    assert_eq!(breaching.alerts.bits(), at_risk, "not overdue at its due instant");
+    let overdue_from = utc("2026-03-02 13:00") + Duration::milliseconds(1);
+    assert_eq!(breaching.next_due, Some(overdue_from));
+    let overdue = decide_with(TARGETS_ONLY, &at_l1(), &none, overdue_from);
+    assert_eq!(overdue.alerts.bits(), ClockAlerts::bit(ClockKind::FirstResponse, Risk::Breached));
 
     let answered = at_l1().public_reply(utc("2026-03-02 11:30"));
     let after_reply = decide_with(TARGETS_ONLY, &answered, &none, utc("2026-03-02 12:00"));

@@ -338,3 +338,69 @@ fn an_ended_clock_has_no_standing() {
     let resolved = resolution_clock("15:00", Some(("10:00", TicketStatus::Resolved)));
     assert_eq!(standing(&resolved, &targets, DEFAULT_AT_RISK_FRACTION, utc("2026-03-02 15:00")), None);
 }
+
+#[test]
+fn clock_alerts_hold_a_bit_per_kind_and_standing() {
+    let standing = |kind, at_risk_from: Option<&str>, breached_from: Option<&str>| ClockStanding {
+        kind,
+        at_risk_from: at_risk_from.map(utc),
+        breached_from: breached_from.map(utc),
+    };
+    let clocks = [
+        standing(ClockKind::FirstResponse, Some("2026-03-02 10:00"), Some("2026-03-02 11:00")),
+        standing(ClockKind::Resolution, Some("2026-03-02 12:00"), Some("2026-03-02 14:00")),
+        // Paused below its fraction: it stands nowhere.
+        standing(ClockKind::TierBudget, None, None),
+    ];
+    let cases = [
+        ("2026-03-02 09:59", &[][..], &[][..]),
+        ("2026-03-02 10:00", &[ClockKind::FirstResponse][..], &[][..]),
+        ("2026-03-02 12:30", &[ClockKind::Resolution][..], &[ClockKind::FirstResponse][..]),
+        ("2026-03-02 14:00", &[][..], &[ClockKind::FirstResponse, ClockKind::Resolution][..]),
+    ];
+    for (at, at_risk, overdue) in cases {
+        let alerts = ClockAlerts::at(&clocks, utc(at));
+        for kind in ClockKind::ALL {
+            let expected = |kinds: &[ClockKind]| kinds.contains(kind);
+            assert_eq!(alerts.any(ClockAlerts::bit(*kind, Risk::AtRisk)), expected(at_risk), "{at} {kind:?} at risk");
+            assert_eq!(alerts.any(ClockAlerts::bit(*kind, Risk::Breached)), expected(overdue), "{at} {kind:?} overdue");
+        }
+        assert_eq!(alerts.any(ClockAlerts::mask(Risk::AtRisk, None)), !at_risk.is_empty(), "{at}");
+        assert_eq!(alerts.any(ClockAlerts::mask(Risk::Breached, None)), !overdue.is_empty(), "{at}");
+    }
+    // Every kind and standing has a bit of its own.
+    let bits: Vec<i64> = ClockKind::ALL
+        .iter()
+        .flat_map(|kind| [ClockAlerts::bit(*kind, Risk::AtRisk), ClockAlerts::bit(*kind, Risk::Breached)])
+        .collect();
+    assert_eq!(bits.iter().fold(0, |all, bit| all | bit).count_ones() as usize, bits.len());
+    assert_eq!(ClockAlerts::bit(ClockKind::Resolution, Risk::OnTrack), 0);
+}
+
+proptest! {
+    /// The stored alerts say of each clock what its standing says at the same instant: at risk
+    /// and overdue never both.
+    #[test]
+    fn clock_alerts_say_what_each_standing_says(
+        instants in prop::collection::vec((prop::option::of(0i64..100), prop::option::of(0i64..100)), 4),
+        at in 0i64..100,
+    ) {
+        let start = utc("2026-03-02 09:00");
+        let minute = |offset: i64| start + Duration::minutes(offset);
+        let clocks: Vec<ClockStanding> = ClockKind::ALL
+            .iter()
+            .zip(&instants)
+            .map(|(kind, (at_risk, overdue))| ClockStanding {
+                kind: *kind,
+                at_risk_from: at_risk.map(minute),
+                breached_from: overdue.map(minute),
+            })
+            .collect();
+        let alerts = ClockAlerts::at(&clocks, minute(at));
+        for clock in &clocks {
+            let risk = clock.risk_at(minute(at));
+            prop_assert_eq!(alerts.any(ClockAlerts::bit(clock.kind, Risk::AtRisk)), risk == Risk::AtRisk);
+            prop_assert_eq!(alerts.any(ClockAlerts::bit(clock.kind, Risk::Breached)), risk == Risk::Breached);
+        }
+    }
+}
