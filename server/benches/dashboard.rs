@@ -1,6 +1,6 @@
 //! Dashboard and queue benchmark: a help desk's history — `--tickets` tickets over two years,
 //! `--open` of them still open and spread over the tiers, levels and agents, with the events,
-//! breaches and clock standings the engine would have written (`--history steady`, the default:
+//! breaches and clock alerts the engine would have written (`--history steady`, the default:
 //! tickets come at an even pace and the open ones are a backlog of the last 146 days; `burst`:
 //! the open ones all came in the last two weeks, five times the pace) — and then, timed over repeated
 //! runs: the whole dashboard of a manager (every figure, the charts' per-day counts, the riskiest
@@ -27,6 +27,7 @@ use std::time::Instant;
 
 use app::domain::queue::{Happening, RiskFilter, TicketFilter, TicketSort};
 use app::domain::ticket::{Assignment, ClockKind};
+use app::domain::tracking::{ClockAlerts, ClockStanding};
 use app::domain::{EventData, Priority, TicketStatus};
 use app::server_fns::dashboard::{server::dashboard, DashboardQuery};
 use app::ssr::store::lists::CountBy;
@@ -140,7 +141,6 @@ async fn load_history(store: &Store, tickets: usize, open: usize, burst: bool, n
     for chunk_start in (0..tickets).step_by(500) {
         let mut rows = Vec::new();
         let mut events = Vec::new();
-        let mut standing = Vec::new();
         let mut breaches = Vec::new();
         let mut search = Vec::new();
         let mut holds = Vec::new();
@@ -182,8 +182,19 @@ async fn load_history(store: &Store, tickets: usize, open: usize, burst: bool, n
             };
             let next_breach =
                 if matches!(status, "new" | "open") { breached.to_string() } else { "NULL".into() };
+            // How the engine would have stored its resolution clock's standing now.
+            let alerts = if is_open {
+                let standing = ClockStanding {
+                    kind: ClockKind::Resolution,
+                    at_risk_from: DateTime::from_timestamp_millis(at_risk),
+                    breached_from: DateTime::from_timestamp_millis(breached),
+                };
+                ClockAlerts::at(&[standing], now).bits()
+            } else {
+                0
+            };
             rows.push(format!(
-                "({id}, {}, 'Generated.', {}, {organisation}, NULL, {}, 'portal', '{status}', {tier}, NULL, {assignee}, '', 3, 0, 3, {created}, {created}, {level}, {created}, {replied}, {resolved}, {next_breach})",
+                "({id}, {}, 'Generated.', {}, {organisation}, NULL, {}, 'portal', '{status}', {tier}, NULL, {assignee}, '', 3, 0, 3, {created}, {created}, {level}, {created}, {replied}, {resolved}, {next_breach}, {alerts})",
                 quote(&subject),
                 requester.summary.id,
                 quote(Priority::ALL[n % 4].as_str()),
@@ -217,9 +228,6 @@ async fn load_history(store: &Store, tickets: usize, open: usize, burst: bool, n
                     quote(&json)
                 ));
             }
-            if is_open {
-                standing.push(format!("({id}, '{}', {at_risk}, {breached})", ClockKind::Resolution.as_str()));
-            }
             if n % 10 == 0 {
                 breaches.push(format!(
                     "({id}, 'resolution', 1, 'breach', {}, {}, 0, 0)",
@@ -238,9 +246,8 @@ async fn load_history(store: &Store, tickets: usize, open: usize, burst: bool, n
         };
         let mut write = store.begin_write().await.expect("transaction");
         for (sql, values) in [
-            ("INSERT INTO tickets (id, subject, description, requester_id, organisation_id, category_id, priority, channel, status, tier_id, group_id, assignee_id, tags, version, reopen_count, last_sequence, created_at, updated_at, escalation_level, level_since, first_replied_at, resolved_at, next_breach_at) VALUES ", &rows),
+            ("INSERT INTO tickets (id, subject, description, requester_id, organisation_id, category_id, priority, channel, status, tier_id, group_id, assignee_id, tags, version, reopen_count, last_sequence, created_at, updated_at, escalation_level, level_since, first_replied_at, resolved_at, next_breach_at, clock_alerts) VALUES ", &rows),
             ("INSERT INTO ticket_events (ticket_id, sequence, kind, visibility, actor_id, data, version_after, at) VALUES ", &events),
-            ("INSERT INTO clock_standing (ticket_id, clock, at_risk_from, breached_from) VALUES ", &standing),
             ("INSERT INTO fired_thresholds (ticket_id, clock, cycle, threshold, due_at, fired_at, late, overtaken) VALUES ", &breaches),
             (search_insert, &search),
             ("INSERT INTO ticket_holds (ticket_id, tier_id, from_at, until_at) VALUES ", &holds),

@@ -146,7 +146,7 @@ pub struct TicketFilter {
     pub level: Option<i64>,
     /// The plan of its organisation.
     pub plan: Option<String>,
-    /// One of its clocks (of the kind `clock`, if set) stands so at `as_of`.
+    /// One of its clocks (of the kind `clock`, if set) stands so, as the engine last decided.
     pub risk: Option<RiskFilter>,
     /// Narrows `risk` and a breach in `happened` to one kind of clock.
     pub clock: Option<ClockKind>,
@@ -161,7 +161,7 @@ pub struct TicketFilter {
     /// It was worked just before this instant (the end of a day), held by the tier `tier_id`
     /// names, if set, rather than by the tier that holds it now.
     pub held_before: Option<DateTime<Utc>>,
-    /// The instant `risk` is judged at: the time of asking.
+    /// The instant `stalled` is judged at: the time of asking.
     pub as_of: Option<DateTime<Utc>>,
     pub sort: TicketSort,
     /// From 1.

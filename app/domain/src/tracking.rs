@@ -209,7 +209,7 @@ pub fn standing(
     let overdue = |due: DateTime<Utc>| due + Duration::milliseconds(1);
     let at_risk = clock.instant_at_fraction(targets, fraction).map(ceil_to_millisecond);
     // An overdue clock is at risk too: at risk from the earlier of the two instants, so that
-    // "at risk or overdue at t" is `at_risk_from <= t` alone (what the dashboard's risk count reads).
+    // "at risk or overdue at t" is `at_risk_from <= t` alone.
     let running = |breached_from: Option<DateTime<Utc>>| {
         let at_risk_from = match (at_risk, breached_from) {
             (Some(at_risk), Some(breached)) => Some(at_risk.min(breached)),

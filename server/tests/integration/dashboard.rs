@@ -44,9 +44,14 @@ channels = ["in_app"]
 
 /// Lets the engine decide about everything due now, as the running server would.
 async fn run_engine(store: &Store) {
+    run_engine_at(store, Utc::now()).await;
+}
+
+/// Runs the engine at `at` until nothing more is due then.
+async fn run_engine_at(store: &Store, at: chrono::DateTime<Utc>) {
     let engine = Engine::new(store.clone());
     for _ in 0..10 {
-        let report = engine.tick(Utc::now()).await.expect("the engine runs");
+        let report = engine.tick(at).await.expect("the engine runs");
         if report.evaluated == 0 {
             return;
         }
@@ -235,10 +240,9 @@ async fn a_clock_stands_at_risk_then_overdue_and_nowhere_once_resolved(backend: 
     let store = demo_store(backend).await;
     let ticket_id = carla_opens(&store, "Invoices print blank").await;
     run_engine(&store).await;
-    let standing = |risk: RiskFilter, as_of| TicketFilter {
+    let standing = |risk: RiskFilter| TicketFilter {
         risk: Some(risk),
         clock: Some(ClockKind::FirstResponse),
-        as_of: Some(as_of),
         text: Some(format!("#{ticket_id}")),
         page: 1,
         per_page: 10,
@@ -249,7 +253,7 @@ async fn a_clock_stands_at_risk_then_overdue_and_nowhere_once_resolved(backend: 
         async move { store.count_matching(&filter).await.expect("counts") }
     };
     let now = Utc::now();
-    assert_eq!(count(standing(RiskFilter::AtRisk, now)).await, 0, "a new ticket is on track");
+    assert_eq!(count(standing(RiskFilter::AtRisk)).await, 0, "a new ticket is on track");
     // Routing placed it at level 1 with an `escalated` event from no tier: no escalation.
     let today = app::domain::period::Span { from: now - Duration::hours(1), until: now + Duration::hours(1) };
     for happening in [Happening::Escalated, Happening::EscalatedAutomatically, Happening::Opened] {
@@ -263,9 +267,13 @@ async fn a_clock_stands_at_risk_then_overdue_and_nowhere_once_resolved(backend: 
         let expected = i64::from(happening == Happening::Opened);
         assert_eq!(count(filter).await, expected, "{happening:?}");
     }
-    // The demo's first-response targets are hours long: within two weeks it is overdue.
+    // The demo's first-response targets are hours long: within two weeks it is overdue, and the
+    // engine, which wakes when it becomes so, says so.
     let later = now + Duration::days(14);
-    assert_eq!(count(standing(RiskFilter::Breached, later)).await, 1, "unanswered, it runs late");
+    assert_eq!(count(standing(RiskFilter::Breached)).await, 0, "not before the engine says so");
+    run_engine_at(&store, later).await;
+    assert_eq!(count(standing(RiskFilter::Breached)).await, 1, "unanswered, it runs late");
+    assert_eq!(count(standing(RiskFilter::AtRisk)).await, 0, "overdue is no longer at risk");
     let ticket = store.ticket(ticket_id).await.expect("read").expect("the ticket");
     let agent = crate::common::user_by_email(&store, "sam.agent@tierline.example").await;
     store
@@ -282,9 +290,9 @@ async fn a_clock_stands_at_risk_then_overdue_and_nowhere_once_resolved(backend: 
         })
         .await
         .expect("resolved");
-    assert_eq!(count(standing(RiskFilter::Breached, later)).await, 0, "a resolved ticket stands nowhere");
-    run_engine(&store).await;
-    assert_eq!(count(standing(RiskFilter::Breached, later)).await, 0);
+    assert_eq!(count(standing(RiskFilter::Breached)).await, 0, "a resolved ticket stands nowhere");
+    run_engine_at(&store, later).await;
+    assert_eq!(count(standing(RiskFilter::Breached)).await, 0);
     let ticket = store.ticket(ticket_id).await.expect("read").expect("the ticket");
     assert!(ticket.resolved_at.is_some(), "the projection records the resolution");
 }
@@ -466,13 +474,22 @@ async fn assert_tally_agrees(store: &Store, moment: &str) {
         for priority in [Priority::Low, Priority::Normal, Priority::High, Priority::Urgent] {
             filters.push(TicketFilter { priority: Some(priority), ..base.clone() });
         }
+        for risk in RiskFilter::ALL {
+            for clock in std::iter::once(None).chain(ClockKind::ALL.iter().copied().map(Some)) {
+                filters.push(TicketFilter { risk: Some(*risk), clock, ..base.clone() });
+            }
+        }
     }
     let mut counted = 0;
+    let mut alerted = 0;
     for filter in &filters {
         let listed = store.ticket_ids_matching(filter).await.expect("ids").len() as i64;
         let count = store.count_matching(filter).await.expect("a count");
         assert_eq!(count, listed, "{moment}: {filter:?}");
         counted += count;
+        if filter.risk.is_some() {
+            alerted += count;
+        }
         for by in [CountBy::Tier, CountBy::Level, CountBy::Assignee] {
             let split = store.count_matching_by(filter, by).await.expect("counts");
             assert_eq!(split.values().sum::<i64>(), listed, "{moment}: {filter:?} by {by:?}");
@@ -493,6 +510,7 @@ async fn assert_tally_agrees(store: &Store, moment: &str) {
         }
     }
     assert!(counted > 0, "{moment}: the demo has open tickets to count");
+    assert!(alerted > 0, "{moment}: the demo has clocks at risk or overdue to count");
 }
 
 /// How many rows the open tickets' tally has: what summing it up shrinks.
@@ -559,7 +577,7 @@ async fn the_open_tickets_tally_counts_what_the_tickets_say(backend: Backend) {
     sqlx::query(
         "INSERT INTO open_ticket_tally
          SELECT status, tier_id, escalation_level, group_id, assignee_id, plan, category_id, priority,
-                escalated_by_hand, acknowledged, 1
+                escalated_by_hand, acknowledged, clock_alerts, 1
          FROM open_ticket_tally WHERE status = 'new' LIMIT 1",
     )
     .execute(store.pool())

@@ -177,19 +177,19 @@ impl Backend {
                 "WITH summed AS (DELETE FROM open_ticket_tally RETURNING *)
                  INSERT INTO open_ticket_tally
                  SELECT status, tier_id, escalation_level, group_id, assignee_id, plan, category_id, priority,
-                        escalated_by_hand, acknowledged, SUM(tickets)
+                        escalated_by_hand, acknowledged, clock_alerts, SUM(tickets)
                  FROM summed
                  GROUP BY status, tier_id, escalation_level, group_id, assignee_id, plan, category_id, priority,
-                          escalated_by_hand, acknowledged
+                          escalated_by_hand, acknowledged, clock_alerts
                  HAVING SUM(tickets) <> 0"
             }
             Backend::Sqlite => {
                 "INSERT INTO open_ticket_tally
                  SELECT status, tier_id, escalation_level, group_id, assignee_id, plan, category_id, priority,
-                        escalated_by_hand, acknowledged, SUM(tickets)
+                        escalated_by_hand, acknowledged, clock_alerts, SUM(tickets)
                  FROM open_ticket_tally WHERE rowid <= $1
                  GROUP BY status, tier_id, escalation_level, group_id, assignee_id, plan, category_id, priority,
-                          escalated_by_hand, acknowledged
+                          escalated_by_hand, acknowledged, clock_alerts
                  HAVING SUM(tickets) <> 0"
             }
         }

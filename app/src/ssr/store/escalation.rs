@@ -14,7 +14,6 @@ use crate::domain::clock::ClockKind;
 use crate::domain::escalation::{Decision, Firing, NotificationIntent, Threshold, ThresholdKey};
 use crate::domain::routing::AgentInfo;
 use crate::domain::tracking::holds::apply_noting_holds;
-use crate::domain::tracking::ClockStanding;
 use crate::domain::Ticket;
 use crate::ssr::live::{Change, Topic};
 
@@ -312,22 +311,24 @@ impl Store {
         )
         .await?;
         super::holds::record_in(&mut write, &hold_changes).await?;
-        write_standing(&mut write, &projections).await?;
-        // What the queue sorts by, and since when the ticket is stalled.
+        // What the queue sorts by, since when the ticket is stalled, and how its clocks stand.
         execute_rows(
             &mut write,
-            "UPDATE tickets SET next_breach_at = v.column2, stalled_from = v.column3 FROM (VALUES ",
+            "UPDATE tickets SET next_breach_at = v.column2, stalled_from = v.column3, clock_alerts = v.column4 \
+             FROM (VALUES ",
             ") AS v WHERE tickets.id = v.column1",
-            3,
+            4,
             projections.iter().collect(),
             |query, (ticket, _, decision)| {
                 query
                     .bind(ticket.id)
                     .bind(decision.next_breach.map(to_millis))
                     .bind(decision.stalled_from.map(to_millis))
+                    .bind(decision.alerts.bits())
             },
         )
         .await?;
+        tell_of_silent_alerts(&mut write, &projections).await?;
         // The next due instant, or none: the ticket leaves the schedule until it changes.
         let (due, done): (Vec<_>, Vec<_>) =
             projections.iter().partition(|(_, _, decision)| decision.next_due.is_some());
@@ -351,36 +352,13 @@ impl Store {
     }
 }
 
-/// Replaces the clock standing of the decided tickets (`domain::tracking::ClockStanding`), and
-/// tells the live streams of the tickets one of whose clocks became at risk with no event to say
-/// so, as a change of the ticket's last event: the dashboards' figures move at that instant.
-async fn write_standing(write: &mut super::WriteTx, decided: &[(Ticket, i64, &Decision)]) -> StoreResult<()> {
-    if decided.is_empty() {
-        return Ok(());
-    }
-    let list = super::id_list(decided.iter().map(|(ticket, _, _)| ticket.id));
-    sqlx::query(&format!("DELETE FROM clock_standing WHERE ticket_id IN ({list})"))
-        .execute(&mut *write.tx)
-        .await?;
-    let rows: Vec<(i64, &ClockStanding)> = decided
-        .iter()
-        .flat_map(|(ticket, _, decision)| decision.standing.iter().map(move |clock| (ticket.id, clock)))
-        .collect();
-    execute_rows(
-        write,
-        "INSERT INTO clock_standing (ticket_id, clock, at_risk_from, breached_from) VALUES ",
-        "",
-        4,
-        rows,
-        |query, (ticket_id, clock)| {
-            query
-                .bind(ticket_id)
-                .bind(clock.kind.as_str())
-                .bind(clock.at_risk_from.map(to_millis))
-                .bind(clock.breached_from.map(to_millis))
-        },
-    )
-    .await?;
+/// Tells the live streams of the tickets one of whose clocks became at risk or overdue with no
+/// event to say so, as a change of the ticket's last event: the dashboards' figures move at that
+/// instant.
+async fn tell_of_silent_alerts(
+    write: &mut super::WriteTx,
+    decided: &[(Ticket, i64, &Decision)],
+) -> StoreResult<()> {
     let silent: Vec<&Ticket> = decided
         .iter()
         .filter(|(_, _, decision)| decision.risk_reached && decision.batches.is_empty())

@@ -13,10 +13,10 @@ use super::tickets::ticket_from_row;
 use super::{get_optional_instant, to_millis, Store, StoreError, StoreResult};
 use crate::domain::period::Span;
 use crate::domain::queue::{
-    Happening, RiskCounts, RiskFilter, RiskGroup, TicketFilter, TicketListItem, TicketListPage, TicketSort,
+    Happening, RiskCounts, RiskGroup, TicketFilter, TicketListItem, TicketListPage, TicketSort,
 };
 use crate::domain::ticket::ClockKind;
-use crate::domain::tracking::{nearest_rank, DurationSummary};
+use crate::domain::tracking::{nearest_rank, ClockAlerts, DurationSummary};
 use crate::domain::{TicketEvent, TicketStatus};
 
 /// A value bound to a dynamically built query.
@@ -164,24 +164,14 @@ impl Where {
             );
         }
         if let Some(risk) = filter.risk {
-            let now = Bind::Int(as_of);
-            let clock = filter.clock.map(|kind| Bind::Text(kind.as_str().into()));
-            let of_kind = if clock.is_some() { " AND s.clock = ?" } else { "" };
-            let standing = match risk {
-                RiskFilter::AtRisk => {
-                    "s.at_risk_from <= ? AND (s.breached_from IS NULL OR s.breached_from > ?)"
-                }
-                RiskFilter::Breached => "s.breached_from <= ?",
-            };
-            let instants = match risk {
-                RiskFilter::AtRisk => vec![now.clone(), now],
-                RiskFilter::Breached => vec![now],
-            };
+            // Bits this code computed, written into the statement; the few tickets with any
+            // alert are read through their index.
             clause.add(
                 &format!(
-                    "{STANDING_TICKET} AND t.id IN (SELECT s.ticket_id FROM clock_standing s WHERE {standing}{of_kind})"
+                    "{ALERTED_TICKET} AND t.clock_alerts <> 0 AND (t.clock_alerts & {}) <> 0",
+                    risk.mask(filter.clock)
                 ),
-                instants.into_iter().chain(clock),
+                [],
             );
         }
         if let Some((happening, span)) = filter.happened {
@@ -230,7 +220,7 @@ impl Where {
             level,
             plan,
             risk,
-            clock: _,
+            clock,
             unacknowledged,
             stalled,
             escalated,
@@ -246,7 +236,6 @@ impl Where {
             && statuses.iter().all(|status| !status.is_done())
             && tag.is_none()
             && text.is_none()
-            && risk.is_none()
             && !stalled
             && happened.is_none()
             && held_before.is_none();
@@ -283,6 +272,9 @@ impl Where {
         }
         if *unacknowledged {
             clause.add("c.escalation_level > 1 AND c.acknowledged = 0", []);
+        }
+        if let Some(risk) = risk {
+            clause.add(&format!("(c.clock_alerts & {}) <> 0", risk.mask(*clock)), []);
         }
         Some(clause)
     }
@@ -341,9 +333,9 @@ impl Counted {
 /// for word: change them together.
 const FROM_A_TIER: &str = " AND e.data NOT LIKE '{\"kind\":\"escalated\",\"from\":{\"tier_id\":null%'";
 
-/// Standing rows belong to open tickets; a ticket just resolved keeps its rows until the engine's
-/// next step, so a ticket `t` counted by its clocks' standing is asked its status too.
-const STANDING_TICKET: &str = "t.status NOT IN ('resolved', 'closed')";
+/// The engine clears a ticket's clock alerts once it is done, at its next step after the change,
+/// so a ticket `t` listed or counted by its alerts is asked its status too.
+const ALERTED_TICKET: &str = "t.status NOT IN ('resolved', 'closed')";
 
 /// The condition on an event `e` that records `happening`, where events do.
 fn events_of(happening: Happening) -> Option<String> {
@@ -570,60 +562,40 @@ impl Store {
         Ok(rows.first().map(|row| row.try_get("n")).transpose()?.unwrap_or(0))
     }
 
-    /// The open tickets `filter` matches (its risk and clock aside) with clocks at risk or overdue
-    /// at its instant, grouped by the agent who holds them and how their clocks stand: every risk
-    /// figure of the dashboard from one pass over the standing rows in range and their tickets.
-    ///
-    /// A clock is at risk from no later than it is overdue, so the rows in range are those whose
-    /// `at_risk_from` has come (migration `risk_counts`). Each row gives its ticket one bit, two per
-    /// kind of clock (at risk, overdue); a ticket has one row per kind, so the sum of its rows'
-    /// bits is the set of how its clocks stand.
+    /// The open tickets `filter` matches (its risk and clock aside) with clocks at risk or overdue,
+    /// grouped by the agent who holds them and how their clocks stand: every risk figure of the
+    /// dashboard from one count, of the open tickets' tally when it can answer (its key holds the
+    /// clock alerts the engine stores), else of the few tickets with an alert.
     pub async fn risk_counts(&self, filter: &TicketFilter) -> StoreResult<RiskCounts> {
         let filter = TicketFilter { risk: None, clock: None, ..filter.clone() };
-        let clause = Where::of(&filter, self.backend());
-        // An instant this code computed, written into the statement.
-        let now = to_millis(filter.as_of.unwrap_or_else(Utc::now));
-        let kind_bit: String = ClockKind::ALL
-            .iter()
-            .enumerate()
-            .map(|(index, kind)| format!(" WHEN '{}' THEN {}", kind.as_str(), 1_i64 << (2 * index)))
-            .collect();
-        let mut conditions = clause.conditions.clone();
-        conditions.push(format!("s.at_risk_from <= {now}"));
-        conditions.push(STANDING_TICKET.into());
-        let rows = clause
+        let mut counted = Counted::of(&filter, self.backend());
+        let (assignee, alerts) = if counted.from_tally {
+            (CountBy::Assignee.tally_column(), "c.clock_alerts")
+        } else {
+            counted.clause.conditions.push(ALERTED_TICKET.into());
+            (CountBy::Assignee.column(), "t.clock_alerts")
+        };
+        counted.clause.conditions.push(format!("{alerts} <> 0"));
+        let rows = counted
+            .clause
             .fetch_all(
                 self,
                 &format!(
-                    "SELECT k, mask, COUNT(*) AS n FROM (
-                         SELECT t.assignee_id AS k,
-                             CAST(SUM((CASE s.clock{kind_bit} END)
-                                 * (CASE WHEN s.breached_from <= {now} THEN 2 ELSE 1 END)) AS BIGINT) AS mask
-                         FROM clock_standing s JOIN tickets t ON t.id = s.ticket_id
-                         WHERE {conditions} GROUP BY s.ticket_id, t.assignee_id) AS per_ticket
-                     GROUP BY k, mask",
-                    conditions = conditions.join(" AND "),
+                    "SELECT {assignee} AS k, {alerts} AS alerts, CAST({count} AS BIGINT) AS n
+                     FROM {table} {where_clause}
+                     GROUP BY {assignee}, {alerts} HAVING {count} > 0",
+                    count = counted.count,
+                    table = counted.table,
+                    where_clause = counted.clause.sql(),
                 ),
             )
             .await?;
         let groups = rows
             .iter()
             .map(|row| {
-                let mask: Option<i64> = row.try_get("mask")?;
-                let mask = mask.unwrap_or(0);
-                let standing = |overdue: i64| -> Vec<ClockKind> {
-                    let bit = |index: usize| 1_i64 << (2 * index + overdue as usize);
-                    ClockKind::ALL
-                        .iter()
-                        .enumerate()
-                        .filter(|(index, _)| mask & bit(*index) != 0)
-                        .map(|(_, kind)| *kind)
-                        .collect()
-                };
                 Ok(RiskGroup {
                     assignee_id: row.try_get("k")?,
-                    at_risk: standing(0),
-                    breached: standing(1),
+                    alerts: ClockAlerts::from_bits(row.try_get("alerts")?),
                     tickets: row.try_get("n")?,
                 })
             })
