@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use chrono::{DateTime, Utc};
 
 use super::period::Span;
-use super::tracking::{ClockAlerts, Risk};
 use super::ticket::{Channel, ClockKind, Priority, Ticket, TicketEvent, TicketStatus};
+use super::tracking::{ClockAlerts, Risk};
 use super::validation::FieldErrors;
 
 /// A status filter as written in a URL or an API query: `active` (or empty: everything not
@@ -326,7 +326,9 @@ mod tests {
     fn risk_counts_count_each_ticket_once_per_figure_however_many_of_its_clocks_stand_so() {
         use ClockKind::{FirstResponse, NextResponse, Resolution};
         let group = |assignee_id, at_risk: &[ClockKind], breached: &[ClockKind], tickets| {
-            let bits = |kinds: &[ClockKind], risk| kinds.iter().map(|kind| ClockAlerts::bit(*kind, risk)).sum::<i64>();
+            let bits = |kinds: &[ClockKind], risk| {
+                kinds.iter().map(|kind| ClockAlerts::bit(*kind, risk)).sum::<i64>()
+            };
             let alerts = ClockAlerts::from_bits(bits(at_risk, Risk::AtRisk) | bits(breached, Risk::Breached));
             RiskGroup { assignee_id, alerts, tickets }
         };

@@ -157,7 +157,12 @@ pub struct ClockAlerts(i64);
 impl ClockAlerts {
     /// How the clocks of `standing` stand at `at`.
     pub fn at(standing: &[ClockStanding], at: DateTime<Utc>) -> ClockAlerts {
-        ClockAlerts(standing.iter().map(|clock| ClockAlerts::bit(clock.kind, clock.risk_at(at))).fold(0, |bits, bit| bits | bit))
+        ClockAlerts(
+            standing
+                .iter()
+                .map(|clock| ClockAlerts::bit(clock.kind, clock.risk_at(at)))
+                .fold(0, |bits, bit| bits | bit),
+        )
     }
 
     /// The alerts stored as `bits`.
@@ -183,7 +188,10 @@ impl ClockAlerts {
     pub fn mask(risk: Risk, clock: Option<ClockKind>) -> i64 {
         match clock {
             Some(kind) => ClockAlerts::bit(kind, risk),
-            None => ClockKind::ALL.iter().map(|kind| ClockAlerts::bit(*kind, risk)).fold(0, |bits, bit| bits | bit),
+            None => ClockKind::ALL
+                .iter()
+                .map(|kind| ClockAlerts::bit(*kind, risk))
+                .fold(0, |bits, bit| bits | bit),
         }
     }
 

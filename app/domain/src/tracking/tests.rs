@@ -362,8 +362,16 @@ fn clock_alerts_hold_a_bit_per_kind_and_standing() {
         let alerts = ClockAlerts::at(&clocks, utc(at));
         for kind in ClockKind::ALL {
             let expected = |kinds: &[ClockKind]| kinds.contains(kind);
-            assert_eq!(alerts.any(ClockAlerts::bit(*kind, Risk::AtRisk)), expected(at_risk), "{at} {kind:?} at risk");
-            assert_eq!(alerts.any(ClockAlerts::bit(*kind, Risk::Breached)), expected(overdue), "{at} {kind:?} overdue");
+            assert_eq!(
+                alerts.any(ClockAlerts::bit(*kind, Risk::AtRisk)),
+                expected(at_risk),
+                "{at} {kind:?} at risk"
+            );
+            assert_eq!(
+                alerts.any(ClockAlerts::bit(*kind, Risk::Breached)),
+                expected(overdue),
+                "{at} {kind:?} overdue"
+            );
         }
         assert_eq!(alerts.any(ClockAlerts::mask(Risk::AtRisk, None)), !at_risk.is_empty(), "{at}");
         assert_eq!(alerts.any(ClockAlerts::mask(Risk::Breached, None)), !overdue.is_empty(), "{at}");
