@@ -5,7 +5,8 @@
 -- pass over every clock at risk and its ticket; the queue's risk filters test the bits.
 ALTER TABLE tickets ADD COLUMN clock_alerts BIGINT NOT NULL DEFAULT 0;
 
--- The standings the engine wrote, read now; from here on the engine writes the bits.
+-- The standings the engine wrote, read now; from here on the engine writes the bits. The bits are
+-- `ClockAlerts::bit`'s: at risk 1, 4, 16, 64 for the kinds in `ClockKind::ALL` order, overdue twice that.
 UPDATE tickets SET clock_alerts = standing.bits
 FROM (
     SELECT s.ticket_id,
