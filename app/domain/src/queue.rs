@@ -66,6 +66,8 @@ pub struct TicketListItem {
     /// Since when it is stalled in its tier, or will be if nothing is done, as the engine last
     /// computed it.
     pub stalled_from: Option<chrono::DateTime<chrono::Utc>>,
+    /// Which of its clocks are at risk or overdue, as the engine last stored them.
+    pub clock_alerts: ClockAlerts,
 }
 
 impl TicketListItem {

@@ -199,6 +199,11 @@ impl ClockAlerts {
     pub fn any(self, mask: i64) -> bool {
         self.0 & mask != 0
     }
+
+    /// The clocks that stand at `risk`, in the order of `ClockKind::ALL`.
+    pub fn clocks(self, risk: Risk) -> Vec<ClockKind> {
+        ClockKind::ALL.iter().copied().filter(|kind| self.any(ClockAlerts::bit(*kind, risk))).collect()
+    }
 }
 
 /// The standing of `clock` computed at `now`, at risk past `fraction` of its target; `None` for

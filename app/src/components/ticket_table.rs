@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use crate::components::time::{format_instant, format_span, Instant, Precision};
 use crate::domain::queue::{CustomerTicketListItem, ListedTickets, TicketListItem};
+use crate::domain::tracking::{ClockAlerts, Risk};
 use crate::domain::{Priority, TicketStatus};
 use crate::providers::use_ticking_clock;
 
@@ -22,10 +23,30 @@ pub fn StatusBadge(status: TicketStatus) -> impl IntoView {
     view! { <span class=format!("badge status-{}", status.as_str())>{label}</span> }
 }
 
-/// Time left until `due`, ticking every second once hydrated; "overdue" past it. Its class is
-/// the clock's state: running, at risk in its last half hour, breached once past.
+/// Where a ticket's clocks stand: a badge for each overdue clock, then the time left until the
+/// next breach, ticking every second once hydrated. Whether a clock is at risk or overdue is what
+/// the engine stored (`tracking::ClockAlerts`, the dashboard's notion), so the row, the tiles and
+/// the queue's risk filters agree.
 #[component]
-pub fn Countdown(due: chrono::DateTime<chrono::Utc>) -> impl IntoView {
+pub fn ClockWatch(
+    next_breach_at: Option<chrono::DateTime<chrono::Utc>>,
+    alerts: ClockAlerts,
+) -> impl IntoView {
+    let overdue = alerts
+        .clocks(Risk::Breached)
+        .into_iter()
+        .map(|kind| view! { <span class="badge clock-breached">{format!("{} overdue", kind.label())}</span> " " })
+        .collect_view();
+    let at_risk: Vec<&str> = alerts.clocks(Risk::AtRisk).into_iter().map(|kind| kind.label()).collect();
+    let at_risk = (!at_risk.is_empty()).then(|| format!("At risk: {}", at_risk.join(", ")));
+    view! { {overdue} {next_breach_at.map(|due| view! { <Countdown due=due at_risk=at_risk/> })} }
+}
+
+/// Time left until `due`, ticking every second once hydrated; "overdue" past it. Its class is
+/// the clock's state: at risk when `at_risk` names clocks (its text is the tooltip), breached
+/// once past, else running.
+#[component]
+fn Countdown(due: chrono::DateTime<chrono::Utc>, at_risk: Option<String>) -> impl IntoView {
     let now = use_ticking_clock();
     let left = move || due - now.get();
     let text = move || {
@@ -36,17 +57,21 @@ pub fn Countdown(due: chrono::DateTime<chrono::Utc>) -> impl IntoView {
             format!("in {}", format_span(left))
         }
     };
+    let warned = at_risk.is_some();
     let class = move || {
-        let left = left();
-        if left < chrono::Duration::zero() {
+        if left() < chrono::Duration::zero() {
             "countdown clock-breached"
-        } else if left < chrono::Duration::minutes(30) {
+        } else if warned {
             "countdown clock-at-risk"
         } else {
             "countdown clock-running"
         }
     };
-    view! { <time class=class datetime=due.to_rfc3339() title=format_instant(due, Precision::Minute)>{text}</time> }
+    let title = match at_risk {
+        Some(at_risk) => format!("Next breach {} · {at_risk}", format_instant(due, Precision::Minute)),
+        None => format!("Next breach {}", format_instant(due, Precision::Minute)),
+    };
+    view! { <time class=class datetime=due.to_rfc3339() title=title>{text}</time> }
 }
 
 /// "Stalled" once `from` has passed: the tier holding the ticket has done nothing with it for its
@@ -90,7 +115,7 @@ pub fn TicketTable(tickets: ListedTickets) -> impl IntoView {
                     <td>{item.organisation_name}</td>
                     <td>{columns.where_now} {columns.stalled_from.map(|from| view! { <StalledBadge from=from/> })}</td>
                     <td>{columns.assignee_name}</td>
-                    <td>{columns.next_breach_at.map(|due| view! { <Countdown due=due/> })}</td>
+                    <td><ClockWatch next_breach_at=columns.next_breach_at alerts=columns.clock_alerts/></td>
                 }
             });
             view! {
@@ -120,7 +145,7 @@ pub fn TicketTable(tickets: ListedTickets) -> impl IntoView {
                             <th scope="col">"Organisation"</th>
                             <th scope="col">"Tier · group"</th>
                             <th scope="col">"Assignee"</th>
-                            <th scope="col">"Breaches"</th>
+                            <th scope="col">"Clocks"</th>
                         </Show>
                         <th scope="col">"Updated"</th>
                     </tr>
@@ -137,6 +162,7 @@ struct StaffColumns {
     where_now: String,
     assignee_name: String,
     next_breach_at: Option<chrono::DateTime<chrono::Utc>>,
+    clock_alerts: ClockAlerts,
     stalled_from: Option<chrono::DateTime<chrono::Utc>>,
 }
 
@@ -151,6 +177,7 @@ impl StaffColumns {
             where_now,
             assignee_name: item.assignee_name.unwrap_or_else(|| "—".into()),
             next_breach_at: item.next_breach_at,
+            clock_alerts: item.clock_alerts,
             stalled_from: item.stalled_from,
         }
     }

@@ -12,7 +12,7 @@ use leptos_router::hooks::use_query_map;
 use crate::components::errors::action_error;
 use crate::components::form::Select;
 use crate::components::loading::Loaded;
-use crate::components::ticket_table::{Countdown, StalledBadge};
+use crate::components::ticket_table::{ClockWatch, StalledBadge};
 use crate::components::time::Instant;
 use crate::domain::describe::format_span;
 use crate::domain::huddle::SinceHuddle;
@@ -154,7 +154,7 @@ fn Row(row: HuddleRow) -> impl IntoView {
                 {facts.escalated_by_hand.then(|| view! { <span class="muted">" by hand"</span> })}
             </td>
             <td>{age}</td>
-            <td>{item.next_breach_at.map(|due| view! { <Countdown due=due/> })}</td>
+            <td><ClockWatch next_breach_at=item.next_breach_at alerts=item.clock_alerts/></td>
             <td>{match facts.last_public_update {
                 Some(at) => view! { <Instant at=at/> }.into_any(),
                 None => view! { <span class="muted">"none yet"</span> }.into_any(),

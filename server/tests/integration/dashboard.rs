@@ -274,6 +274,14 @@ async fn a_clock_stands_at_risk_then_overdue_and_nowhere_once_resolved(backend: 
     run_engine_at(&store, later).await;
     assert_eq!(count(standing(RiskFilter::Breached)).await, 1, "unanswered, it runs late");
     assert_eq!(count(standing(RiskFilter::AtRisk)).await, 0, "overdue is no longer at risk");
+    // The row says which clock is overdue, in the list and on the queue's page.
+    let listed = store.list_tickets(&standing(RiskFilter::Breached)).await.expect("lists");
+    let overdue = listed.items[0].clock_alerts.clocks(app::domain::tracking::Risk::Breached);
+    assert!(overdue.contains(&ClockKind::FirstResponse), "{overdue:?}");
+    let mut manager = Client::new(state(store.clone()));
+    manager.sign_in("maria.manager@tierline.example", server::demo::DEMO_PASSWORD).await;
+    let page = manager.get(&format!("/queue?risk=breached&clock=first_response&q=%23{ticket_id}")).await;
+    assert!(page.body.contains("First response overdue"), "{}", page.body);
     let ticket = store.ticket(ticket_id).await.expect("read").expect("the ticket");
     let agent = crate::common::user_by_email(&store, "sam.agent@tierline.example").await;
     store

@@ -802,6 +802,93 @@ async fn probes_and_security_headers(backend: Backend) {
     assert_eq!(page.headers.get(header::X_FRAME_OPTIONS).expect("frame options"), "DENY");
 }
 
+/// Every rendered page carries exactly one Content-Security-Policy, with a nonce, and every
+/// inline script on it carries that nonce: a page whose scripts the policy blocks never hydrates.
+/// The pages are loaded many times at once on a runtime with several threads, as a browser
+/// opening tabs after sign-in does.
+#[test]
+fn every_page_carries_one_policy_with_the_nonce_of_its_inline_scripts() {
+    // Rendering a page in a debug build needs more stack than a worker thread has by default.
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_stack_size(16 << 20)
+        .enable_all()
+        .build()
+        .expect("a runtime")
+        .block_on(pages_carry_the_nonce_of_their_inline_scripts());
+}
+
+async fn pages_carry_the_nonce_of_their_inline_scripts() {
+    let store = demo_store(Backend::Sqlite).await;
+    let ticket = an_acme_ticket(&store).await;
+    let state = state(store);
+    let signed_in = |email: &'static str| {
+        let state = state.clone();
+        async move {
+            let mut client = Client::new(state);
+            client.sign_in(email, server::demo::DEMO_PASSWORD).await;
+            assert!(client.cookie.is_some(), "{email} signs in");
+            std::sync::Arc::new(client)
+        }
+    };
+    let ticket_page = format!("/tickets/{ticket}");
+    let visits: Vec<(std::sync::Arc<Client>, Vec<&str>)> = vec![
+        (std::sync::Arc::new(Client::new(state.clone())), vec!["/login", "/forgot"]),
+        (signed_in("carla@acme.example").await, vec!["/portal", "/portal/new", &ticket_page]),
+        (
+            signed_in("maria.manager@tierline.example").await,
+            vec![
+                "/dashboard",
+                "/huddle",
+                "/reviews",
+                "/reports/time",
+                "/reports/review",
+                "/reports/feedback",
+                "/queue",
+                &ticket_page,
+                "/account",
+            ],
+        ),
+        (signed_in("admin@tierline.example").await, vec!["/admin", "/admin/people", "/admin/deliveries"]),
+    ];
+    let mut loads = Vec::new();
+    for (client, paths) in &visits {
+        for path in paths {
+            for _ in 0..6 {
+                let client = client.clone();
+                let path = path.to_string();
+                loads.push(tokio::spawn(async move { (client.get(&path).await, path) }));
+            }
+        }
+    }
+    for load in loads {
+        let (page, path) = load.await.expect("the load finishes");
+        assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.body);
+        let policies: Vec<_> = page.headers.get_all(header::CONTENT_SECURITY_POLICY).iter().collect();
+        assert_eq!(policies.len(), 1, "{path}: one policy, not {policies:?}");
+        let policy = policies[0].to_str().expect("a policy in ASCII");
+        let nonce = policy
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').next())
+            .unwrap_or_else(|| panic!("{path}: no nonce in {policy}"));
+        let inline_scripts: Vec<&str> = page
+            .body
+            .split("<script")
+            .skip(1)
+            .map(|rest| rest.split('>').next().unwrap_or_default())
+            .filter(|attributes| !attributes.contains("src="))
+            .collect();
+        assert!(!inline_scripts.is_empty(), "{path}: the hydration script is inline");
+        for attributes in inline_scripts {
+            assert!(
+                attributes.contains(&format!("nonce=\"{nonce}\"")),
+                "{path}: <script{attributes}> lacks {nonce}"
+            );
+        }
+    }
+}
+
 async fn admins_manage_people_but_never_lock_themselves_out(backend: Backend) {
     let store = demo_store(backend).await;
     let callers = callers(&state(store.clone())).await;

@@ -373,6 +373,8 @@ fn clock_alerts_hold_a_bit_per_kind_and_standing() {
                 "{at} {kind:?} overdue"
             );
         }
+        assert_eq!(alerts.clocks(Risk::AtRisk), at_risk, "{at}");
+        assert_eq!(alerts.clocks(Risk::Breached), overdue, "{at}");
         assert_eq!(alerts.any(ClockAlerts::mask(Risk::AtRisk, None)), !at_risk.is_empty(), "{at}");
         assert_eq!(alerts.any(ClockAlerts::mask(Risk::Breached, None)), !overdue.is_empty(), "{at}");
     }

@@ -446,7 +446,7 @@ impl Store {
             let sql = format!(
                 "SELECT {columns}, r.display_name AS requester_name, o.name AS organisation_name,
                      c.name AS category_name, tr.name AS tier_name, g.name AS group_name,
-                     a.display_name AS assignee_name, t.next_breach_at, t.stalled_from
+                     a.display_name AS assignee_name, t.next_breach_at, t.stalled_from, t.clock_alerts
                  FROM ({page}) page
                  JOIN tickets t ON t.id = page.page_id
                  JOIN users r ON r.id = t.requester_id
@@ -500,6 +500,7 @@ impl Store {
                     assignee_name: row.try_get("assignee_name")?,
                     next_breach_at: get_optional_instant(row, "next_breach_at")?,
                     stalled_from: get_optional_instant(row, "stalled_from")?,
+                    clock_alerts: ClockAlerts::from_bits(row.try_get("clock_alerts")?),
                 })
             })
             .collect::<StoreResult<Vec<_>>>()?;
