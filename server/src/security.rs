@@ -1,10 +1,15 @@
-//! Request-level protections: cross-site request refusal and security headers.
+//! Request-level protections: cross-site request refusal, security headers, and a reactive owner
+//! of each request's own.
 
 use axum::body::Body;
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use leptos::reactive::owner::Owner;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 /// Refuses state-changing requests that a browser sent from another site.
 ///
@@ -47,6 +52,53 @@ fn is_same_origin(headers: &HeaderMap) -> bool {
         .and_then(|origin| origin.split_once("://").map(|(_, host)| host.to_string()));
     let host = headers.get(header::HOST).and_then(|value| value.to_str().ok());
     matches!((origin_host, host), (Some(origin), Some(host)) if origin == host)
+}
+
+/// Runs every request with a current reactive owner of its own, kept from one poll to the next as
+/// if the request had a thread to itself.
+///
+/// Leptos keeps "the current owner" in a thread-local. A page's render makes its root owner the
+/// current one of the worker thread it starts on (`Owner::new_root` sets it, nothing unsets it)
+/// and reads it back after awaiting (the split build's preload links); the handlers of server
+/// functions and static files make their owner a child of the thread's current one. With many
+/// requests interleaved on few threads, a static file served while another page was rendering
+/// became a child of that page's owner, read its contexts and took its response headers — the
+/// Content-Security-Policy with the page's nonce among them — so the page went out with the base
+/// policy, its scripts blocked, and never hydrated.
+pub async fn own_reactive_owner(request: Request, next: Next) -> Response {
+    RequestOwner { current: None, request: Box::pin(next.run(request)) }.await
+}
+
+/// A request's future with the reactive owner it made current, if any.
+struct RequestOwner<F> {
+    current: Option<Owner>,
+    request: Pin<Box<F>>,
+}
+
+impl<F: Future> Future for RequestOwner<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.get_mut();
+        let threads_owner = Owner::current();
+        make_current(this.current.take());
+        let poll = this.request.as_mut().poll(context);
+        this.current = Owner::current();
+        make_current(threads_owner);
+        poll
+    }
+}
+
+/// Makes `owner` the thread's current reactive owner, or leaves it none.
+fn make_current(owner: Option<Owner>) {
+    match owner {
+        Some(owner) => owner.set(),
+        None => {
+            if let Some(current) = Owner::current() {
+                current.unset();
+            }
+        }
+    }
 }
 
 /// Headers every response carries. Rendered pages set their own Content-Security-Policy with a

@@ -131,6 +131,7 @@ pub fn router(state: AppState) -> Router {
             move || provide_context(fallback_state.clone()),
             shell,
         ))
+        .layer(axum::middleware::from_fn(crate::security::own_reactive_owner))
         .layer(axum::middleware::from_fn_with_state(state.clone(), send_customers_to_their_portal))
         .layer(axum::middleware::from_fn(crate::security::refuse_cross_site))
         .layer(axum::middleware::from_fn(crate::security::security_headers))

@@ -821,7 +821,15 @@ fn every_page_carries_one_policy_with_the_nonce_of_its_inline_scripts() {
 async fn pages_carry_the_nonce_of_their_inline_scripts() {
     let store = demo_store(Backend::Sqlite).await;
     let ticket = an_acme_ticket(&store).await;
-    let state = state(store);
+    // The browser fetches the WASM pieces while pages render: a site folder with one.
+    let site = std::env::temp_dir().join(format!("tierline-test-site-{:016x}", rand::random::<u64>()));
+    std::fs::create_dir_all(site.join("pkg")).expect("site folder");
+    std::fs::write(site.join("pkg/piece.wasm"), vec![0u8; 64 << 10]).expect("a piece");
+    let mut state = state(store);
+    state.leptos_options = leptos::config::LeptosOptions::builder()
+        .output_name("tierline")
+        .site_root(site.display().to_string())
+        .build();
     let signed_in = |email: &'static str| {
         let state = state.clone();
         async move {
@@ -851,13 +859,14 @@ async fn pages_carry_the_nonce_of_their_inline_scripts() {
         ),
         (signed_in("admin@tierline.example").await, vec!["/admin", "/admin/people", "/admin/deliveries"]),
     ];
-    let mut loads = Vec::new();
+    let (mut loads, mut pieces) = (Vec::new(), Vec::new());
     for (client, paths) in &visits {
         for path in paths {
             for _ in 0..6 {
-                let client = client.clone();
+                let (loader, fetcher) = (client.clone(), client.clone());
                 let path = path.to_string();
-                loads.push(tokio::spawn(async move { (client.get(&path).await, path) }));
+                loads.push(tokio::spawn(async move { (loader.get(&path).await, path) }));
+                pieces.push(tokio::spawn(async move { fetcher.get("/pkg/piece.wasm").await }));
             }
         }
     }
@@ -887,6 +896,16 @@ async fn pages_carry_the_nonce_of_their_inline_scripts() {
             );
         }
     }
+    for piece in pieces {
+        let piece = piece.await.expect("the fetch finishes");
+        assert_eq!(piece.status, StatusCode::OK);
+        let policy = piece.headers.get(header::CONTENT_SECURITY_POLICY).expect("a policy");
+        assert!(
+            !policy.to_str().expect("ASCII").contains("'nonce-"),
+            "a file took a page's policy: {policy:?}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(site);
 }
 
 async fn admins_manage_people_but_never_lock_themselves_out(backend: Backend) {
