@@ -32,21 +32,27 @@ pub fn ClockWatch(
     next_breach_at: Option<chrono::DateTime<chrono::Utc>>,
     alerts: ClockAlerts,
 ) -> impl IntoView {
-    let overdue = alerts
-        .clocks(Risk::Breached)
+    let overdue = alerts.clocks(Risk::Breached);
+    // Beside an overdue clock, the countdown is to the next breach still ahead.
+    let lead = if overdue.is_empty() { "in" } else { "next in" };
+    let overdue = overdue
         .into_iter()
         .map(|kind| view! { <span class="badge clock-breached">{format!("{} overdue", kind.label())}</span> " " })
         .collect_view();
     let at_risk: Vec<&str> = alerts.clocks(Risk::AtRisk).into_iter().map(|kind| kind.label()).collect();
     let at_risk = (!at_risk.is_empty()).then(|| format!("At risk: {}", at_risk.join(", ")));
-    view! { {overdue} {next_breach_at.map(|due| view! { <Countdown due=due at_risk=at_risk/> })} }
+    view! { {overdue} {next_breach_at.map(|due| view! { <Countdown due=due lead=lead at_risk=at_risk/> })} }
 }
 
-/// Time left until `due`, ticking every second once hydrated; "overdue" past it. Its class is
-/// the clock's state: at risk when `at_risk` names clocks (its text is the tooltip), breached
-/// once past, else running.
+/// Time left until `due` after `lead` ("in 2h 05m"), ticking every second once hydrated;
+/// "overdue" past it. Its class is the clock's state: at risk when `at_risk` names clocks (its
+/// text is the tooltip), breached once past, else running.
 #[component]
-fn Countdown(due: chrono::DateTime<chrono::Utc>, at_risk: Option<String>) -> impl IntoView {
+fn Countdown(
+    due: chrono::DateTime<chrono::Utc>,
+    lead: &'static str,
+    at_risk: Option<String>,
+) -> impl IntoView {
     let now = use_ticking_clock();
     let left = move || due - now.get();
     let text = move || {
@@ -54,7 +60,7 @@ fn Countdown(due: chrono::DateTime<chrono::Utc>, at_risk: Option<String>) -> imp
         if left < chrono::Duration::zero() {
             format!("overdue {}", format_span(left.abs()))
         } else {
-            format!("in {}", format_span(left))
+            format!("{lead} {}", format_span(left))
         }
     };
     let warned = at_risk.is_some();
