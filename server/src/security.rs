@@ -54,8 +54,8 @@ fn is_same_origin(headers: &HeaderMap) -> bool {
     matches!((origin_host, host), (Some(origin), Some(host)) if origin == host)
 }
 
-/// Runs every request with a current reactive owner of its own, kept from one poll to the next as
-/// if the request had a thread to itself.
+/// Runs every request as if it had a thread to itself: its current reactive owner is none at
+/// first, then whichever owner it made current, kept from one poll to the next.
 ///
 /// Leptos keeps "the current owner" in a thread-local. A page's render makes its root owner the
 /// current one of the worker thread it starts on (`Owner::new_root` sets it, nothing unsets it)
