@@ -96,26 +96,32 @@ fn Board(huddle: Huddle, mark: ServerAction<MarkHuddleHeld>) -> impl IntoView {
     view! {
         {last_line}
         {choose}
-        <div class="table-wrap">
-            <table class="huddle">
-                <caption class="print-only">{format!("Huddle: {scope}")}</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"Ticket"</th>
-                        <th scope="col">"Customer"</th>
-                        <th scope="col">"Held by"</th>
-                        <th scope="col">"Level"</th>
-                        <th scope="col">"At this level"</th>
-                        <th scope="col">"Next deadline"</th>
-                        <th scope="col">"Last public update"</th>
-                        <th scope="col">"Handoff"</th>
-                        <th scope="col">"Checkpoints missed"</th>
-                    </tr>
-                </thead>
-                <tbody>{body}</tbody>
-            </table>
-        </div>
-        {(count == 0).then(|| view! { <p class="muted">"No open escalations."</p> })}
+        {if count == 0 {
+            view! { <p class="muted">"No open escalations."</p> }.into_any()
+        } else {
+            view! {
+                <div class="table-wrap">
+                    <table class="huddle">
+                        <caption class="print-only">{format!("Huddle: {scope}")}</caption>
+                        <thead>
+                            <tr>
+                                <th scope="col">"Ticket"</th>
+                                <th scope="col">"Customer"</th>
+                                <th scope="col">"Held by"</th>
+                                <th scope="col">"Level"</th>
+                                <th scope="col">"At this level"</th>
+                                <th scope="col">"Next deadline"</th>
+                                <th scope="col">"Last public update"</th>
+                                <th scope="col">"Handoff"</th>
+                                <th scope="col">"Checkpoints missed"</th>
+                            </tr>
+                        </thead>
+                        <tbody>{body}</tbody>
+                    </table>
+                </div>
+            }
+            .into_any()
+        }}
         {resolved}
     }
 }
