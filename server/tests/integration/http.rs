@@ -804,8 +804,10 @@ async fn probes_and_security_headers(backend: Backend) {
 
 /// Every rendered page carries exactly one Content-Security-Policy, with a nonce, and every
 /// inline script on it carries that nonce: a page whose scripts the policy blocks never hydrates.
-/// The pages are loaded many times at once on a runtime with several threads, as a browser
-/// opening tabs after sign-in does.
+/// The pages are loaded many times at once, each beside a fetch of a WASM piece, on a runtime
+/// with two threads — as a browser leaving a page that still loads its pieces does. A static
+/// file served on a thread where a page was rendering used to take that page's headers
+/// (`security::own_reactive_owner`).
 #[test]
 fn every_page_carries_one_policy_with_the_nonce_of_its_inline_scripts() {
     // Rendering a page in a debug build needs more stack than a worker thread has by default.
